@@ -1,0 +1,20 @@
+# Every external dependency, all from Debian 12 packages (the ./soc script installs them).
+# Nothing is downloaded at build time.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(ZMQ REQUIRED IMPORTED_TARGET libzmq)
+find_package(cppzmq REQUIRED)
+find_package(msgpack REQUIRED CONFIG)  # target msgpackc-cxx
+find_package(zstd REQUIRED CONFIG)
+find_package(yaml-cpp REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(tl-expected REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(nlohmann_json REQUIRED)
+find_package(Threads REQUIRED)
+
+if(SOC_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+if(SOC_BUILD_BENCH)
+  find_package(benchmark REQUIRED)
+endif()

@@ -1,0 +1,96 @@
+// EventStore: the collector's durable storage of agents, events and per-agent batch sequence
+// numbers. SQLite today (sqlite_store.h); PostgreSQL later behind the same interface.
+//
+// Contract: one EventStore object is used by one thread at a time; open a second object (a
+// second connection) for another thread. Every method returns an Error instead of throwing.
+// store_batches() is durable when it returns: the events and the new last sequence of each
+// stream commit in one transaction, so an ack sent afterwards never acknowledges lost data.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/event.h"
+#include "common/result.h"
+
+namespace soc::collector {
+
+struct AgentRecord {
+  std::int64_t id = 0;
+  std::string name;
+  std::string public_key;  // Z85, 40 characters: the agent's identity
+  std::string agency;
+  TimeNs enrolled_ns = 0;
+  TimeNs last_seen_ns = 0;      // 0 = never connected
+  std::string counters_json;    // the agent's last reported counters, "{}" if none
+  std::uint64_t event_count = 0;
+};
+
+// One batch as received from an enrolled agent. A stream is one agent installation (epoch):
+// sequence numbers start at 1 for each new epoch and grow by one per batch.
+struct IncomingBatch {
+  std::int64_t agent_id = 0;
+  std::uint64_t epoch = 0;
+  std::uint64_t seq = 0;
+  // The lowest sequence number the agent still holds; batches below it are gone for good.
+  std::uint64_t base = 0;
+  TimeNs received_ns = 0;
+  const std::vector<Event>* events = nullptr;
+};
+
+enum class BatchOutcome {
+  kStored,     // seq was the next expected one (or the gap below it is gone at the agent)
+  kDuplicate,  // seq was stored before: ack it, store nothing
+  kGap,        // an earlier batch the agent still holds is missing: resend from expected_seq
+};
+
+struct BatchResult {
+  BatchOutcome outcome = BatchOutcome::kStored;
+  std::uint64_t expected_seq = 0;  // with kGap: the next sequence the store wants
+  std::uint64_t skipped = 0;       // with kStored: batches declared lost by the agent (gap)
+};
+
+struct EventQuery {
+  std::optional<std::string> agent;  // agent name
+  std::optional<EventKind> kind;
+  std::optional<TimeNs> since;       // inclusive, on event time
+  std::optional<TimeNs> until;       // exclusive
+  std::size_t limit = 100;           // newest first
+};
+
+struct StoredEvent {
+  std::int64_t id = 0;
+  TimeNs received_ns = 0;
+  std::string agent;
+  std::string agency;
+  Event event;  // IP fields come back as strings
+};
+
+class EventStore {
+ public:
+  virtual ~EventStore() = default;
+
+  // Applies the dedup rule to each batch in order and stores the new ones, all in one
+  // transaction. results[i] answers batches[i].
+  virtual Result<std::vector<BatchResult>> store_batches(
+      std::span<const IncomingBatch> batches) = 0;
+
+  // Enrolls an agent. kConflict when the name or key is already enrolled.
+  virtual Result<AgentRecord> enroll_agent(const std::string& name, const std::string& public_key,
+                                           const std::string& agency) = 0;
+  virtual Result<std::optional<AgentRecord>> find_agent_by_key(const std::string& public_key) = 0;
+  virtual Result<std::vector<AgentRecord>> list_agents() = 0;  // with event_count, by name
+
+  // Records that the agent was seen now, with its latest counters (a JSON object as text).
+  virtual Result<void> record_heartbeat(std::int64_t agent_id, TimeNs seen_ns,
+                                        const std::string& counters_json) = 0;
+
+  virtual Result<std::vector<StoredEvent>> query_events(const EventQuery& query) = 0;
+  virtual Result<std::uint64_t> count_events(const EventQuery& query) = 0;  // ignores limit
+};
+
+}  // namespace soc::collector

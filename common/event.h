@@ -1,0 +1,54 @@
+// Event: the unit that flows from agent sources through matching and the wire into the store.
+// See DESIGN.md "Event". Field names follow the Elastic Common Schema (source.ip, user.name ...).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "common/clock.h"
+
+namespace soc {
+
+enum class EventKind : std::uint8_t { kLog, kFlow, kDns, kHttp, kTls, kAlert, kAgent };
+
+// "log", "flow", ... ; parse returns nullopt for an unknown name.
+std::string_view event_kind_name(EventKind kind);
+std::optional<EventKind> parse_event_kind(std::string_view name);
+
+// An IPv4 or IPv6 address held in network byte order (IPv4 in the first 4 bytes).
+struct IpAddress {
+  std::array<std::uint8_t, 16> bytes{};
+  bool is_v4 = true;
+
+  static std::optional<IpAddress> parse(std::string_view text);
+  std::string to_string() const;
+  bool operator==(const IpAddress&) const = default;
+};
+
+using StringList = std::vector<std::string>;
+using FieldValue = std::variant<std::string, std::int64_t, double, bool, IpAddress, StringList>;
+
+struct Field {
+  std::string name;  // ECS dotted name, e.g. "source.ip"
+  FieldValue value;
+  bool operator==(const Field&) const = default;
+};
+
+struct Event {
+  TimeNs time_ns = 0;    // when it happened (UTC); the read time until a decoder knows better
+  std::string source;    // where it came from on the agent, e.g. the file path
+  EventKind kind = EventKind::kLog;
+  std::string raw;       // the original text, empty when there is none
+  std::vector<Field> fields;
+
+  // Returns the field's value, or nullptr when the event has no such field.
+  const FieldValue* find(std::string_view name) const;
+  bool operator==(const Event&) const = default;
+};
+
+}  // namespace soc
