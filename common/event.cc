@@ -7,7 +7,7 @@
 namespace soc {
 
 namespace {
-constexpr std::array<std::string_view, 7> kKindNames = {"log", "flow", "dns",  "http",
+constexpr std::array<std::string_view, 7> kKindNames = {"log", "flow",  "dns",  "http",
                                                         "tls", "alert", "agent"};
 }
 

@@ -40,10 +40,10 @@ struct Field {
 };
 
 struct Event {
-  TimeNs time_ns = 0;    // when it happened (UTC); the read time until a decoder knows better
-  std::string source;    // where it came from on the agent, e.g. the file path
+  TimeNs time_ns = 0;  // when it happened (UTC); the read time until a decoder knows better
+  std::string source;  // where it came from on the agent, e.g. the file path
   EventKind kind = EventKind::kLog;
-  std::string raw;       // the original text, empty when there is none
+  std::string raw;  // the original text, empty when there is none
   std::vector<Field> fields;
 
   // Returns the field's value, or nullptr when the event has no such field.

@@ -1,0 +1,31 @@
+// AgentConfig: everything agent.yaml (plus --set overrides) configures, validated.
+// config/agent.yaml documents every key and its default.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent/pipeline.h"
+#include "agent/sources/source.h"
+#include "common/config.h"
+#include "common/log.h"
+#include "common/wire.h"
+
+namespace soc::agent {
+
+struct AgentConfig {
+  std::string collector_endpoint;
+  std::string collector_public_key;  // Z85, resolved from text or file
+  std::string keys_dir;
+  PipelineConfig pipeline;
+  wire::Limits limits;
+  LogLevel log_level = LogLevel::kInfo;
+  std::vector<std::unique_ptr<Source>> sources;
+};
+
+// Loads path, applies overrides and validates every key (unknown keys are errors).
+Result<AgentConfig> load_agent_config(const std::string& path,
+                                      const std::vector<std::string>& overrides);
+
+}  // namespace soc::agent

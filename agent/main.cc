@@ -1,0 +1,84 @@
+// soc-agent: reads logs on an agency host and streams them to the collector.
+//   soc-agent --config FILE [--set KEY=VALUE]... [--check-config]
+//   soc-agent keygen --out-dir DIR [--force]
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "agent/agent_config.h"
+#include "agent/pipeline.h"
+#include "agent/transport/collector_link.h"
+#include "common/curve_keys.h"
+#include "common/log.h"
+#include "common/program.h"
+
+namespace {
+
+int run_agent(const std::string& config_path, const std::vector<std::string>& overrides,
+              bool check_only) {
+  using namespace soc;
+  auto config = agent::load_agent_config(config_path, overrides);
+  if (!config) {
+    std::cerr << "soc-agent: " << config.error().message << "\n";
+    return 2;
+  }
+  auto keys = load_keypair(config->keys_dir);
+  if (!keys) {
+    std::cerr << "soc-agent: " << keys.error().message << "\n(create the agent's keys with: "
+              << "soc-agent keygen --out-dir " << config->keys_dir << ")\n";
+    return 2;
+  }
+  if (check_only) {
+    std::cout << config_path << ": ok\n";
+    return 0;
+  }
+  set_log_level(config->log_level);
+  const auto& stop = install_stop_signals();
+  auto link = agent::CollectorLink::connect(
+      {config->collector_endpoint, config->collector_public_key, *keys, config->limits});
+  if (!link) {
+    std::cerr << "soc-agent: " << link.error().message << "\n";
+    return 1;
+  }
+  auto pipeline =
+      agent::Pipeline::create(config->pipeline, std::move(config->sources), std::move(*link));
+  if (!pipeline) {
+    std::cerr << "soc-agent: " << pipeline.error().message << "\n";
+    return 1;
+  }
+  log(LogLevel::kInfo, "agent", "started; public key ", keys->public_key, ", collector ",
+      config->collector_endpoint);
+  auto result = (*pipeline)->run(stop);
+  if (!result) {
+    log(LogLevel::kError, "agent", "stopping: ", result.error().message);
+    return 1;
+  }
+  log(LogLevel::kInfo, "agent", "stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"soc-agent: reads logs and streams them to the SOC collector"};
+  std::string config_path;
+  std::vector<std::string> overrides;
+  bool check_only = false;
+  app.add_option("--config", config_path, "agent config file (YAML)");
+  app.add_option("--set", overrides, "override a config key: --set collector.endpoint=tcp://...")
+      ->type_name("KEY=VALUE");
+  app.add_flag("--check-config", check_only, "validate the config and exit");
+  std::string out_dir;
+  bool force = false;
+  auto* keygen = app.add_subcommand("keygen", "write a CURVE keypair for this agent");
+  keygen->add_option("--out-dir", out_dir, "folder for secret.key and public.key")->required();
+  keygen->add_flag("--force", force, "replace an existing key");
+  app.require_subcommand(0, 1);
+  CLI11_PARSE(app, argc, argv);
+  if (keygen->parsed()) return soc::run_keygen("soc-agent", out_dir, force);
+  if (config_path.empty()) {
+    std::cerr << "soc-agent: --config FILE is required (see --help)\n";
+    return 2;
+  }
+  return run_agent(config_path, overrides, check_only);
+}

@@ -1,0 +1,89 @@
+// Pipeline: the agent's single worker loop. Sources -> batch -> spool -> collector, with
+// exactly-once delivery per DESIGN.md "Wire":
+//
+//  1. poll the sources into the open batch (paused while the spool is full: nothing dropped);
+//  2. seal the batch when it is full or old enough: encode, write it to the spool (fsync), then
+//     save the state (next seq + every source checkpoint) - the read position moves only once the
+//     lines are durable in the spool, and a spooled batch is deleted only when acknowledged;
+//  3. send spooled batches in order, at most max_inflight unacknowledged at once;
+//  4. on an ack, delete the batch (and every older one) from the spool; on a nack, a reconnect
+//     or a resend timeout, send again from the oldest unacknowledged batch.
+// The collector stores a batch once per (agent, epoch, seq), so resends never duplicate events.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent/sources/source.h"
+#include "agent/transport/agent_state.h"
+#include "agent/transport/collector_link.h"
+#include "agent/transport/spool.h"
+#include "common/result.h"
+
+namespace soc::agent {
+
+struct PipelineConfig {
+  std::string state_dir;
+  std::size_t batch_max_events = 2000;
+  std::int64_t batch_max_delay_ms = 200;
+  std::uint64_t spool_max_bytes = 256ull << 20;
+  std::size_t max_inflight = 16;
+  std::int64_t resend_timeout_ms = 10'000;
+  std::int64_t heartbeat_interval_ms = 10'000;
+  std::int64_t idle_wait_ms = 100;  // how long to wait for acks when the sources had nothing
+};
+
+class Pipeline {
+ public:
+  // Loads the state, restores source checkpoints and opens the spool.
+  static Result<std::unique_ptr<Pipeline>> create(PipelineConfig config,
+                                                  std::vector<std::unique_ptr<Source>> sources,
+                                                  std::unique_ptr<CollectorLink> link);
+
+  // Runs until stop is set; then seals nothing further and returns (what is spooled stays
+  // spooled for the next start). Returns an error only when the spool or state cannot be
+  // written, which the agent cannot survive without losing data.
+  Result<void> run(const std::atomic<bool>& stop);
+
+  // Counters for heartbeats and logs.
+  std::map<std::string, std::uint64_t> counters() const;
+
+ private:
+  Pipeline(PipelineConfig config, std::vector<std::unique_ptr<Source>> sources,
+           std::unique_ptr<CollectorLink> link, AgentState state, Spool spool);
+
+  std::size_t poll_sources();
+  Result<void> seal_batch();
+  Result<void> send_ready();
+  void handle(const wire::Message& message);
+  void rewind_to(std::uint64_t seq, const char* why);
+  Result<void> refresh_base(std::uint64_t seq);
+  void send_heartbeat();
+
+  PipelineConfig config_;
+  std::vector<std::unique_ptr<Source>> sources_;
+  std::unique_ptr<CollectorLink> link_;
+  AgentState state_;
+  Spool spool_;
+  std::string state_path_;
+
+  std::vector<Event> open_batch_;
+  std::int64_t open_batch_since_ms_ = 0;
+  std::uint64_t send_cursor_ = 1;      // next spooled seq to send
+  std::int64_t last_progress_ms_ = 0;  // last ack or (re)send start, for the resend timeout
+  std::int64_t last_heartbeat_ms_ = 0;
+  bool paused_ = false;
+
+  std::uint64_t events_read_ = 0;
+  std::uint64_t batches_sealed_ = 0;
+  std::uint64_t batches_sent_ = 0;
+  std::uint64_t batches_acked_ = 0;
+  std::uint64_t resends_ = 0;
+  std::uint64_t pauses_ = 0;
+};
+
+}  // namespace soc::agent

@@ -1,0 +1,77 @@
+#include "agent/sources/source_factory.h"
+
+#include <set>
+
+#include "agent/sources/file_source.h"
+
+namespace soc::agent {
+namespace {
+
+using SourceBuilder = Result<std::unique_ptr<Source>> (*)(Config& config, const std::string& prefix,
+                                                          const std::string& name);
+
+Result<std::unique_ptr<Source>> build_file_source(Config& config, const std::string& prefix,
+                                                  const std::string& name) {
+  FileSourceConfig fc;
+  fc.name = name;
+  auto paths = config.get_string_list(prefix + ".paths");
+  if (!paths) return tl::unexpected(paths.error());
+  if (paths->empty())
+    return tl::unexpected(config.error(prefix + ".paths", "expected at least one file or glob"));
+  fc.paths = *paths;
+  auto start = config.get_choice(prefix + ".start", "end", {"beginning", "end"});
+  if (!start) return tl::unexpected(start.error());
+  fc.start_at_end = (*start == "end");
+  auto max_line = config.get_int(prefix + ".max_line_bytes", 65536, 256, 16 << 20);
+  if (!max_line) return tl::unexpected(max_line.error());
+  fc.max_line_bytes = static_cast<std::size_t>(*max_line);
+  auto rescan = config.get_int(prefix + ".rescan_interval_ms", 1000, 0, 3'600'000);
+  if (!rescan) return tl::unexpected(rescan.error());
+  fc.rescan_interval_ms = *rescan;
+  return std::unique_ptr<Source>(std::make_unique<FileSource>(std::move(fc)));
+}
+
+struct SourceType {
+  const char* name;
+  SourceBuilder build;
+};
+
+// The registration list of source types.
+constexpr SourceType kSourceTypes[] = {
+    {"file", &build_file_source},
+};
+
+}  // namespace
+
+Result<std::vector<std::unique_ptr<Source>>> make_sources(Config& config) {
+  auto count = config.sequence_size("sources");
+  if (!count) return tl::unexpected(count.error());
+  std::vector<std::unique_ptr<Source>> sources;
+  std::set<std::string> names;
+  std::string known;
+  for (const SourceType& t : kSourceTypes)
+    known += (known.empty() ? "" : " | ") + std::string(t.name);
+  for (std::size_t i = 0; i < *count; ++i) {
+    const std::string prefix = "sources." + std::to_string(i);
+    auto type = config.require_string(prefix + ".type");
+    if (!type) return tl::unexpected(type.error());
+    auto name = config.get_string(prefix + ".name", *type + "-" + std::to_string(i));
+    if (!name) return tl::unexpected(name.error());
+    if (!names.insert(*name).second)
+      return tl::unexpected(
+          config.error(prefix + ".name", "duplicate source name '" + *name + "'"));
+    const SourceType* found = nullptr;
+    for (const SourceType& t : kSourceTypes) {
+      if (*type == t.name) found = &t;
+    }
+    if (found == nullptr)
+      return tl::unexpected(
+          config.error(prefix + ".type", "expected one of " + known + ", got '" + *type + "'"));
+    auto source = found->build(config, prefix, *name);
+    if (!source) return tl::unexpected(source.error());
+    sources.push_back(std::move(*source));
+  }
+  return sources;
+}
+
+}  // namespace soc::agent

@@ -1,0 +1,17 @@
+// Builds the sources listed under `sources:` in agent.yaml. Each source type is one entry of the
+// explicit registration table in source_factory.cc: adding a type (syslog, pcap ...) means one
+// new source file plus one line there.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "agent/sources/source.h"
+#include "common/config.h"
+
+namespace soc::agent {
+
+// Reads sources.N.* for every N; errors name the file, the key and what was expected.
+Result<std::vector<std::unique_ptr<Source>>> make_sources(Config& config);
+
+}  // namespace soc::agent

@@ -1,0 +1,155 @@
+#include "agent/transport/spool.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace soc::agent {
+namespace fs = std::filesystem;
+
+namespace {
+constexpr const char* kSuffix = ".batch";
+constexpr const char* kTempSuffix = ".tmp";
+
+Result<void> io_error(const std::string& what) {
+  return fail(ErrorCode::kIo, what + ": " + std::strerror(errno));
+}
+
+void fsync_dir(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+}  // namespace
+
+Result<void> write_file_durably(const std::string& path, const std::string& content) {
+  const std::string tmp = path + kTempSuffix;
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return io_error("create " + tmp);
+  std::size_t done = 0;
+  while (done < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      auto err = io_error("write " + tmp);
+      ::close(fd);
+      return err;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    auto err = io_error("fsync " + tmp);
+    ::close(fd);
+    return err;
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return io_error("rename " + tmp);
+  fsync_dir(fs::path(path).parent_path().string());
+  return ok();
+}
+
+Result<Spool> Spool::open(const std::string& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return fail(ErrorCode::kIo, dir + ": cannot create spool folder: " + ec.message());
+  Spool spool(dir);
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.ends_with(kTempSuffix)) {
+      fs::remove(entry.path(), ec);
+      continue;
+    }
+    if (!name.ends_with(kSuffix)) continue;
+    const std::string digits = name.substr(0, name.size() - std::strlen(kSuffix));
+    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    const std::uint64_t seq = std::stoull(digits);
+    const std::uint64_t size = entry.file_size(ec);
+    spool.sizes_[seq] = size;
+    spool.total_bytes_ += size;
+  }
+  if (ec) return fail(ErrorCode::kIo, dir + ": cannot list spool folder: " + ec.message());
+  return spool;
+}
+
+std::string Spool::path_of(std::uint64_t seq) const {
+  char name[32];
+  std::snprintf(name, sizeof name, "%020llu", static_cast<unsigned long long>(seq));
+  return dir_ + "/" + name + kSuffix;
+}
+
+Result<void> Spool::write_durably(std::uint64_t seq, const std::string& bytes) {
+  auto r = write_file_durably(path_of(seq), bytes);
+  if (!r) return r;
+  auto it = sizes_.find(seq);
+  if (it != sizes_.end()) total_bytes_ -= it->second;
+  sizes_[seq] = bytes.size();
+  total_bytes_ += bytes.size();
+  return ok();
+}
+
+Result<void> Spool::append(std::uint64_t seq, const std::string& bytes) {
+  if (!sizes_.empty() && seq <= sizes_.rbegin()->first) {
+    return fail(ErrorCode::kInternal, "spool append out of order: seq " + std::to_string(seq));
+  }
+  return write_durably(seq, bytes);
+}
+
+Result<void> Spool::rewrite(std::uint64_t seq, const std::string& bytes) {
+  if (!contains(seq))
+    return fail(ErrorCode::kNotFound, "spool has no batch " + std::to_string(seq));
+  return write_durably(seq, bytes);
+}
+
+Result<std::string> Spool::read(std::uint64_t seq) const {
+  if (!contains(seq))
+    return fail(ErrorCode::kNotFound, "spool has no batch " + std::to_string(seq));
+  std::ifstream in(path_of(seq), std::ios::binary);
+  if (!in) return fail(ErrorCode::kIo, path_of(seq) + ": cannot read spooled batch");
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+std::size_t Spool::remove_through(std::uint64_t seq) {
+  std::size_t removed = 0;
+  while (!sizes_.empty() && sizes_.begin()->first <= seq) {
+    std::error_code ec;
+    fs::remove(path_of(sizes_.begin()->first), ec);
+    total_bytes_ -= sizes_.begin()->second;
+    sizes_.erase(sizes_.begin());
+    ++removed;
+  }
+  return removed;
+}
+
+std::size_t Spool::remove_from(std::uint64_t seq) {
+  std::size_t removed = 0;
+  while (!sizes_.empty() && sizes_.rbegin()->first >= seq) {
+    std::error_code ec;
+    fs::remove(path_of(sizes_.rbegin()->first), ec);
+    total_bytes_ -= sizes_.rbegin()->second;
+    sizes_.erase(std::prev(sizes_.end()));
+    ++removed;
+  }
+  return removed;
+}
+
+std::optional<std::uint64_t> Spool::oldest() const {
+  if (sizes_.empty()) return std::nullopt;
+  return sizes_.begin()->first;
+}
+
+std::optional<std::uint64_t> Spool::newest() const {
+  if (sizes_.empty()) return std::nullopt;
+  return sizes_.rbegin()->first;
+}
+
+}  // namespace soc::agent

@@ -1,0 +1,38 @@
+#include "collector/collector_config.h"
+
+#include "common/config.h"
+
+namespace soc::collector {
+
+Result<CollectorConfig> load_collector_config(const std::string& path,
+                                              const std::vector<std::string>& overrides) {
+  auto loaded = Config::load(path);
+  if (!loaded) return tl::unexpected(loaded.error());
+  Config& c = *loaded;
+  auto applied = c.apply_overrides(overrides);
+  if (!applied) return tl::unexpected(applied.error());
+  CollectorConfig cc;
+  SOC_TRY_ASSIGN(cc.listen, c.get_string("listen", cc.listen));
+  SOC_TRY_ASSIGN(cc.keys_dir, c.get_string("keys_dir", cc.keys_dir));
+  SOC_TRY_ASSIGN(cc.store_path, c.get_string("store.path", cc.store_path));
+  SOC_TRY_ASSIGN(cc.max_batches_per_commit, c.get_int("store.max_batches_per_commit", 64, 1, 4096));
+  SOC_TRY_ASSIGN(cc.limits.max_message_bytes,
+                 c.get_int("limits.max_message_bytes", 16 << 20, 1 << 16, 1 << 30));
+  SOC_TRY_ASSIGN(cc.limits.max_decompressed_bytes,
+                 c.get_int("limits.max_decompressed_bytes", 64 << 20, 1 << 16, 1ll << 32));
+  SOC_TRY_ASSIGN(cc.limits.max_events,
+                 c.get_int("limits.max_events_per_batch", 100'000, 1, 1'000'000));
+  SOC_TRY_ASSIGN(cc.refused_log_interval_s, c.get_int("log.refused_interval_s", 60, 1, 86'400));
+  SOC_TRY_ASSIGN(cc.stats_interval_s, c.get_int("log.stats_interval_s", 60, 1, 86'400));
+  std::string level;
+  SOC_TRY_ASSIGN(level, c.get_choice("log.level", "info", {"debug", "info", "warn", "error"}));
+  parse_log_level(level, cc.log_level);
+  if (!cc.listen.starts_with("tcp://") && !cc.listen.starts_with("ipc://")) {
+    return tl::unexpected(c.error("listen", "expected a tcp://HOST:PORT or ipc:// endpoint"));
+  }
+  auto unknown = c.check_unknown_keys();
+  if (!unknown) return tl::unexpected(unknown.error());
+  return cc;
+}
+
+}  // namespace soc::collector

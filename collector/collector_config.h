@@ -1,0 +1,29 @@
+// CollectorConfig: everything collector.yaml (plus --set overrides) configures, validated.
+// config/collector.yaml documents every key and its default.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/log.h"
+#include "common/result.h"
+#include "common/wire.h"
+
+namespace soc::collector {
+
+struct CollectorConfig {
+  std::string listen = "tcp://0.0.0.0:7600";
+  std::string keys_dir = "/var/lib/soc-collector/keys";
+  std::string store_path = "/var/lib/soc-collector/events.db";
+  std::size_t max_batches_per_commit = 64;
+  std::int64_t refused_log_interval_s = 60;
+  std::int64_t stats_interval_s = 60;
+  wire::Limits limits;
+  LogLevel log_level = LogLevel::kInfo;
+};
+
+// Loads path, applies overrides and validates every key (unknown keys are errors).
+Result<CollectorConfig> load_collector_config(const std::string& path,
+                                              const std::vector<std::string>& overrides);
+
+}  // namespace soc::collector

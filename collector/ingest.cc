@@ -1,0 +1,253 @@
+#include "collector/ingest.h"
+
+#include <zmq.h>
+
+#include <array>
+#include <cstring>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <zmq.hpp>
+
+#include "collector/store/sqlite_store.h"
+#include "collector/zap_handler.h"
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/wire.h"
+
+namespace soc::collector {
+
+namespace {
+constexpr const char* kMonitorEndpoint = "inproc://collector-router-monitor";
+constexpr int kMonitorEvents = ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
+constexpr int kPollTimeoutMs = 200;
+
+// A batch received in this round, waiting for the commit.
+struct PendingBatch {
+  std::string routing_id;
+  wire::Batch batch;
+  std::int64_t agent_id = 0;
+};
+}  // namespace
+
+struct Ingest::Impl {
+  CollectorConfig config;
+  zmq::context_t context{1};
+  std::unique_ptr<ZapHandler> zap;  // destroyed before the context (declared after it)
+  zmq::socket_t router{context, zmq::socket_type::router};
+  zmq::socket_t monitor{context, zmq::socket_type::pair};
+  std::unique_ptr<EventStore> store;
+  std::unordered_map<std::string, AgentRecord> agents_by_key;  // cache of enrolled agents
+  IngestCounters counters;
+  std::int64_t last_stats_ms = 0;
+
+  void refuse(const std::string& reason, const std::string& detail);
+  std::optional<AgentRecord> agent_for(const std::string& key);
+  void receive_one(std::vector<PendingBatch>& batches);
+  Result<void> commit(std::vector<PendingBatch>& batches);
+  void reply(const std::string& routing_id, const wire::Message& message);
+  void drain_monitor();
+  void log_stats();
+};
+
+void Ingest::Impl::refuse(const std::string& reason, const std::string& detail) {
+  const std::uint64_t n = ++counters.refused[reason];
+  // Log the first few of each kind, then every 1000th, so a noisy peer cannot flood the log.
+  if (n <= 10 || n % 1000 == 0) {
+    log(LogLevel::kWarn, "ingest", "refused a message (", reason, ", total ", n, "): ", detail);
+  }
+}
+
+std::optional<AgentRecord> Ingest::Impl::agent_for(const std::string& key) {
+  if (auto it = agents_by_key.find(key); it != agents_by_key.end()) return it->second;
+  auto found = store->find_agent_by_key(key);
+  if (!found || !found->has_value()) return std::nullopt;
+  return agents_by_key.emplace(key, **found).first->second;
+}
+
+void Ingest::Impl::receive_one(std::vector<PendingBatch>& batches) {
+  std::vector<zmq::message_t> frames;
+  bool more = true;
+  while (more) {
+    zmq::message_t frame;
+    if (!router.recv(frame, zmq::recv_flags::dontwait)) break;
+    more = frame.more();
+    frames.push_back(std::move(frame));
+  }
+  ++counters.messages;
+  if (frames.size() != 2) {
+    refuse("multipart", std::to_string(frames.size()) + " frames");
+    return;
+  }
+  // The ZAP handler set User-Id to the agent's Z85 key: the only identity we trust.
+  const char* user_id = frames[1].gets("User-Id");
+  const std::string key = user_id != nullptr ? user_id : "";
+  auto agent = agent_for(key);
+  if (!agent) {
+    refuse("unknown_agent", "key " + key);
+    return;
+  }
+  auto message = wire::decode(frames[1].to_string_view(), config.limits);
+  if (!message) {
+    refuse(error_code_name(message.error().code),
+           "agent " + agent->name + ": " + message.error().message);
+    return;
+  }
+  if (auto* batch = std::get_if<wire::Batch>(&*message)) {
+    batches.push_back(PendingBatch{frames[0].to_string(), std::move(*batch), agent->id});
+  } else if (auto* hb = std::get_if<wire::Heartbeat>(&*message)) {
+    ++counters.heartbeats;
+    const nlohmann::json counters_json(hb->counters);
+    if (auto r = store->record_heartbeat(agent->id, now_ns(), counters_json.dump()); !r) {
+      log(LogLevel::kWarn, "ingest", "heartbeat of ", agent->name,
+          " not recorded: ", r.error().message);
+    }
+  } else {
+    refuse("unexpected_type", "agent " + agent->name + " sent a message only collectors send");
+  }
+}
+
+void Ingest::Impl::reply(const std::string& routing_id, const wire::Message& message) {
+  try {
+    router.send(zmq::buffer(routing_id), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+    router.send(zmq::buffer(wire::encode(message)), zmq::send_flags::dontwait);
+  } catch (const zmq::error_t& e) {
+    // The agent went away; it resends after reconnecting and gets its ack then.
+    log(LogLevel::kDebug, "ingest", "reply not sent: ", e.what());
+  }
+}
+
+Result<void> Ingest::Impl::commit(std::vector<PendingBatch>& batches) {
+  if (batches.empty()) return ok();
+  std::vector<IncomingBatch> incoming;
+  incoming.reserve(batches.size());
+  const TimeNs received = now_ns();
+  for (const PendingBatch& p : batches) {
+    incoming.push_back(IncomingBatch{p.agent_id, p.batch.epoch, p.batch.seq, p.batch.base, received,
+                                     &p.batch.events});
+  }
+  auto results = store->store_batches(incoming);
+  if (!results) return tl::unexpected(results.error());
+  for (std::size_t i = 0; i < batches.size(); ++i) {
+    const PendingBatch& p = batches[i];
+    const BatchResult& r = (*results)[i];
+    switch (r.outcome) {
+      case BatchOutcome::kStored:
+        ++counters.batches_stored;
+        counters.events_stored += p.batch.events.size();
+        reply(p.routing_id, wire::Ack{p.batch.epoch, p.batch.seq});
+        break;
+      case BatchOutcome::kDuplicate:
+        ++counters.batches_duplicate;
+        reply(p.routing_id, wire::Ack{p.batch.epoch, p.batch.seq});
+        break;
+      case BatchOutcome::kGap:
+        ++counters.batches_gap;
+        reply(p.routing_id, wire::Nack{p.batch.epoch, r.expected_seq, "missing earlier batch"});
+        break;
+    }
+  }
+  batches.clear();
+  return ok();
+}
+
+void Ingest::Impl::drain_monitor() {
+  zmq::message_t header;
+  while (monitor.recv(header, zmq::recv_flags::dontwait)) {
+    bool more = header.more();
+    while (more) {
+      zmq::message_t rest;
+      if (!monitor.recv(rest, zmq::recv_flags::dontwait)) break;
+      more = rest.more();
+    }
+    if (header.size() < 6) continue;
+    std::uint16_t event = 0;
+    std::memcpy(&event, header.data(), sizeof event);
+    if ((event & kMonitorEvents) == 0) continue;
+    const std::uint64_t n = ++counters.handshake_failures;
+    if (n <= 10 || n % 1000 == 0) {
+      log(LogLevel::kWarn, "ingest",
+          "handshake failed (not CURVE, wrong server key or refused key); total ", n);
+    }
+  }
+}
+
+void Ingest::Impl::log_stats() {
+  const std::int64_t now = monotonic_ms();
+  if (now - last_stats_ms < config.stats_interval_s * 1000) return;
+  last_stats_ms = now;
+  std::uint64_t refused = 0;
+  for (const auto& [reason, n] : counters.refused) refused += n;
+  log(LogLevel::kInfo, "ingest", "stored ", counters.events_stored, " events in ",
+      counters.batches_stored, " batches; duplicates ", counters.batches_duplicate, ", gaps ",
+      counters.batches_gap, ", refused ", refused, ", handshake failures ",
+      counters.handshake_failures);
+}
+
+Ingest::Ingest(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Ingest::~Ingest() = default;
+
+Result<std::unique_ptr<Ingest>> Ingest::start(const CollectorConfig& config,
+                                              const CurveKeypair& server_keys) {
+  auto impl = std::make_unique<Impl>();
+  impl->config = config;
+  auto store = open_sqlite_store(config.store_path);
+  if (!store) return tl::unexpected(store.error());
+  impl->store = std::move(*store);
+  auto zap = ZapHandler::start(impl->context, config.store_path, config.refused_log_interval_s);
+  if (!zap) return tl::unexpected(zap.error());
+  impl->zap = std::move(*zap);
+  try {
+    zmq::socket_t& r = impl->router;
+    r.set(zmq::sockopt::curve_server, 1);
+    r.set(zmq::sockopt::curve_secretkey, server_keys.secret_key);
+    r.set(zmq::sockopt::zap_domain, "soc");
+    r.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(config.limits.max_message_bytes));
+    r.set(zmq::sockopt::linger, 0);
+    r.set(zmq::sockopt::router_mandatory, 1);
+    if (zmq_socket_monitor(r.handle(), kMonitorEndpoint, kMonitorEvents) != 0) {
+      return fail(ErrorCode::kInternal,
+                  std::string("socket monitor: ") + zmq_strerror(zmq_errno()));
+    }
+    impl->monitor.connect(kMonitorEndpoint);
+    r.bind(config.listen);
+  } catch (const zmq::error_t& e) {
+    return fail(ErrorCode::kIo, "listen on " + config.listen + ": " + e.what());
+  }
+  impl->last_stats_ms = monotonic_ms();
+  return std::unique_ptr<Ingest>(new Ingest(std::move(impl)));
+}
+
+Result<void> Ingest::run(const std::atomic<bool>& stop) {
+  Impl& s = *impl_;
+  std::vector<PendingBatch> batches;
+  while (!stop.load()) {
+    std::array<zmq::pollitem_t, 2> items{
+        {{s.router.handle(), 0, ZMQ_POLLIN, 0}, {s.monitor.handle(), 0, ZMQ_POLLIN, 0}}};
+    try {
+      zmq::poll(items.data(), items.size(), std::chrono::milliseconds(kPollTimeoutMs));
+      if ((items[1].revents & ZMQ_POLLIN) != 0) s.drain_monitor();
+      // Drain what is waiting (up to the commit size), store it in one transaction, then ack.
+      while (batches.size() < s.config.max_batches_per_commit &&
+             (s.router.get(zmq::sockopt::events) & ZMQ_POLLIN) != 0) {
+        s.receive_one(batches);
+      }
+    } catch (const zmq::error_t& e) {
+      if (e.num() == ETERM) break;
+      log(LogLevel::kError, "ingest", "socket: ", e.what());
+    }
+    if (auto r = s.commit(batches); !r) return r;
+    s.log_stats();
+  }
+  s.last_stats_ms = 0;
+  s.log_stats();
+  return ok();
+}
+
+IngestCounters Ingest::counters() const { return impl_->counters; }
+
+}  // namespace soc::collector

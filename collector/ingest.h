@@ -1,0 +1,53 @@
+// Ingest: the collector's receiving loop. A ROUTER socket (CURVE server, authenticated by the
+// ZapHandler) takes batches and heartbeats from agents; batches are stored in one transaction
+// per drained group, and each is acknowledged only after that transaction commits (or nacked
+// when the agent must resend an earlier one). Anything malformed, oversized, of an unknown
+// version or multipart is refused and counted, never trusted.
+//
+// Runs on the thread that calls run(); owns its store connection.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "collector/collector_config.h"
+#include "collector/store/event_store.h"
+#include "common/curve_keys.h"
+#include "common/result.h"
+
+namespace soc::collector {
+
+struct IngestCounters {
+  std::uint64_t messages = 0;
+  std::uint64_t batches_stored = 0;
+  std::uint64_t batches_duplicate = 0;
+  std::uint64_t batches_gap = 0;
+  std::uint64_t events_stored = 0;
+  std::uint64_t heartbeats = 0;
+  std::uint64_t handshake_failures = 0;
+  std::map<std::string, std::uint64_t> refused;  // reason -> count
+};
+
+class Ingest {
+ public:
+  // Opens the store, starts the ZAP handler, binds the ROUTER socket on config.listen.
+  static Result<std::unique_ptr<Ingest>> start(const CollectorConfig& config,
+                                               const CurveKeypair& server_keys);
+  ~Ingest();
+  Ingest(const Ingest&) = delete;
+  Ingest& operator=(const Ingest&) = delete;
+
+  // Serves until stop is set. Fails only when the store cannot commit (nothing is acked then).
+  Result<void> run(const std::atomic<bool>& stop);
+  IngestCounters counters() const;
+
+ private:
+  struct Impl;
+  explicit Ingest(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace soc::collector

@@ -1,0 +1,77 @@
+// soc-collector: receives agents' batches over CURVE, stores them exactly once.
+//   soc-collector --config FILE [--set KEY=VALUE]... [--check-config]
+//   soc-collector keygen --out-dir DIR [--force]
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "collector/collector_config.h"
+#include "collector/ingest.h"
+#include "common/curve_keys.h"
+#include "common/log.h"
+#include "common/program.h"
+
+namespace {
+
+int run_collector(const std::string& config_path, const std::vector<std::string>& overrides,
+                  bool check_only) {
+  using namespace soc;
+  auto config = collector::load_collector_config(config_path, overrides);
+  if (!config) {
+    std::cerr << "soc-collector: " << config.error().message << "\n";
+    return 2;
+  }
+  auto keys = load_keypair(config->keys_dir);
+  if (!keys) {
+    std::cerr << "soc-collector: " << keys.error().message
+              << "\n(create the collector's keys with: soc-collector keygen --out-dir "
+              << config->keys_dir << ")\n";
+    return 2;
+  }
+  if (check_only) {
+    std::cout << config_path << ": ok\n";
+    return 0;
+  }
+  set_log_level(config->log_level);
+  const auto& stop = install_stop_signals();
+  auto ingest = collector::Ingest::start(*config, *keys);
+  if (!ingest) {
+    std::cerr << "soc-collector: " << ingest.error().message << "\n";
+    return 1;
+  }
+  log(LogLevel::kInfo, "collector", "listening on ", config->listen, "; public key ",
+      keys->public_key, "; store ", config->store_path);
+  auto result = (*ingest)->run(stop);
+  if (!result) {
+    log(LogLevel::kError, "collector", "stopping: ", result.error().message);
+    return 1;
+  }
+  log(LogLevel::kInfo, "collector", "stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"soc-collector: receives, stores and serves the agents' events"};
+  std::string config_path;
+  std::vector<std::string> overrides;
+  bool check_only = false;
+  app.add_option("--config", config_path, "collector config file (YAML)");
+  app.add_option("--set", overrides, "override a config key: --set store.path=/data/events.db")
+      ->type_name("KEY=VALUE");
+  app.add_flag("--check-config", check_only, "validate the config and exit");
+  std::string out_dir;
+  bool force = false;
+  auto* keygen = app.add_subcommand("keygen", "write the collector's CURVE keypair");
+  keygen->add_option("--out-dir", out_dir, "folder for secret.key and public.key")->required();
+  keygen->add_flag("--force", force, "replace an existing key");
+  app.require_subcommand(0, 1);
+  CLI11_PARSE(app, argc, argv);
+  if (keygen->parsed()) return soc::run_keygen("soc-collector", out_dir, force);
+  if (config_path.empty()) {
+    std::cerr << "soc-collector: --config FILE is required (see --help)\n";
+    return 2;
+  }
+  return run_collector(config_path, overrides, check_only);
+}

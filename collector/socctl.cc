@@ -1,0 +1,195 @@
+// socctl: the command line for analysts and admins, working on the collector's store.
+//   socctl --config COLLECTOR.yaml agent add NAME --key PUBLIC_KEY [--agency AGENCY]
+//   socctl --config COLLECTOR.yaml agent list [--json]
+//   socctl --config COLLECTOR.yaml events [--agent NAME] [--kind KIND] [--since 1h]
+//                                         [--until T] [--limit N] [--json] [--count]
+#include <cstdio>
+#include <iostream>
+#include <regex>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "collector/collector_config.h"
+#include "collector/store/sqlite_store.h"
+#include "collector/time_spec.h"
+#include "common/curve_keys.h"
+#include "common/event_json.h"
+
+namespace {
+
+using namespace soc;
+using namespace soc::collector;
+
+constexpr int kExitUsage = 2;
+constexpr int kExitFailure = 1;
+
+int fail_with(const std::string& message, int code = kExitFailure) {
+  std::cerr << "socctl: " << message << "\n";
+  return code;
+}
+
+bool is_valid_name(const std::string& name) {
+  static const std::regex pattern("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+  return std::regex_match(name, pattern);
+}
+
+std::string short_time(TimeNs t) {
+  if (t == 0) return "never";
+  std::string s = format_rfc3339(t);
+  return s.substr(0, 19) + "Z";  // seconds are enough on a terminal
+}
+
+struct AgentAddArgs {
+  std::string name;
+  std::string key;
+  std::string agency = "default";
+};
+
+int agent_add(EventStore& store, const AgentAddArgs& args) {
+  if (!is_valid_name(args.name)) {
+    return fail_with("agent name '" + args.name +
+                         "': expected 1-64 of A-Z a-z 0-9 . _ - (starting with a letter or digit)",
+                     kExitUsage);
+  }
+  if (!is_valid_name(args.agency)) {
+    return fail_with("agency '" + args.agency + "': expected 1-64 of A-Z a-z 0-9 . _ -",
+                     kExitUsage);
+  }
+  auto key = resolve_public_key(args.key);
+  if (!key) return fail_with("--key: " + key.error().message, kExitUsage);
+  auto agent = store.enroll_agent(args.name, *key, args.agency);
+  if (!agent) return fail_with(agent.error().message);
+  std::cout << "enrolled agent " << agent->name << " (agency " << agent->agency << ", key "
+            << agent->public_key << "); it can connect now\n";
+  return 0;
+}
+
+int agent_list(EventStore& store, bool json) {
+  auto agents = store.list_agents();
+  if (!agents) return fail_with(agents.error().message);
+  if (json) {
+    for (const AgentRecord& a : *agents) {
+      nlohmann::json counters = nlohmann::json::parse(a.counters_json, nullptr, false);
+      std::cout << nlohmann::json{{"name", a.name},
+                                  {"agency", a.agency},
+                                  {"public_key", a.public_key},
+                                  {"enrolled", format_rfc3339(a.enrolled_ns)},
+                                  {"last_seen", a.last_seen_ns == 0 ? nlohmann::json(nullptr)
+                                                                    : nlohmann::json(format_rfc3339(
+                                                                          a.last_seen_ns))},
+                                  {"events", a.event_count},
+                                  {"counters",
+                                   counters.is_discarded() ? nlohmann::json::object() : counters}}
+                       .dump()
+                << "\n";
+    }
+    return 0;
+  }
+  std::printf("%-20s %-14s %10s  %-20s  %s\n", "NAME", "AGENCY", "EVENTS", "LAST SEEN",
+              "PUBLIC KEY");
+  for (const AgentRecord& a : *agents) {
+    std::printf("%-20s %-14s %10llu  %-20s  %s\n", a.name.c_str(), a.agency.c_str(),
+                static_cast<unsigned long long>(a.event_count), short_time(a.last_seen_ns).c_str(),
+                a.public_key.c_str());
+  }
+  return 0;
+}
+
+struct EventsArgs {
+  std::string agent;
+  std::string kind;
+  std::string since;
+  std::string until;
+  std::size_t limit = 20;
+  bool json = false;
+  bool count = false;
+};
+
+int events(EventStore& store, const EventsArgs& args) {
+  EventQuery q;
+  q.limit = args.limit;
+  if (!args.agent.empty()) q.agent = args.agent;
+  if (!args.kind.empty()) {
+    q.kind = parse_event_kind(args.kind);
+    if (!q.kind)
+      return fail_with(
+          "--kind '" + args.kind + "': expected log, flow, dns, http, tls, alert or agent",
+          kExitUsage);
+  }
+  const TimeNs now = now_ns();
+  if (!args.since.empty()) {
+    auto t = parse_time_spec(args.since, now);
+    if (!t) return fail_with("--since " + t.error().message, kExitUsage);
+    q.since = *t;
+  }
+  if (!args.until.empty()) {
+    auto t = parse_time_spec(args.until, now);
+    if (!t) return fail_with("--until " + t.error().message, kExitUsage);
+    q.until = *t;
+  }
+  if (args.count) {
+    auto n = store.count_events(q);
+    if (!n) return fail_with(n.error().message);
+    std::cout << *n << "\n";
+    return 0;
+  }
+  auto rows = store.query_events(q);
+  if (!rows) return fail_with(rows.error().message);
+  for (const StoredEvent& e : *rows) {
+    if (args.json) {
+      std::cout << event_to_ecs_json(e.event, {e.agent, e.agency}).dump() << "\n";
+    } else {
+      std::cout << short_time(e.event.time_ns) << "  " << e.agent << "  "
+                << event_kind_name(e.event.kind) << "  " << e.event.raw << "\n";
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"socctl: query and administer the SOC collector"};
+  std::string config_path;
+  app.add_option("--config", config_path, "the collector's config file (its store is used)")
+      ->required();
+  app.require_subcommand(1);
+
+  auto* agent = app.add_subcommand("agent", "enroll and list agents");
+  agent->require_subcommand(1);
+  AgentAddArgs add_args;
+  auto* add = agent->add_subcommand("add", "enroll an agent by its public key");
+  add->add_option("name", add_args.name, "agent name")->required();
+  add->add_option("--key", add_args.key, "the agent's public key: Z85 text or its public.key file")
+      ->required();
+  add->add_option("--agency", add_args.agency, "the agency the agent belongs to")
+      ->capture_default_str();
+  bool list_json = false;
+  auto* list = agent->add_subcommand("list", "list enrolled agents");
+  list->add_flag("--json", list_json, "one JSON object per line");
+
+  EventsArgs ev;
+  auto* events_cmd = app.add_subcommand("events", "show stored events, newest first");
+  events_cmd->add_option("--agent", ev.agent, "only this agent");
+  events_cmd->add_option("--kind", ev.kind,
+                         "only this kind (log, flow, dns, http, tls, alert, agent)");
+  events_cmd->add_option("--since", ev.since, "from this long ago (1h) or this UTC time");
+  events_cmd->add_option("--until", ev.until, "up to this long ago or this UTC time");
+  events_cmd->add_option("--limit", ev.limit, "at most this many")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1'000'000));
+  events_cmd->add_flag("--json", ev.json, "one ECS-shaped JSON object per line");
+  events_cmd->add_flag("--count", ev.count, "print only the number of matching events");
+  CLI11_PARSE(app, argc, argv);
+
+  auto config = load_collector_config(config_path, {});
+  if (!config) return fail_with(config.error().message, kExitUsage);
+  const bool writes = add->parsed();
+  auto store =
+      open_sqlite_store(config->store_path, writes ? StoreMode::kReadWrite : StoreMode::kReadOnly);
+  if (!store) return fail_with(config->store_path + ": " + store.error().message);
+  if (add->parsed()) return agent_add(**store, add_args);
+  if (list->parsed()) return agent_list(**store, list_json);
+  return events(**store, ev);
+}

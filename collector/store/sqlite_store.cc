@@ -1,0 +1,680 @@
+#include "collector/store/sqlite_store.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <memory>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+#include <nlohmann/json.hpp>
+
+#include "common/log.h"
+
+namespace soc::collector {
+namespace {
+
+constexpr std::string_view kComponent = "store";
+constexpr int kBusyTimeoutMs = 5000;
+
+// Numbered schema migrations: kMigrations[i] takes a database from user_version i to i + 1.
+// Append only; never edit a script that has shipped.
+constexpr std::array<const char*, 2> kMigrations = {
+    // 1: agents, per-stream last sequence numbers, events.
+    R"sql(
+CREATE TABLE agents(
+  id INTEGER PRIMARY KEY,
+  name TEXT UNIQUE NOT NULL,
+  public_key TEXT UNIQUE NOT NULL,
+  agency TEXT NOT NULL,
+  enrolled_ns INTEGER NOT NULL,
+  last_seen_ns INTEGER NOT NULL DEFAULT 0,
+  counters TEXT NOT NULL DEFAULT '{}');
+CREATE TABLE streams(
+  agent_id INTEGER NOT NULL REFERENCES agents(id),
+  epoch INTEGER NOT NULL,
+  last_seq INTEGER NOT NULL,
+  PRIMARY KEY(agent_id, epoch));
+CREATE TABLE events(
+  id INTEGER PRIMARY KEY,
+  time_ns INTEGER NOT NULL,
+  received_ns INTEGER NOT NULL,
+  agent_id INTEGER NOT NULL REFERENCES agents(id),
+  kind TEXT NOT NULL,
+  source TEXT NOT NULL,
+  message TEXT NOT NULL,
+  fields TEXT NOT NULL);
+CREATE INDEX events_time ON events(time_ns);
+CREATE INDEX events_agent_time ON events(agent_id, time_ns);
+CREATE INDEX events_kind_time ON events(kind, time_ns);
+)sql",
+    // 2: per-agent event counts kept by store_batches, backfilled from the existing events.
+    R"sql(
+CREATE TABLE agent_event_counts(
+  agent_id INTEGER PRIMARY KEY REFERENCES agents(id),
+  count INTEGER NOT NULL);
+INSERT INTO agent_event_counts(agent_id, count)
+  SELECT agent_id, COUNT(*) FROM events GROUP BY agent_id;
+)sql",
+};
+
+// ---------------------------------------------------------------------------------------------
+// RAII for the SQLite C API.
+
+struct DbCloser {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+using DbHandle = std::unique_ptr<sqlite3, DbCloser>;
+
+struct StmtFinalizer {
+  void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
+};
+using StmtHandle = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
+
+// One use of a prepared statement: binds, steps, reads columns; resets the statement and clears
+// its bindings when it goes out of scope so the cached statement can be reused. Text is bound
+// without copying (SQLITE_STATIC): the bound data must stay alive until the last step().
+class StmtUse {
+ public:
+  explicit StmtUse(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  ~StmtUse() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  StmtUse(const StmtUse&) = delete;
+  StmtUse& operator=(const StmtUse&) = delete;
+
+  StmtUse& bind(int index, std::int64_t value) {
+    keep_first_error(sqlite3_bind_int64(stmt_, index, value));
+    return *this;
+  }
+  StmtUse& bind(int index, std::string_view text) {
+    keep_first_error(
+        sqlite3_bind_text64(stmt_, index, text.data(), text.size(), nullptr, SQLITE_UTF8));
+    return *this;
+  }
+  // SQLITE_ROW, SQLITE_DONE or an error code (a failed bind is reported here).
+  int step() { return bind_rc_ != SQLITE_OK ? bind_rc_ : sqlite3_step(stmt_); }
+
+  std::int64_t int64(int column) const { return sqlite3_column_int64(stmt_, column); }
+  std::string text(int column) const {
+    const unsigned char* data = sqlite3_column_text(stmt_, column);
+    if (data == nullptr) return {};
+    return std::string(reinterpret_cast<const char*>(data),
+                       static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
+  }
+
+ private:
+  void keep_first_error(int rc) {
+    if (bind_rc_ == SQLITE_OK) bind_rc_ = rc;
+  }
+
+  sqlite3_stmt* stmt_;
+  int bind_rc_ = SQLITE_OK;
+};
+
+// A write transaction (BEGIN IMMEDIATE: takes the write lock up front, so it never fails with
+// SQLITE_BUSY half-way). Rolled back on destruction unless commit() succeeded.
+class Transaction {
+ public:
+  explicit Transaction(sqlite3* db) : db_(db) {}
+  ~Transaction() {
+    if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  int begin() { return sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr); }
+  int commit() { return sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr); }
+
+ private:
+  sqlite3* db_;
+};
+
+tl::unexpected<Error> store_error(sqlite3* db, std::string_view what) {
+  std::string message(what);
+  message += ": ";
+  message += sqlite3_errmsg(db);
+  return fail(ErrorCode::kStore, std::move(message));
+}
+
+Result<StmtHandle> prepare(sqlite3* db, std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  const int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
+                                    SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  if (rc != SQLITE_OK) return store_error(db, "prepare");
+  return StmtHandle(stmt);
+}
+
+Result<void> exec(sqlite3* db, const char* sql) {
+  if (sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK) return store_error(db, sql);
+  return ok();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema migrations.
+
+Result<int> read_user_version(sqlite3* db) {
+  auto stmt = prepare(db, "PRAGMA user_version");
+  if (!stmt) return tl::unexpected(stmt.error());
+  StmtUse use(stmt->get());
+  if (use.step() != SQLITE_ROW) return store_error(db, "read schema version");
+  return static_cast<int>(use.int64(0));
+}
+
+Result<void> check_not_newer(int version) {
+  if (version <= static_cast<int>(kMigrations.size())) return ok();
+  return fail(ErrorCode::kUnsupported, "database schema version " + std::to_string(version) +
+                                           " is newer than this build supports (" +
+                                           std::to_string(kMigrations.size()) +
+                                           "); upgrade the collector");
+}
+
+// Applies migration `index` (to version index + 1) in its own transaction, unless another
+// connection got there first.
+Result<void> apply_migration(sqlite3* db, std::size_t index) {
+  Transaction txn(db);
+  if (txn.begin() != SQLITE_OK) return store_error(db, "begin migration");
+  auto current = read_user_version(db);
+  if (!current) return tl::unexpected(current.error());
+  if (auto newer = check_not_newer(*current); !newer) return newer;
+  if (*current > static_cast<int>(index)) return ok();  // already applied elsewhere
+  if (sqlite3_exec(db, kMigrations[index], nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return store_error(db, "schema migration " + std::to_string(index + 1));
+  }
+  const std::string set_version = "PRAGMA user_version = " + std::to_string(index + 1);
+  if (auto set = exec(db, set_version.c_str()); !set) return set;
+  if (txn.commit() != SQLITE_OK) return store_error(db, "commit migration");
+  log(LogLevel::kInfo, kComponent, "migrated database schema to version ", index + 1);
+  return ok();
+}
+
+// Brings the schema to the newest version; a read-only connection can only check it.
+Result<void> migrate(sqlite3* db, StoreMode mode) {
+  auto version = read_user_version(db);
+  if (!version) return tl::unexpected(version.error());
+  if (auto newer = check_not_newer(*version); !newer) return newer;
+  const auto from = static_cast<std::size_t>(*version);
+  if (from == kMigrations.size()) return ok();
+  if (mode == StoreMode::kReadOnly) {
+    return fail(ErrorCode::kUnsupported,
+                "database schema version " + std::to_string(from) + " is older than " +
+                    std::to_string(kMigrations.size()) +
+                    "; open it read-write once (start the collector) to migrate it");
+  }
+  for (std::size_t i = from; i < kMigrations.size(); ++i) {
+    if (auto applied = apply_migration(db, i); !applied) return applied;
+  }
+  return ok();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Event fields <-> JSON object text. ordered_json keeps the fields in their original order.
+
+using Json = nlohmann::ordered_json;
+
+Json field_to_json(const FieldValue& value) {
+  return std::visit(
+      [](const auto& v) -> Json {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, IpAddress>) {
+          return v.to_string();
+        } else {
+          return v;  // string, int64, double (non-finite becomes null), bool, array of strings
+        }
+      },
+      value);
+}
+
+// Invalid UTF-8 (raw bytes from logs) is replaced by U+FFFD rather than failing the batch.
+std::string fields_to_text(const std::vector<Field>& fields) {
+  Json object = Json::object();
+  for (const Field& field : fields) object[field.name] = field_to_json(field.value);
+  return object.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+FieldValue json_to_field(const Json& value) {
+  switch (value.type()) {
+    case Json::value_t::string:
+      return value.get<std::string>();
+    case Json::value_t::boolean:
+      return value.get<bool>();
+    case Json::value_t::number_integer:
+      return value.get<std::int64_t>();
+    case Json::value_t::number_unsigned: {
+      const auto u = value.get<std::uint64_t>();
+      if (u <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+        return static_cast<std::int64_t>(u);
+      }
+      return static_cast<double>(u);
+    }
+    case Json::value_t::number_float:
+      return value.get<double>();
+    case Json::value_t::null:  // a non-finite double was written
+      return std::numeric_limits<double>::quiet_NaN();
+    case Json::value_t::array: {
+      StringList list;
+      for (const Json& item : value) {
+        list.push_back(item.is_string() ? item.get<std::string>() : item.dump());
+      }
+      return list;
+    }
+    default:
+      return value.dump();
+  }
+}
+
+Result<std::vector<Field>> text_to_fields(const std::string& text) {
+  try {
+    const Json object = Json::parse(text);
+    if (!object.is_object()) return fail(ErrorCode::kStore, "fields column is not an object");
+    std::vector<Field> fields;
+    fields.reserve(object.size());
+    for (const auto& [name, value] : object.items()) {
+      fields.push_back(Field{name, json_to_field(value)});
+    }
+    return fields;
+  } catch (const nlohmann::json::exception& e) {
+    return fail(ErrorCode::kStore, std::string("fields column: ") + e.what());
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The dedup rule (see event_store.h): `last` is the stream's last stored sequence, 0 if none.
+
+BatchResult decide(std::uint64_t last, const IncomingBatch& batch) {
+  const std::uint64_t next = last + 1;
+  if (batch.seq <= last) return {BatchOutcome::kDuplicate, 0, 0};
+  if (batch.seq == next) return {BatchOutcome::kStored, 0, 0};
+  if (batch.base > next) return {BatchOutcome::kStored, 0, batch.seq - next};
+  return {BatchOutcome::kGap, next, 0};
+}
+
+// Query statements are built from fixed fragments; each filter present adds one placeholder.
+enum QueryFilter : unsigned { kByAgent = 1, kByKind = 2, kBySince = 4, kByUntil = 8 };
+constexpr std::size_t kFilterCombinations = 16;
+
+unsigned filter_mask(const EventQuery& query) {
+  unsigned mask = 0;
+  if (query.agent) mask |= kByAgent;
+  if (query.kind) mask |= kByKind;
+  if (query.since) mask |= kBySince;
+  if (query.until) mask |= kByUntil;
+  return mask;
+}
+
+std::string where_clause(unsigned mask) {
+  std::string sql = " WHERE 1 = 1";
+  if (mask & kByAgent) sql += " AND e.agent_id = (SELECT id FROM agents WHERE name = ?)";
+  if (mask & kByKind) sql += " AND e.kind = ?";
+  if (mask & kBySince) sql += " AND e.time_ns >= ?";
+  if (mask & kByUntil) sql += " AND e.time_ns < ?";
+  return sql;
+}
+
+// Binds the filters in where_clause() order; returns the next free parameter index.
+int bind_filters(StmtUse& use, const EventQuery& query, std::string_view kind_name) {
+  int index = 1;
+  if (query.agent) use.bind(index++, *query.agent);
+  if (query.kind) use.bind(index++, kind_name);
+  if (query.since) use.bind(index++, *query.since);
+  if (query.until) use.bind(index++, *query.until);
+  return index;
+}
+
+constexpr const char* kAgentColumns =
+    "SELECT a.id, a.name, a.public_key, a.agency, a.enrolled_ns, a.last_seen_ns, a.counters, "
+    "COALESCE(c.count, 0) FROM agents a LEFT JOIN agent_event_counts c ON c.agent_id = a.id";
+
+AgentRecord read_agent(const StmtUse& use) {
+  AgentRecord agent;
+  agent.id = use.int64(0);
+  agent.name = use.text(1);
+  agent.public_key = use.text(2);
+  agent.agency = use.text(3);
+  agent.enrolled_ns = use.int64(4);
+  agent.last_seen_ns = use.int64(5);
+  agent.counters_json = use.text(6);
+  agent.event_count = static_cast<std::uint64_t>(use.int64(7));
+  return agent;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+class SqliteStore final : public EventStore {
+ public:
+  explicit SqliteStore(DbHandle db) : db_(std::move(db)) {}
+
+  Result<void> prepare_statements();
+
+  Result<std::vector<BatchResult>> store_batches(std::span<const IncomingBatch> batches) override;
+  Result<AgentRecord> enroll_agent(const std::string& name, const std::string& public_key,
+                                   const std::string& agency) override;
+  Result<std::optional<AgentRecord>> find_agent_by_key(const std::string& public_key) override;
+  Result<std::vector<AgentRecord>> list_agents() override;
+  Result<void> record_heartbeat(std::int64_t agent_id, TimeNs seen_ns,
+                                const std::string& counters_json) override;
+  Result<std::vector<StoredEvent>> query_events(const EventQuery& query) override;
+  Result<std::uint64_t> count_events(const EventQuery& query) override;
+
+ private:
+  Result<BatchResult> store_batch(const IncomingBatch& batch);
+  Result<std::uint64_t> last_seq(std::int64_t agent_id, std::uint64_t epoch);
+  Result<void> insert_events(const IncomingBatch& batch);
+  Result<void> save_stream(const IncomingBatch& batch, std::int64_t event_count);
+  Result<sqlite3_stmt*> cached_query(std::array<StmtHandle, kFilterCombinations>& cache,
+                                     unsigned mask, bool count);
+  Result<StoredEvent> read_event(const StmtUse& use);
+
+  DbHandle db_;  // declared first: destroyed after the statements below
+  StmtHandle select_stream_;
+  StmtHandle upsert_stream_;
+  StmtHandle insert_event_;
+  StmtHandle add_event_count_;
+  StmtHandle insert_agent_;
+  StmtHandle find_agent_;
+  StmtHandle list_agents_;
+  StmtHandle heartbeat_;
+  std::array<StmtHandle, kFilterCombinations> query_cache_;
+  std::array<StmtHandle, kFilterCombinations> count_cache_;
+};
+
+Result<void> SqliteStore::prepare_statements() {
+  const std::string agent_columns = kAgentColumns;
+  const std::pair<StmtHandle*, std::string> statements[] = {
+      {&select_stream_, "SELECT last_seq FROM streams WHERE agent_id = ? AND epoch = ?"},
+      {&upsert_stream_,
+       "INSERT INTO streams(agent_id, epoch, last_seq) VALUES(?, ?, ?) "
+       "ON CONFLICT(agent_id, epoch) DO UPDATE SET last_seq = excluded.last_seq"},
+      {&insert_event_,
+       "INSERT INTO events(time_ns, received_ns, agent_id, kind, source, message, fields) "
+       "VALUES(?, ?, ?, ?, ?, ?, ?)"},
+      {&add_event_count_,
+       "INSERT INTO agent_event_counts(agent_id, count) VALUES(?, ?) "
+       "ON CONFLICT(agent_id) DO UPDATE SET count = count + excluded.count"},
+      {&insert_agent_,
+       "INSERT INTO agents(name, public_key, agency, enrolled_ns) VALUES(?, ?, ?, ?)"},
+      {&find_agent_, agent_columns + " WHERE a.public_key = ?"},
+      {&list_agents_, agent_columns + " ORDER BY a.name"},
+      {&heartbeat_, "UPDATE agents SET last_seen_ns = ?, counters = ? WHERE id = ?"},
+  };
+  for (const auto& [target, sql] : statements) {
+    auto stmt = prepare(db_.get(), sql);
+    if (!stmt) return tl::unexpected(stmt.error());
+    *target = std::move(*stmt);
+  }
+  return ok();
+}
+
+Result<std::vector<BatchResult>> SqliteStore::store_batches(
+    std::span<const IncomingBatch> batches) {
+  Transaction txn(db_.get());
+  if (txn.begin() != SQLITE_OK) return store_error(db_.get(), "begin");
+  std::vector<BatchResult> results;
+  results.reserve(batches.size());
+  for (const IncomingBatch& batch : batches) {
+    auto result = store_batch(batch);
+    if (!result) return tl::unexpected(result.error());  // txn rolls back
+    results.push_back(*result);
+  }
+  if (txn.commit() != SQLITE_OK) return store_error(db_.get(), "commit");
+  for (std::size_t i = 0; i < batches.size(); ++i) {
+    if (results[i].skipped == 0) continue;
+    log(LogLevel::kWarn, kComponent, "agent ", batches[i].agent_id, " epoch ", batches[i].epoch,
+        ": ", results[i].skipped, " batch(es) before seq ", batches[i].seq,
+        " were declared lost by the agent");
+  }
+  return results;
+}
+
+Result<BatchResult> SqliteStore::store_batch(const IncomingBatch& batch) {
+  auto last = last_seq(batch.agent_id, batch.epoch);
+  if (!last) return tl::unexpected(last.error());
+  const BatchResult result = decide(*last, batch);
+  if (result.outcome != BatchOutcome::kStored) return result;
+  if (auto inserted = insert_events(batch); !inserted) return tl::unexpected(inserted.error());
+  const auto count = batch.events ? static_cast<std::int64_t>(batch.events->size()) : 0;
+  if (auto saved = save_stream(batch, count); !saved) return tl::unexpected(saved.error());
+  return result;
+}
+
+Result<std::uint64_t> SqliteStore::last_seq(std::int64_t agent_id, std::uint64_t epoch) {
+  StmtUse use(select_stream_.get());
+  use.bind(1, agent_id).bind(2, static_cast<std::int64_t>(epoch));
+  const int rc = use.step();
+  if (rc == SQLITE_DONE) return std::uint64_t{0};
+  if (rc != SQLITE_ROW) return store_error(db_.get(), "read stream");
+  return static_cast<std::uint64_t>(use.int64(0));
+}
+
+Result<void> SqliteStore::insert_events(const IncomingBatch& batch) {
+  if (batch.events == nullptr) return ok();
+  for (const Event& event : *batch.events) {
+    const std::string fields = fields_to_text(event.fields);
+    StmtUse use(insert_event_.get());
+    use.bind(1, event.time_ns).bind(2, batch.received_ns).bind(3, batch.agent_id);
+    use.bind(4, event_kind_name(event.kind)).bind(5, event.source).bind(6, event.raw);
+    use.bind(7, fields);
+    if (use.step() != SQLITE_DONE) return store_error(db_.get(), "insert event");
+  }
+  return ok();
+}
+
+Result<void> SqliteStore::save_stream(const IncomingBatch& batch, std::int64_t event_count) {
+  {
+    StmtUse use(upsert_stream_.get());
+    use.bind(1, batch.agent_id).bind(2, static_cast<std::int64_t>(batch.epoch));
+    use.bind(3, static_cast<std::int64_t>(batch.seq));
+    if (use.step() != SQLITE_DONE) return store_error(db_.get(), "update stream");
+  }
+  if (event_count == 0) return ok();
+  StmtUse use(add_event_count_.get());
+  use.bind(1, batch.agent_id).bind(2, event_count);
+  if (use.step() != SQLITE_DONE) return store_error(db_.get(), "update event count");
+  return ok();
+}
+
+Result<AgentRecord> SqliteStore::enroll_agent(const std::string& name,
+                                              const std::string& public_key,
+                                              const std::string& agency) {
+  AgentRecord agent;
+  agent.name = name;
+  agent.public_key = public_key;
+  agent.agency = agency;
+  agent.enrolled_ns = now_ns();
+  agent.counters_json = "{}";
+  StmtUse use(insert_agent_.get());
+  use.bind(1, name).bind(2, public_key).bind(3, agency).bind(4, agent.enrolled_ns);
+  if (use.step() != SQLITE_DONE) {
+    if (sqlite3_extended_errcode(db_.get()) != SQLITE_CONSTRAINT_UNIQUE) {
+      return store_error(db_.get(), "enroll agent");
+    }
+    if (std::strstr(sqlite3_errmsg(db_.get()), "agents.name") != nullptr) {
+      return fail(ErrorCode::kConflict, "an agent named '" + name + "' is already enrolled");
+    }
+    return fail(ErrorCode::kConflict, "this public key is already enrolled for another agent");
+  }
+  agent.id = sqlite3_last_insert_rowid(db_.get());
+  return agent;
+}
+
+Result<std::optional<AgentRecord>> SqliteStore::find_agent_by_key(const std::string& public_key) {
+  StmtUse use(find_agent_.get());
+  use.bind(1, public_key);
+  const int rc = use.step();
+  if (rc == SQLITE_DONE) return std::optional<AgentRecord>();
+  if (rc != SQLITE_ROW) return store_error(db_.get(), "find agent");
+  return std::optional<AgentRecord>(read_agent(use));
+}
+
+Result<std::vector<AgentRecord>> SqliteStore::list_agents() {
+  StmtUse use(list_agents_.get());
+  std::vector<AgentRecord> agents;
+  int rc;
+  while ((rc = use.step()) == SQLITE_ROW) agents.push_back(read_agent(use));
+  if (rc != SQLITE_DONE) return store_error(db_.get(), "list agents");
+  return agents;
+}
+
+Result<void> SqliteStore::record_heartbeat(std::int64_t agent_id, TimeNs seen_ns,
+                                           const std::string& counters_json) {
+  StmtUse use(heartbeat_.get());
+  use.bind(1, seen_ns).bind(2, counters_json).bind(3, agent_id);
+  if (use.step() != SQLITE_DONE) return store_error(db_.get(), "record heartbeat");
+  if (sqlite3_changes(db_.get()) == 0) {
+    return fail(ErrorCode::kNotFound, "no agent with id " + std::to_string(agent_id));
+  }
+  return ok();
+}
+
+Result<sqlite3_stmt*> SqliteStore::cached_query(std::array<StmtHandle, kFilterCombinations>& cache,
+                                                unsigned mask, bool count) {
+  StmtHandle& slot = cache[mask];
+  if (slot) return slot.get();
+  const std::string sql =
+      count ? "SELECT COUNT(*) FROM events e" + where_clause(mask)
+            : "SELECT e.id, e.time_ns, e.received_ns, a.name, a.agency, e.kind, e.source, "
+              "e.message, e.fields FROM events e JOIN agents a ON a.id = e.agent_id" +
+                  where_clause(mask) + " ORDER BY e.time_ns DESC, e.id DESC LIMIT ?";
+  auto stmt = prepare(db_.get(), sql);
+  if (!stmt) return tl::unexpected(stmt.error());
+  slot = std::move(*stmt);
+  return slot.get();
+}
+
+Result<StoredEvent> SqliteStore::read_event(const StmtUse& use) {
+  StoredEvent stored;
+  stored.id = use.int64(0);
+  stored.event.time_ns = use.int64(1);
+  stored.received_ns = use.int64(2);
+  stored.agent = use.text(3);
+  stored.agency = use.text(4);
+  const std::string kind = use.text(5);
+  const auto parsed_kind = parse_event_kind(kind);
+  if (!parsed_kind) {
+    return fail(ErrorCode::kStore,
+                "event " + std::to_string(stored.id) + " has unknown kind '" + kind + "'");
+  }
+  stored.event.kind = *parsed_kind;
+  stored.event.source = use.text(6);
+  stored.event.raw = use.text(7);
+  auto fields = text_to_fields(use.text(8));
+  if (!fields) {
+    return fail(ErrorCode::kStore,
+                "event " + std::to_string(stored.id) + ": " + fields.error().message);
+  }
+  stored.event.fields = std::move(*fields);
+  return stored;
+}
+
+Result<std::vector<StoredEvent>> SqliteStore::query_events(const EventQuery& query) {
+  auto stmt = cached_query(query_cache_, filter_mask(query), false);
+  if (!stmt) return tl::unexpected(stmt.error());
+  const std::string_view kind_name = query.kind ? event_kind_name(*query.kind) : "";
+  constexpr auto kMaxLimit = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+  StmtUse use(*stmt);
+  const int limit_index = bind_filters(use, query, kind_name);
+  use.bind(limit_index, static_cast<std::int64_t>(std::min(query.limit, kMaxLimit)));
+  std::vector<StoredEvent> events;
+  int rc;
+  while ((rc = use.step()) == SQLITE_ROW) {
+    auto event = read_event(use);
+    if (!event) return tl::unexpected(event.error());
+    events.push_back(std::move(*event));
+  }
+  if (rc != SQLITE_DONE) return store_error(db_.get(), "query events");
+  return events;
+}
+
+Result<std::uint64_t> SqliteStore::count_events(const EventQuery& query) {
+  auto stmt = cached_query(count_cache_, filter_mask(query), true);
+  if (!stmt) return tl::unexpected(stmt.error());
+  const std::string_view kind_name = query.kind ? event_kind_name(*query.kind) : "";
+  StmtUse use(*stmt);
+  bind_filters(use, query, kind_name);
+  if (use.step() != SQLITE_ROW) return store_error(db_.get(), "count events");
+  return static_cast<std::uint64_t>(use.int64(0));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Opening.
+
+Result<void> create_parent_directory(const std::string& path) {
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (parent.empty()) return ok();
+  std::error_code ec;
+  std::filesystem::create_directories(parent, ec);
+  if (ec) return fail(ErrorCode::kIo, "create " + parent.string() + ": " + ec.message());
+  return ok();
+}
+
+Result<DbHandle> open_connection(const std::string& path, StoreMode mode) {
+  if (mode == StoreMode::kReadOnly) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) {
+      return fail(ErrorCode::kNotFound, "database " + path + " does not exist");
+    }
+  } else if (auto created = create_parent_directory(path); !created) {
+    return tl::unexpected(created.error());
+  }
+  const int flags = (mode == StoreMode::kReadOnly ? SQLITE_OPEN_READONLY
+                                                  : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                    SQLITE_OPEN_NOMUTEX;
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  DbHandle db(raw);  // sqlite3_open_v2 may allocate a handle even when it fails
+  if (rc != SQLITE_OK) {
+    const ErrorCode code = rc == SQLITE_CANTOPEN && mode == StoreMode::kReadOnly
+                               ? ErrorCode::kNotFound
+                               : ErrorCode::kStore;
+    return fail(code, "open " + path + ": " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+  }
+  sqlite3_extended_result_codes(raw, 1);
+  return db;
+}
+
+// WAL so readers (socctl) never block the writer; synchronous=FULL so a committed batch survives
+// a power loss before it is acknowledged.
+Result<void> configure(sqlite3* db, StoreMode mode) {
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  if (mode == StoreMode::kReadWrite) {
+    auto stmt = prepare(db, "PRAGMA journal_mode = WAL");
+    if (!stmt) return tl::unexpected(stmt.error());
+    StmtUse use(stmt->get());
+    if (use.step() != SQLITE_ROW) return store_error(db, "set journal_mode");
+    if (use.text(0) != "wal") {
+      log(LogLevel::kWarn, kComponent, "journal_mode is ", use.text(0), ", not wal");
+    }
+  }
+  if (auto sync = exec(db, "PRAGMA synchronous = FULL"); !sync) return sync;
+  return exec(db, "PRAGMA foreign_keys = ON");
+}
+
+}  // namespace
+
+int sqlite_schema_version() { return static_cast<int>(kMigrations.size()); }
+
+Result<std::unique_ptr<EventStore>> open_sqlite_store(const std::string& path, StoreMode mode) {
+  auto db = open_connection(path, mode);
+  if (!db) return tl::unexpected(db.error());
+  if (auto configured = configure(db->get(), mode); !configured) {
+    return tl::unexpected(configured.error());
+  }
+  if (auto migrated = migrate(db->get(), mode); !migrated) {
+    return tl::unexpected(migrated.error());
+  }
+  auto store = std::make_unique<SqliteStore>(std::move(*db));
+  if (auto prepared = store->prepare_statements(); !prepared) {
+    return tl::unexpected(prepared.error());
+  }
+  return std::unique_ptr<EventStore>(std::move(store));
+}
+
+}  // namespace soc::collector

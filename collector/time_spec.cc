@@ -1,0 +1,53 @@
+#include "collector/time_spec.h"
+
+#include <ctime>
+#include <limits>
+
+namespace soc::collector {
+namespace {
+
+constexpr TimeNs kNsPerSec = 1'000'000'000;
+
+Result<TimeNs> parse_duration(const std::string& text) {
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 9 || digits + 1 != text.size())
+    return fail(ErrorCode::kInvalidArgument, "");
+  const TimeNs n = std::stoll(text.substr(0, digits));
+  switch (text.back()) {
+    case 's':
+      return n * kNsPerSec;
+    case 'm':
+      return n * 60 * kNsPerSec;
+    case 'h':
+      return n * 3600 * kNsPerSec;
+    case 'd':
+      return n * 86'400 * kNsPerSec;
+    case 'w':
+      return n * 7 * 86'400 * kNsPerSec;
+    default:
+      return fail(ErrorCode::kInvalidArgument, "");
+  }
+}
+
+Result<TimeNs> parse_rfc3339_utc(const std::string& text) {
+  std::tm tm{};
+  const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (end == nullptr) return fail(ErrorCode::kInvalidArgument, "");
+  const std::string rest(end);
+  if (rest != "Z" && !rest.empty()) return fail(ErrorCode::kInvalidArgument, "");
+  return static_cast<TimeNs>(timegm(&tm)) * kNsPerSec;
+}
+
+}  // namespace
+
+Result<TimeNs> parse_time_spec(const std::string& text, TimeNs now) {
+  if (auto d = parse_duration(text)) return now - *d;
+  if (auto t = parse_rfc3339_utc(text)) return *t;
+  return fail(ErrorCode::kInvalidArgument,
+              "'" + text +
+                  "': expected a duration (90s, 15m, 1h, 2d, 1w) or a UTC time "
+                  "(2026-11-29T21:00:00Z)");
+}
+
+}  // namespace soc::collector

@@ -1,0 +1,24 @@
+// Rendering of events as ECS-shaped JSON for exports (socctl --json, later the HTTP API):
+// dotted field names become nested objects ("source.ip" -> {"source": {"ip": ...}}), the raw
+// line is "message", the time is "@timestamp" (RFC 3339, ns), the kind is "event.dataset".
+#pragma once
+
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "common/event.h"
+
+namespace soc {
+
+struct EventOrigin {
+  std::string_view agent;   // enrolled agent name
+  std::string_view agency;  // the agent's agency
+};
+
+nlohmann::json event_to_ecs_json(const Event& event, const EventOrigin& origin);
+
+// A field value as JSON (IP addresses as strings).
+nlohmann::json field_value_to_json(const FieldValue& value);
+
+}  // namespace soc

@@ -1,0 +1,371 @@
+#include "common/wire.h"
+
+#include <zstd.h>
+
+#include <cstring>
+#include <exception>
+
+#include <msgpack.hpp>
+
+namespace soc::wire {
+namespace {
+
+constexpr std::uint64_t kCodecPlain = 0;
+constexpr std::uint64_t kCodecZstd = 1;
+constexpr std::int8_t kExtIpAddress = 1;
+constexpr int kZstdLevel = 1;  // fast; logs compress well even at level 1
+constexpr std::size_t kEventArity = 5;
+
+using Packer = msgpack::packer<msgpack::sbuffer>;
+
+// ---- encoding ----
+
+struct ValuePacker {
+  Packer& pk;
+  void operator()(const std::string& s) const { pk.pack(s); }
+  void operator()(std::int64_t v) const { pk.pack(v); }
+  void operator()(double v) const { pk.pack(v); }
+  void operator()(bool v) const { pk.pack(v); }
+  void operator()(const IpAddress& ip) const {
+    const std::uint32_t len = ip.is_v4 ? 4 : 16;
+    pk.pack_ext(len, kExtIpAddress);
+    pk.pack_ext_body(reinterpret_cast<const char*>(ip.bytes.data()), len);
+  }
+  void operator()(const StringList& list) const {
+    pk.pack_array(static_cast<std::uint32_t>(list.size()));
+    for (const std::string& s : list) pk.pack(s);
+  }
+};
+
+void pack_event(Packer& pk, const Event& e) {
+  pk.pack_array(kEventArity);
+  pk.pack(static_cast<std::int64_t>(e.time_ns));
+  pk.pack(e.source);
+  pk.pack(static_cast<std::uint64_t>(e.kind));
+  pk.pack(e.raw);
+  pk.pack_array(static_cast<std::uint32_t>(e.fields.size()));
+  for (const Field& f : e.fields) {
+    pk.pack_array(2);
+    pk.pack(f.name);
+    std::visit(ValuePacker{pk}, f.value);
+  }
+}
+
+std::string compress(const std::string& plain) {
+  std::string out(ZSTD_compressBound(plain.size()), '\0');
+  const std::size_t n =
+      ZSTD_compress(out.data(), out.size(), plain.data(), plain.size(), kZstdLevel);
+  if (ZSTD_isError(n) != 0) return {};
+  out.resize(n);
+  return out;
+}
+
+void pack_bin(Packer& pk, const std::string& bytes) {
+  pk.pack_bin(static_cast<std::uint32_t>(bytes.size()));
+  pk.pack_bin_body(bytes.data(), static_cast<std::uint32_t>(bytes.size()));
+}
+
+struct MessagePacker {
+  Packer& pk;
+  Compression compression;
+
+  void header(std::size_t arity, MessageType type) const {
+    pk.pack_array(static_cast<std::uint32_t>(arity));
+    pk.pack(kProtocolVersion);
+    pk.pack(static_cast<std::uint64_t>(type));
+  }
+  void operator()(const Batch& b) const {
+    header(7, MessageType::kBatch);
+    pk.pack(b.epoch);
+    pk.pack(b.seq);
+    pk.pack(b.base);
+    const std::string plain = encode_events(b.events);
+    std::string packed;
+    if (compression == Compression::kAuto) packed = compress(plain);
+    if (!packed.empty() && packed.size() < plain.size()) {
+      pk.pack(kCodecZstd);
+      pack_bin(pk, packed);
+    } else {
+      pk.pack(kCodecPlain);
+      pack_bin(pk, plain);
+    }
+  }
+  void operator()(const Ack& a) const {
+    header(4, MessageType::kAck);
+    pk.pack(a.epoch);
+    pk.pack(a.seq);
+  }
+  void operator()(const Nack& n) const {
+    header(5, MessageType::kNack);
+    pk.pack(n.epoch);
+    pk.pack(n.expected_seq);
+    pk.pack(n.reason);
+  }
+  void operator()(const Heartbeat& h) const {
+    header(4, MessageType::kHeartbeat);
+    pk.pack(h.epoch);
+    pk.pack(h.counters);
+  }
+};
+
+// ---- decoding ----
+
+tl::unexpected<Error> malformed(const std::string& what) {
+  return fail(ErrorCode::kMalformed, "malformed message: " + what);
+}
+
+Result<std::uint64_t> as_uint(const msgpack::object& o, const char* what) {
+  if (o.type != msgpack::type::POSITIVE_INTEGER)
+    return malformed(std::string(what) + " not an unsigned integer");
+  return o.via.u64;
+}
+
+Result<std::string> as_string(const msgpack::object& o, const char* what) {
+  if (o.type != msgpack::type::STR) return malformed(std::string(what) + " not a string");
+  return std::string(o.via.str.ptr, o.via.str.size);
+}
+
+Result<FieldValue> decode_value(const msgpack::object& o) {
+  switch (o.type) {
+    case msgpack::type::STR:
+      return FieldValue(std::string(o.via.str.ptr, o.via.str.size));
+    case msgpack::type::POSITIVE_INTEGER:
+      if (o.via.u64 > static_cast<std::uint64_t>(INT64_MAX))
+        return malformed("integer field out of range");
+      return FieldValue(static_cast<std::int64_t>(o.via.u64));
+    case msgpack::type::NEGATIVE_INTEGER:
+      return FieldValue(o.via.i64);
+    case msgpack::type::FLOAT32:
+    case msgpack::type::FLOAT64:
+      return FieldValue(o.via.f64);
+    case msgpack::type::BOOLEAN:
+      return FieldValue(o.via.boolean);
+    case msgpack::type::EXT: {
+      const std::size_t len = o.via.ext.size;
+      if (o.via.ext.type() != kExtIpAddress || (len != 4 && len != 16))
+        return malformed("unknown ext field value");
+      IpAddress ip;
+      ip.is_v4 = (len == 4);
+      std::memcpy(ip.bytes.data(), o.via.ext.data(), len);
+      return FieldValue(ip);
+    }
+    case msgpack::type::ARRAY: {
+      StringList list;
+      list.reserve(o.via.array.size);
+      for (std::uint32_t i = 0; i < o.via.array.size; ++i) {
+        auto s = as_string(o.via.array.ptr[i], "list element");
+        if (!s) return tl::unexpected(s.error());
+        list.push_back(std::move(*s));
+      }
+      return FieldValue(std::move(list));
+    }
+    default:
+      return malformed("unsupported field value type");
+  }
+}
+
+Result<Event> decode_event(const msgpack::object& o, const Limits& limits) {
+  if (o.type != msgpack::type::ARRAY || o.via.array.size != kEventArity)
+    return malformed("event is not a 5-element array");
+  const msgpack::object* a = o.via.array.ptr;
+  Event e;
+  if (a[0].type == msgpack::type::POSITIVE_INTEGER) {
+    if (a[0].via.u64 > static_cast<std::uint64_t>(INT64_MAX))
+      return malformed("event time out of range");
+    e.time_ns = static_cast<TimeNs>(a[0].via.u64);
+  } else if (a[0].type == msgpack::type::NEGATIVE_INTEGER) {
+    e.time_ns = a[0].via.i64;
+  } else {
+    return malformed("event time not an integer");
+  }
+  auto source = as_string(a[1], "event source");
+  if (!source) return tl::unexpected(source.error());
+  e.source = std::move(*source);
+  auto kind = as_uint(a[2], "event kind");
+  if (!kind) return tl::unexpected(kind.error());
+  if (*kind > static_cast<std::uint64_t>(EventKind::kAgent)) return malformed("unknown event kind");
+  e.kind = static_cast<EventKind>(*kind);
+  auto raw = as_string(a[3], "event raw");
+  if (!raw) return tl::unexpected(raw.error());
+  e.raw = std::move(*raw);
+  if (a[4].type != msgpack::type::ARRAY) return malformed("event fields not an array");
+  if (a[4].via.array.size > limits.max_fields)
+    return fail(ErrorCode::kTooLarge, "event has too many fields");
+  e.fields.reserve(a[4].via.array.size);
+  for (std::uint32_t i = 0; i < a[4].via.array.size; ++i) {
+    const msgpack::object& f = a[4].via.array.ptr[i];
+    if (f.type != msgpack::type::ARRAY || f.via.array.size != 2)
+      return malformed("field is not a [name, value] pair");
+    auto name = as_string(f.via.array.ptr[0], "field name");
+    if (!name) return tl::unexpected(name.error());
+    auto value = decode_value(f.via.array.ptr[1]);
+    if (!value) return tl::unexpected(value.error());
+    e.fields.push_back(Field{std::move(*name), std::move(*value)});
+  }
+  return e;
+}
+
+msgpack::unpack_limit make_unpack_limit(const Limits& limits) {
+  const auto big = static_cast<std::size_t>(limits.max_decompressed_bytes);
+  const std::size_t arrays = std::max(limits.max_events, limits.max_fields) + 8;
+  return msgpack::unpack_limit(arrays, limits.max_counters, big, big, 32, 8);
+}
+
+// Unpacks exactly one msgpack value occupying all of bytes.
+Result<msgpack::object_handle> unpack_exact(std::string_view bytes, const Limits& limits) {
+  try {
+    std::size_t offset = 0;
+    msgpack::object_handle oh = msgpack::unpack(bytes.data(), bytes.size(), offset, nullptr,
+                                                nullptr, make_unpack_limit(limits));
+    if (offset != bytes.size()) return malformed("trailing bytes after the message");
+    return oh;
+  } catch (const msgpack::size_overflow& e) {
+    return fail(ErrorCode::kTooLarge, std::string("message exceeds a size limit: ") + e.what());
+  } catch (const msgpack::insufficient_bytes&) {
+    return malformed("truncated");
+  } catch (const std::exception& e) {
+    return malformed(e.what());
+  }
+}
+
+Result<std::vector<Event>> decode_events(std::string_view payload, const Limits& limits) {
+  auto oh = unpack_exact(payload, limits);
+  if (!oh) return tl::unexpected(oh.error());
+  const msgpack::object& o = oh->get();
+  if (o.type != msgpack::type::ARRAY) return malformed("batch payload is not an array");
+  if (o.via.array.size > limits.max_events)
+    return fail(ErrorCode::kTooLarge, "batch has too many events");
+  std::vector<Event> events;
+  events.reserve(o.via.array.size);
+  for (std::uint32_t i = 0; i < o.via.array.size; ++i) {
+    auto e = decode_event(o.via.array.ptr[i], limits);
+    if (!e) return tl::unexpected(e.error());
+    events.push_back(std::move(*e));
+  }
+  return events;
+}
+
+Result<std::string> decompress(std::string_view packed, const Limits& limits) {
+  const unsigned long long size = ZSTD_getFrameContentSize(packed.data(), packed.size());
+  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN)
+    return malformed("bad zstd frame");
+  if (size > limits.max_decompressed_bytes)
+    return fail(ErrorCode::kTooLarge, "batch payload decompresses beyond the limit");
+  std::string out(static_cast<std::size_t>(size), '\0');
+  const std::size_t n = ZSTD_decompress(out.data(), out.size(), packed.data(), packed.size());
+  if (ZSTD_isError(n) != 0 || n != size) return malformed("zstd payload does not decompress");
+  return out;
+}
+
+Result<Message> decode_batch(const msgpack::object* a, std::uint32_t n, const Limits& limits) {
+  if (n != 7) return malformed("batch has the wrong number of fields");
+  Batch b;
+  auto epoch = as_uint(a[2], "epoch");
+  auto seq = as_uint(a[3], "seq");
+  auto base = as_uint(a[4], "base");
+  auto codec = as_uint(a[5], "codec");
+  if (!epoch) return tl::unexpected(epoch.error());
+  if (!seq) return tl::unexpected(seq.error());
+  if (!base) return tl::unexpected(base.error());
+  if (!codec) return tl::unexpected(codec.error());
+  if (a[6].type != msgpack::type::BIN) return malformed("batch payload is not bin");
+  b.epoch = *epoch;
+  b.seq = *seq;
+  b.base = *base;
+  std::string_view payload(a[6].via.bin.ptr, a[6].via.bin.size);
+  Result<std::vector<Event>> events;
+  if (*codec == kCodecPlain) {
+    events = decode_events(payload, limits);
+  } else if (*codec == kCodecZstd) {
+    auto plain = decompress(payload, limits);
+    if (!plain) return tl::unexpected(plain.error());
+    events = decode_events(*plain, limits);
+  } else {
+    return fail(ErrorCode::kUnsupported, "unknown batch codec " + std::to_string(*codec));
+  }
+  if (!events) return tl::unexpected(events.error());
+  b.events = std::move(*events);
+  return Message(std::move(b));
+}
+
+Result<Message> decode_heartbeat(const msgpack::object* a, std::uint32_t n, const Limits& limits) {
+  if (n != 4) return malformed("heartbeat has the wrong number of fields");
+  auto epoch = as_uint(a[2], "epoch");
+  if (!epoch) return tl::unexpected(epoch.error());
+  if (a[3].type != msgpack::type::MAP) return malformed("heartbeat counters not a map");
+  if (a[3].via.map.size > limits.max_counters)
+    return fail(ErrorCode::kTooLarge, "too many counters");
+  Heartbeat h;
+  h.epoch = *epoch;
+  for (std::uint32_t i = 0; i < a[3].via.map.size; ++i) {
+    const msgpack::object_kv& kv = a[3].via.map.ptr[i];
+    auto key = as_string(kv.key, "counter name");
+    auto value = as_uint(kv.val, "counter value");
+    if (!key) return tl::unexpected(key.error());
+    if (!value) return tl::unexpected(value.error());
+    h.counters[*key] = *value;
+  }
+  return Message(std::move(h));
+}
+
+}  // namespace
+
+std::string encode_events(const std::vector<Event>& events) {
+  msgpack::sbuffer buf;
+  Packer pk(buf);
+  pk.pack_array(static_cast<std::uint32_t>(events.size()));
+  for (const Event& e : events) pack_event(pk, e);
+  return std::string(buf.data(), buf.size());
+}
+
+std::string encode(const Message& message, Compression compression) {
+  msgpack::sbuffer buf;
+  Packer pk(buf);
+  std::visit(MessagePacker{pk, compression}, message);
+  return std::string(buf.data(), buf.size());
+}
+
+Result<Message> decode(std::string_view bytes, const Limits& limits) {
+  if (bytes.size() > limits.max_message_bytes)
+    return fail(ErrorCode::kTooLarge, "message larger than the limit");
+  auto oh = unpack_exact(bytes, limits);
+  if (!oh) return tl::unexpected(oh.error());
+  const msgpack::object& o = oh->get();
+  if (o.type != msgpack::type::ARRAY || o.via.array.size < 2)
+    return malformed("not an envelope array");
+  const msgpack::object* a = o.via.array.ptr;
+  const std::uint32_t n = o.via.array.size;
+  auto version = as_uint(a[0], "protocol version");
+  if (!version) return tl::unexpected(version.error());
+  if (*version != kProtocolVersion)
+    return fail(ErrorCode::kUnsupported, "unknown protocol version " + std::to_string(*version));
+  auto type = as_uint(a[1], "message type");
+  if (!type) return tl::unexpected(type.error());
+  switch (static_cast<MessageType>(*type)) {
+    case MessageType::kBatch:
+      return decode_batch(a, n, limits);
+    case MessageType::kAck: {
+      if (n != 4) return malformed("ack has the wrong number of fields");
+      auto epoch = as_uint(a[2], "epoch");
+      auto seq = as_uint(a[3], "seq");
+      if (!epoch) return tl::unexpected(epoch.error());
+      if (!seq) return tl::unexpected(seq.error());
+      return Message(Ack{*epoch, *seq});
+    }
+    case MessageType::kNack: {
+      if (n != 5) return malformed("nack has the wrong number of fields");
+      auto epoch = as_uint(a[2], "epoch");
+      auto seq = as_uint(a[3], "expected seq");
+      auto reason = as_string(a[4], "reason");
+      if (!epoch) return tl::unexpected(epoch.error());
+      if (!seq) return tl::unexpected(seq.error());
+      if (!reason) return tl::unexpected(reason.error());
+      return Message(Nack{*epoch, *seq, std::move(*reason)});
+    }
+    case MessageType::kHeartbeat:
+      return decode_heartbeat(a, n, limits);
+  }
+  return fail(ErrorCode::kUnsupported, "unknown message type " + std::to_string(*type));
+}
+
+}  // namespace soc::wire

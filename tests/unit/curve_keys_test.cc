@@ -1,0 +1,57 @@
+#include "common/curve_keys.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace soc {
+namespace {
+
+class CurveKeysTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/soc-keys-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string dir_;
+};
+
+TEST_F(CurveKeysTest, KeygenWritesValidKeysWithSecretModeOwnerOnly) {
+  auto keys = generate_curve_keypair();
+  ASSERT_TRUE(keys);
+  EXPECT_TRUE(is_valid_z85_key(keys->public_key));
+  EXPECT_NE(keys->public_key, keys->secret_key);
+  const std::string out = dir_ + "/k";
+  ASSERT_TRUE(write_keypair(out, *keys, false));
+  struct stat st {};
+  ASSERT_EQ(stat((out + "/secret.key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  auto loaded = load_keypair(out);
+  ASSERT_TRUE(loaded);
+  EXPECT_EQ(loaded->public_key, keys->public_key);
+  EXPECT_EQ(loaded->secret_key, keys->secret_key);
+  // An existing secret key is not replaced unless forced.
+  auto again = write_keypair(out, *generate_curve_keypair(), false);
+  ASSERT_FALSE(again);
+  EXPECT_NE(again.error().message.find("already exists"), std::string::npos);
+  EXPECT_EQ(load_keypair(out)->secret_key, keys->secret_key);
+  EXPECT_TRUE(write_keypair(out, *generate_curve_keypair(), true));
+}
+
+TEST_F(CurveKeysTest, PublicKeyFromTextOrFile) {
+  auto keys = generate_curve_keypair();
+  ASSERT_TRUE(write_keypair(dir_, *keys, false));
+  EXPECT_EQ(*resolve_public_key(keys->public_key), keys->public_key);
+  EXPECT_EQ(*resolve_public_key(dir_ + "/public.key"), keys->public_key);
+  EXPECT_FALSE(resolve_public_key("short"));
+  EXPECT_FALSE(resolve_public_key(dir_ + "/missing.key"));
+  std::ofstream(dir_ + "/bad.key") << "not a key at all\n";
+  EXPECT_FALSE(resolve_public_key(dir_ + "/bad.key"));
+  EXPECT_FALSE(is_valid_z85_key(std::string(40, '~')));  // '~' is not a Z85 character
+}
+
+}  // namespace
+}  // namespace soc

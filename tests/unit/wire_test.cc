@@ -1,0 +1,163 @@
+#include "common/wire.h"
+
+#include <gtest/gtest.h>
+
+#include <msgpack.hpp>
+
+namespace soc::wire {
+namespace {
+
+Event sample_event(int i) {
+  Event e;
+  e.time_ns = 1'700'000'000'000'000'000 + i;
+  e.source = "/var/log/auth.log";
+  e.kind = EventKind::kLog;
+  e.raw = "Dec 10 06:55:46 LabSZ sshd[24200]: Failed password for root from 1.2.3.4 port " +
+          std::to_string(i);
+  e.fields = {{"log.file.path", std::string("/var/log/auth.log")},
+              {"source.port", std::int64_t{-i}},
+              {"score", 0.5},
+              {"event.truncated", true},
+              {"source.ip", *IpAddress::parse("2001:db8::1")},
+              {"destination.ip", *IpAddress::parse("10.0.0.1")},
+              {"tags", StringList{"a", "b"}}};
+  return e;
+}
+
+Batch sample_batch(std::size_t n) {
+  Batch b{42, 7, 5, {}};
+  for (std::size_t i = 0; i < n; ++i) b.events.push_back(sample_event(static_cast<int>(i)));
+  return b;
+}
+
+TEST(Wire, BatchRoundTripsCompressedAndPlain) {
+  const Batch batch = sample_batch(200);
+  for (Compression c : {Compression::kAuto, Compression::kNone}) {
+    auto decoded = decode(encode(batch, c));
+    ASSERT_TRUE(decoded) << decoded.error().message;
+    EXPECT_EQ(std::get<Batch>(*decoded), batch);
+  }
+  EXPECT_LT(encode(batch, Compression::kAuto).size(), encode(batch, Compression::kNone).size() / 3)
+      << "repetitive log lines should compress well";
+}
+
+TEST(Wire, ControlMessagesRoundTrip) {
+  const std::vector<Message> messages = {Ack{1, 2}, Nack{3, 4, "missing earlier batch"},
+                                         Heartbeat{5, {{"events_read", 10}, {"spool_bytes", 0}}},
+                                         Batch{1, 1, 1, {}}};
+  for (const Message& m : messages) {
+    auto decoded = decode(encode(m));
+    ASSERT_TRUE(decoded) << decoded.error().message;
+    EXPECT_EQ(*decoded, m);
+  }
+}
+
+TEST(Wire, RejectsEveryTruncation) {
+  const std::string bytes = encode(sample_batch(3), Compression::kNone);
+  for (std::size_t len = 0; len < bytes.size(); ++len) {
+    auto decoded = decode(std::string_view(bytes).substr(0, len));
+    ASSERT_FALSE(decoded) << "prefix of " << len << " bytes decoded";
+    EXPECT_EQ(decoded.error().code, ErrorCode::kMalformed);
+  }
+}
+
+TEST(Wire, RejectsTrailingBytesAndGarbage) {
+  EXPECT_FALSE(decode(encode(Ack{1, 2}) + "x"));
+  EXPECT_FALSE(decode("hello"));
+  EXPECT_FALSE(decode(""));
+  EXPECT_FALSE(decode(std::string(1, '\xc1')));  // never-used msgpack byte
+}
+
+std::string pack(
+    const msgpack::type::tuple<std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t>& t) {
+  msgpack::sbuffer buf;
+  msgpack::pack(buf, t);
+  return std::string(buf.data(), buf.size());
+}
+
+TEST(Wire, RejectsUnknownVersionAndType) {
+  auto v2 = decode(pack({2, 2, 1, 1}));
+  ASSERT_FALSE(v2);
+  EXPECT_EQ(v2.error().code, ErrorCode::kUnsupported);
+  auto type9 = decode(pack({1, 9, 1, 1}));
+  ASSERT_FALSE(type9);
+  EXPECT_EQ(type9.error().code, ErrorCode::kUnsupported);
+  EXPECT_TRUE(decode(pack({1, 2, 1, 1})));  // the same shape with a known type is an ack
+}
+
+TEST(Wire, RejectsWrongShapes) {
+  msgpack::sbuffer buf;
+  msgpack::packer<msgpack::sbuffer> pk(buf);
+  pk.pack_array(4);
+  pk.pack(1);
+  pk.pack(2);
+  pk.pack("not a number");
+  pk.pack(1);
+  auto d = decode(std::string(buf.data(), buf.size()));
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().code, ErrorCode::kMalformed);
+
+  // A batch whose payload is not an events array.
+  msgpack::sbuffer b2;
+  msgpack::packer<msgpack::sbuffer> p2(b2);
+  p2.pack_array(7);
+  for (int v : {1, 1, 1, 1, 1, 0}) p2.pack(v);
+  p2.pack_bin(1);
+  p2.pack_bin_body("\x01", 1);
+  EXPECT_FALSE(decode(std::string(b2.data(), b2.size())));
+}
+
+TEST(Wire, RejectsOversizedMessagesAndBatches) {
+  const std::string bytes = encode(sample_batch(100), Compression::kNone);
+  Limits small;
+  small.max_message_bytes = bytes.size() - 1;
+  auto too_big = decode(bytes, small);
+  ASSERT_FALSE(too_big);
+  EXPECT_EQ(too_big.error().code, ErrorCode::kTooLarge);
+
+  Limits few_events;
+  few_events.max_events = 99;
+  auto too_many = decode(bytes, few_events);
+  ASSERT_FALSE(too_many);
+  EXPECT_EQ(too_many.error().code, ErrorCode::kTooLarge);
+
+  // A small compressed payload that would expand beyond the limit (a zip bomb) is refused.
+  Batch bomb{1, 1, 1, {}};
+  Event e;
+  e.raw = std::string(1 << 20, 'a');
+  bomb.events.assign(8, e);
+  const std::string packed = encode(bomb, Compression::kAuto);
+  Limits tight;
+  tight.max_decompressed_bytes = 1 << 20;
+  auto refused = decode(packed, tight);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kTooLarge);
+  EXPECT_LT(packed.size(), 1u << 16);
+}
+
+TEST(Wire, RejectsUnknownEventKindAndBadIp) {
+  Batch b = sample_batch(1);
+  std::string bytes = encode(b, Compression::kNone);
+  // Flip the kind (0 = log) to 99 by re-encoding a hand-built event.
+  msgpack::sbuffer ev;
+  msgpack::packer<msgpack::sbuffer> pk(ev);
+  pk.pack_array(1);
+  pk.pack_array(5);
+  pk.pack(1);
+  pk.pack("src");
+  pk.pack(99);
+  pk.pack("raw");
+  pk.pack_array(0);
+  msgpack::sbuffer msg;
+  msgpack::packer<msgpack::sbuffer> mp(msg);
+  mp.pack_array(7);
+  for (int v : {1, 1, 1, 1, 1, 0}) mp.pack(v);
+  mp.pack_bin(static_cast<std::uint32_t>(ev.size()));
+  mp.pack_bin_body(ev.data(), static_cast<std::uint32_t>(ev.size()));
+  auto d = decode(std::string(msg.data(), msg.size()));
+  ASSERT_FALSE(d);
+  EXPECT_NE(d.error().message.find("kind"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace soc::wire
