@@ -46,7 +46,7 @@ nlohmann::json event_to_ecs_json(const Event& event, const EventOrigin& origin) 
   set_nested(out, "event.kind", event.kind == EventKind::kAlert ? "alert" : "event");
   set_nested(out, "agent.name", std::string(origin.agent));
   set_nested(out, "organization.name", std::string(origin.agency));
-  if (!event.source.empty()) set_nested(out, "log.source", event.source);
+  if (!event.source.empty()) set_nested(out, "event.provider", event.source);
   for (const Field& f : event.fields) set_nested(out, f.name, field_value_to_json(f.value));
   return out;
 }

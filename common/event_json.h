@@ -1,6 +1,7 @@
 // Rendering of events as ECS-shaped JSON for exports (socctl --json, later the HTTP API):
 // dotted field names become nested objects ("source.ip" -> {"source": {"ip": ...}}), the raw
-// line is "message", the time is "@timestamp" (RFC 3339, ns), the kind is "event.dataset".
+// line is "message", the time is "@timestamp" (RFC 3339, ns), the kind is "event.dataset", the
+// agent-side source is "event.provider", the agent and agency "agent.name" and "organization.name".
 #pragma once
 
 #include <string_view>
