@@ -32,6 +32,20 @@ const char* node_type_name(const YAML::Node& n) {
   }
 }
 
+// A --set value is a plain string (so Z85 keys and paths never trip the YAML parser), unless it
+// is a YAML flow list or map such as [a, b] or {k: v}.
+YAML::Node parse_override_value(const std::string& text) {
+  if (!text.empty() && (text.front() == '[' || text.front() == '{')) {
+    try {
+      YAML::Node parsed = YAML::Load(text);
+      if (parsed.IsSequence() || parsed.IsMap()) return parsed;
+    } catch (const YAML::Exception&) {
+      // Not a flow collection after all: keep the text as it is.
+    }
+  }
+  return YAML::Node(text);
+}
+
 }  // namespace
 
 Result<Config> Config::parse(const std::string& yaml_text, const std::string& origin) {
@@ -66,13 +80,7 @@ Result<void> Config::apply_override(const std::string& assignment) {
     return fail(ErrorCode::kInvalidArgument, "--set '" + assignment + "': expected KEY=VALUE");
   }
   const std::string key = assignment.substr(0, eq);
-  YAML::Node value;
-  try {
-    value = YAML::Load(assignment.substr(eq + 1));
-  } catch (const YAML::Exception& e) {
-    return fail(ErrorCode::kInvalidArgument,
-                "--set " + key + ": value is not valid YAML: " + e.msg);
-  }
+  const YAML::Node value = parse_override_value(assignment.substr(eq + 1));
   // yaml-cpp nodes are handles: walk with fresh handles, creating maps on the way.
   const std::vector<std::string> parts = split_key(key);
   std::vector<YAML::Node> path{root_};

@@ -26,7 +26,8 @@ class Config {
   // An in-memory config (for tests); `origin` stands for the file name in errors.
   static Result<Config> parse(const std::string& yaml_text, const std::string& origin);
 
-  // Applies one "dotted.key=value" override; the value is parsed as YAML (so lists work).
+  // Applies one "dotted.key=value" override. The value is taken as plain text, except a YAML
+  // flow list or map ("[a, b]", "{k: v}"), so keys and paths need no quoting.
   Result<void> apply_override(const std::string& assignment);
   Result<void> apply_overrides(const std::vector<std::string>& assignments);
 

@@ -8,6 +8,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -149,6 +152,14 @@ Deployment::Deployment() {
 Deployment::~Deployment() {
   for (auto& [name, agent] : agents_) agent.reset();
   collector_.reset();
+  if (::testing::Test::HasFailure()) {  // the programs' logs explain most failures
+    std::fprintf(stderr, "---- collector log ----\n%s",
+                 read_file(dir() + "/collector.log").c_str());
+    for (const auto& [name, agent] : agents_) {
+      std::fprintf(stderr, "---- agent %s log ----\n%s", name.c_str(),
+                   read_file(agent_dir(name) + "/agent.log").c_str());
+    }
+  }
 }
 
 std::string Deployment::endpoint() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
@@ -176,9 +187,8 @@ void Deployment::add_agent(const std::string& name, const std::vector<std::strin
   const std::string adir = agent_dir(name);
   fs::create_directories(adir);
   const std::string key = keygen(SOC_AGENT_BIN, adir + "/keys");
-  std::string yaml = "collector:\n  endpoint: " + endpoint() +
-                     "\n  public_key: " + collector_public_key_ + "\nkeys_dir: " + adir +
-                     "/keys\nstate_dir: " + adir +
+  std::string yaml = "collector:\n  endpoint: " + endpoint() + "\n  public_key: '" +
+                     collector_public_key_ + "'\nkeys_dir: " + adir + "/keys\nstate_dir: " + adir +
                      "/state\nsources:\n  - type: file\n    start: beginning\n    paths:\n";
   for (const std::string& p : paths) yaml += "      - " + p + "\n";
   yaml +=

@@ -56,6 +56,11 @@ TEST(Config, OverridesSetNestedKeysListsAndIndexes) {
   EXPECT_EQ(*c.get_int("new.deep.key", 0, 0, 10), 3);
   EXPECT_EQ(*c.get_string_list("sources.0.paths"), (std::vector<std::string>{"x", "y"}));
   EXPECT_EQ(*c.get_string("sources.0.start", ""), "beginning");
+  // Values are text: a Z85 key full of YAML-special characters arrives as it is.
+  ASSERT_TRUE(c.apply_override("collector.public_key=|x&y*z!{a]%#:b"));
+  EXPECT_EQ(*c.get_string("collector.public_key", ""), "|x&y*z!{a]%#:b");
+  ASSERT_TRUE(c.apply_override("collector.endpoint=[not a list"));
+  EXPECT_EQ(*c.get_string("collector.endpoint", ""), "[not a list");
   EXPECT_FALSE(c.apply_override("no-equals-sign"));
   EXPECT_FALSE(c.apply_override("sources.5.type=file"));
 }
