@@ -343,15 +343,15 @@ TEST(FileSource, RotatedFileIsDrainedBeforeNewFileEvenWithSmallBatches) {
   EXPECT_EQ(poll_lines(source, 1), (Lines{"o1", "o2", "o3", "n1"}));
 }
 
-// The one test that needs time to pass: a rotated file is kept open for one rescan interval
-// after the rotation was seen, for a writer that has not reopened its log yet, and the new
-// file waits until then.
+// A rotated file is kept open for one rescan interval after the rotation was seen, for a writer
+// that has not reopened its log yet, and the new file waits until then. Time has to pass here,
+// so the test polls until a condition holds, with a deadline, instead of sleeping.
 TEST(FileSource, RotatedFileGetsGracePeriodBeforeNewFileIsRead) {
   TempDir dir;
   const std::string path = dir.file("app.log");
   write_file(path, "o1\n");
   FileSourceConfig config = config_for({path});
-  config.rescan_interval_ms = 100;
+  config.rescan_interval_ms = 1000;
   FileSource source(config);
   EXPECT_EQ(poll_lines(source), (Lines{"o1"}));
 
@@ -359,12 +359,19 @@ TEST(FileSource, RotatedFileGetsGracePeriodBeforeNewFileIsRead) {
   ASSERT_GE(writer, 0);
   ASSERT_EQ(::rename(path.c_str(), dir.file("app.log.1").c_str()), 0);
   write_file(path, "n1\n");
-  std::this_thread::sleep_for(std::chrono::milliseconds(120));
-  EXPECT_EQ(poll_lines(source), Lines{});  // rotation seen; the new file waits
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  Lines seen;
+  while (source.counters()["rotations"] == 0 && std::chrono::steady_clock::now() < deadline) {
+    for (const std::string& l : poll_lines(source)) seen.push_back(l);
+  }
+  ASSERT_EQ(source.counters()["rotations"], 1u);
+  EXPECT_EQ(seen, Lines{});  // rotation seen; the new file waits for the grace period
   ASSERT_EQ(::write(writer, "o2\n", 3), 3);
   ::close(writer);
-  std::this_thread::sleep_for(std::chrono::milliseconds(120));
-  EXPECT_EQ(poll_lines(source), (Lines{"o2", "n1"}));
+  while (seen.size() < 2 && std::chrono::steady_clock::now() < deadline) {
+    for (const std::string& l : poll_lines(source)) seen.push_back(l);
+  }
+  EXPECT_EQ(seen, (Lines{"o2", "n1"}));  // the old file's late line first
   EXPECT_EQ(source.counters()["files"], 1u);
 }
 
