@@ -1,16 +1,25 @@
 #include "agent/agent_config.h"
 
+#include <filesystem>
+
 #include "agent/sources/source_factory.h"
 #include "common/curve_keys.h"
 
 namespace soc::agent {
 namespace {
 
-Result<AgentConfig> read(Config& c) {
+// Batches stay well below the collector's default message limit (16 MiB) even uncompressed.
+constexpr std::int64_t kMaxBatchBytes = 8 << 20;
+
+Result<AgentConfig> read(Config& c, const std::string& config_dir) {
   AgentConfig a;
   SOC_TRY_ASSIGN(a.collector_endpoint, c.require_string("collector.endpoint"));
   std::string key_text;
   SOC_TRY_ASSIGN(key_text, c.require_string("collector.public_key"));
+  // A relative key file path is relative to the config file, not to the working directory.
+  if (!is_valid_z85_key(key_text) && !key_text.empty() && key_text.front() != '/') {
+    key_text = config_dir + "/" + key_text;
+  }
   auto key = resolve_public_key(key_text);
   if (!key) return tl::unexpected(c.error("collector.public_key", key.error().message));
   a.collector_public_key = *key;
@@ -30,8 +39,15 @@ Result<AgentConfig> read(Config& c) {
   std::string level;
   SOC_TRY_ASSIGN(level, c.get_choice("log.level", "info", {"debug", "info", "warn", "error"}));
   parse_log_level(level, a.log_level);
-  SOC_TRY_ASSIGN(a.sources, make_sources(c));
-  if (a.sources.empty()) return tl::unexpected(c.error("sources", "expected at least one source"));
+  SOC_TRY_ASSIGN(p.batch_max_bytes,
+                 c.get_int("batch.max_bytes", 4 << 20, 64 << 10, kMaxBatchBytes));
+  auto sources = make_sources(c);
+  if (!sources) return tl::unexpected(sources.error());
+  if (sources->sources.empty()) {
+    return tl::unexpected(c.error("sources", "expected at least one source"));
+  }
+  a.sources = std::move(sources->sources);
+  p.max_event_bytes = sources->max_event_bytes;
   auto unknown = c.check_unknown_keys();
   if (!unknown) return tl::unexpected(unknown.error());
   return a;
@@ -45,7 +61,7 @@ Result<AgentConfig> load_agent_config(const std::string& path,
   if (!config) return tl::unexpected(config.error());
   auto applied = config->apply_overrides(overrides);
   if (!applied) return tl::unexpected(applied.error());
-  return read(*config);
+  return read(*config, std::filesystem::path(path).parent_path().lexically_normal().string());
 }
 
 }  // namespace soc::agent

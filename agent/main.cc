@@ -1,6 +1,8 @@
 // soc-agent: reads logs on an agency host and streams them to the collector.
 //   soc-agent --config FILE [--set KEY=VALUE]... [--check-config]
 //   soc-agent keygen --out-dir DIR [--force]
+#include <sys/stat.h>
+
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -33,6 +35,7 @@ int run_agent(const std::string& config_path, const std::vector<std::string>& ov
     return 0;
   }
   set_log_level(config->log_level);
+  ::umask(077);  // state, spool and lock hold what the host logged: owner only
   const auto& stop = install_stop_signals();
   auto link = agent::CollectorLink::connect(
       {config->collector_endpoint, config->collector_public_key, *keys, config->limits});

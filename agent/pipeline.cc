@@ -1,20 +1,64 @@
 #include "agent/pipeline.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 
 #include "common/clock.h"
 #include "common/log.h"
 
 namespace soc::agent {
 
+namespace {
+
+// Takes an exclusive lock on state_dir/lock: two agents on one state would reuse sequence
+// numbers for different lines, and the collector would drop the second as a duplicate.
+Result<int> lock_state_dir(const std::string& state_dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(state_dir, ec);
+  if (ec)
+    return fail(ErrorCode::kIo, state_dir + ": cannot create the state folder: " + ec.message());
+  const std::string path = state_dir + "/lock";
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return fail(ErrorCode::kIo, path + ": " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return fail(ErrorCode::kConflict,
+                state_dir + ": another soc-agent is running on this state folder");
+  }
+  return fd;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Pipeline>> Pipeline::create(PipelineConfig config,
                                                    std::vector<std::unique_ptr<Source>> sources,
                                                    std::unique_ptr<CollectorLink> link) {
+  auto lock_fd = lock_state_dir(config.state_dir);
+  if (!lock_fd) return tl::unexpected(lock_fd.error());
+  auto unlock_on_error = [fd = *lock_fd](Error e) {
+    ::close(fd);
+    return tl::unexpected(std::move(e));
+  };
   const std::string state_path = config.state_dir + "/state.json";
+  const bool had_state = std::filesystem::exists(state_path);
   auto spool = Spool::open(config.state_dir + "/spool");
-  if (!spool) return tl::unexpected(spool.error());
+  if (!spool) return unlock_on_error(spool.error());
   auto state = AgentState::load_or_create(state_path);
-  if (!state) return tl::unexpected(state.error());
+  if (!state) return unlock_on_error(state.error());
+  if (!had_state && !spool->empty()) {
+    // Without the state we cannot tell sent batches from unsent ones: refuse rather than guess.
+    return unlock_on_error(
+        Error{ErrorCode::kConflict, state_path + " is missing but the spool holds " +
+                                        std::to_string(spool->count()) +
+                                        " batch(es); restore the state file, or move the spool "
+                                        "folder away to start over"});
+  }
   // A batch spooled but not yet recorded in the state was never sent: it is rebuilt from the
   // sources, whose checkpoints still point before it.
   if (const std::size_t dropped = spool->remove_from(state->next_seq); dropped > 0) {
@@ -25,25 +69,30 @@ Result<std::unique_ptr<Pipeline>> Pipeline::create(PipelineConfig config,
     if (!state->checkpoints.contains(source->name())) continue;
     auto restored = source->restore(state->checkpoints[source->name()]);
     if (!restored) {
-      return fail(ErrorCode::kInvalidArgument,
-                  "source '" + source->name() +
-                      "': cannot restore its checkpoint: " + restored.error().message);
+      return unlock_on_error(
+          Error{ErrorCode::kInvalidArgument,
+                "source '" + source->name() +
+                    "': cannot restore its checkpoint: " + restored.error().message});
     }
   }
-  auto p =
-      std::unique_ptr<Pipeline>(new Pipeline(std::move(config), std::move(sources), std::move(link),
-                                             std::move(*state), std::move(*spool)));
-  return p;
+  return std::unique_ptr<Pipeline>(new Pipeline(std::move(config), std::move(sources),
+                                                std::move(link), std::move(*state),
+                                                std::move(*spool), *lock_fd));
+}
+
+Pipeline::~Pipeline() {
+  if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
 Pipeline::Pipeline(PipelineConfig config, std::vector<std::unique_ptr<Source>> sources,
-                   std::unique_ptr<CollectorLink> link, AgentState state, Spool spool)
+                   std::unique_ptr<CollectorLink> link, AgentState state, Spool spool, int lock_fd)
     : config_(std::move(config)),
       sources_(std::move(sources)),
       link_(std::move(link)),
       state_(std::move(state)),
       spool_(std::move(spool)),
-      state_path_(config_.state_dir + "/state.json") {
+      state_path_(config_.state_dir + "/state.json"),
+      lock_fd_(lock_fd) {
   send_cursor_ = spool_.oldest().value_or(state_.next_seq);
   if (!spool_.empty()) {
     log(LogLevel::kInfo, "agent", spool_.count(),
@@ -66,14 +115,28 @@ std::size_t Pipeline::poll_sources() {
   if (paused_) return 0;
   std::size_t got = 0;
   for (auto& source : sources_) {
-    const std::size_t room = config_.batch_max_events - open_batch_.size();
-    if (room == 0) break;
+    // Ask for no more events than can fit under the byte limit even if each is the largest.
+    const std::size_t byte_room = config_.batch_max_bytes > open_batch_bytes_
+                                      ? config_.batch_max_bytes - open_batch_bytes_
+                                      : 0;
+    const std::size_t room =
+        std::min(config_.batch_max_events - open_batch_.size(),
+                 std::max<std::size_t>(1, byte_room / config_.max_event_bytes));
+    if (batch_full()) break;
     const std::size_t before = open_batch_.size();
     got += source->poll(open_batch_, room);
-    if (before == 0 && open_batch_.size() > 0) open_batch_since_ms_ = monotonic_ms();
+    for (std::size_t i = before; i < open_batch_.size(); ++i) {
+      open_batch_bytes_ += approximate_size(open_batch_[i]);
+    }
+    if (before == 0 && !open_batch_.empty()) open_batch_since_ms_ = monotonic_ms();
   }
   events_read_ += got;
   return got;
+}
+
+bool Pipeline::batch_full() const {
+  return open_batch_.size() >= config_.batch_max_events ||
+         open_batch_bytes_ >= config_.batch_max_bytes;
 }
 
 Result<void> Pipeline::seal_batch() {
@@ -83,14 +146,37 @@ Result<void> Pipeline::seal_batch() {
   batch.base = spool_.oldest().value_or(batch.seq);
   batch.events = std::move(open_batch_);
   open_batch_.clear();
+  open_batch_bytes_ = 0;
   auto spooled = spool_.append(batch.seq, wire::encode(batch));
   if (!spooled) return spooled;
   state_.next_seq = batch.seq + 1;
-  for (const auto& source : sources_) state_.checkpoints[source->name()] = source->checkpoint();
-  auto saved = state_.save(state_path_);
+  auto saved = save_state();
   if (!saved) return saved;
   ++batches_sealed_;
   return ok();
+}
+
+Result<void> Pipeline::save_state() {
+  for (const auto& source : sources_) state_.checkpoints[source->name()] = source->checkpoint();
+  last_state_save_ms_ = monotonic_ms();
+  return state_.save(state_path_);
+}
+
+Result<void> Pipeline::save_idle_state() {
+  // Only with no open batch do the checkpoints describe exactly what is spooled.
+  if (!open_batch_.empty() ||
+      monotonic_ms() - last_state_save_ms_ < config_.idle_save_interval_ms) {
+    return ok();
+  }
+  last_state_save_ms_ = monotonic_ms();
+  bool changed = false;
+  for (const auto& source : sources_) {
+    if (!state_.checkpoints.contains(source->name()) ||
+        state_.checkpoints[source->name()] != source->checkpoint()) {
+      changed = true;
+    }
+  }
+  return changed ? save_state() : ok();
 }
 
 Result<void> Pipeline::refresh_base(std::uint64_t seq) {
@@ -189,14 +275,17 @@ Result<void> Pipeline::run(const std::atomic<bool>& stop) {
   last_progress_ms_ = monotonic_ms();
   while (!stop.load()) {
     const std::size_t got = poll_sources();
-    const bool full = open_batch_.size() >= config_.batch_max_events;
+    const bool full = batch_full();
     const bool old =
         !open_batch_.empty() && monotonic_ms() - open_batch_since_ms_ >= config_.batch_max_delay_ms;
     if (full || old) {
       if (auto r = seal_batch(); !r) return r;
     }
+    if (auto r = save_idle_state(); !r) return r;
     if (link_->take_reconnected()) {
-      rewind_to(0, "reconnected");
+      // After a reconnect, what was sent on the old connection may be lost: send it again.
+      // (On the first connection everything sent went over it, so nothing to repeat.)
+      if (link_->counters().connects > 1) rewind_to(0, "reconnected");
       send_heartbeat();
     }
     if (auto r = send_ready(); !r) return r;

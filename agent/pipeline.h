@@ -2,13 +2,17 @@
 // exactly-once delivery per DESIGN.md "Wire":
 //
 //  1. poll the sources into the open batch (paused while the spool is full: nothing dropped);
-//  2. seal the batch when it is full or old enough: encode, write it to the spool (fsync), then
+//  2. seal the batch when it is full (events or bytes) or old enough: encode, write it to the
+//     spool (fsync), then
 //     save the state (next seq + every source checkpoint) - the read position moves only once the
 //     lines are durable in the spool, and a spooled batch is deleted only when acknowledged;
 //  3. send spooled batches in order, at most max_inflight unacknowledged at once;
 //  4. on an ack, delete the batch (and every older one) from the spool; on a nack, a reconnect
 //     or a resend timeout, send again from the oldest unacknowledged batch.
 // The collector stores a batch once per (agent, epoch, seq), so resends never duplicate events.
+// While no batch is open, the read positions are also saved every idle_save_interval_ms, so a
+// restart resumes where reading stopped even if nothing was read since the start.
+// One agent per state_dir: create() takes an exclusive lock on state_dir/lock.
 #pragma once
 
 #include <atomic>
@@ -29,12 +33,15 @@ namespace soc::agent {
 struct PipelineConfig {
   std::string state_dir;
   std::size_t batch_max_events = 2000;
+  std::size_t batch_max_bytes = 4u << 20;   // approximate encoded size before compression
+  std::size_t max_event_bytes = 72u << 10;  // the largest event a source can make
   std::int64_t batch_max_delay_ms = 200;
   std::uint64_t spool_max_bytes = 256ull << 20;
   std::size_t max_inflight = 16;
   std::int64_t resend_timeout_ms = 10'000;
   std::int64_t heartbeat_interval_ms = 10'000;
   std::int64_t idle_wait_ms = 100;  // how long to wait for acks when the sources had nothing
+  std::int64_t idle_save_interval_ms = 1000;  // how often read positions are saved while idle
 };
 
 class Pipeline {
@@ -54,10 +61,13 @@ class Pipeline {
 
  private:
   Pipeline(PipelineConfig config, std::vector<std::unique_ptr<Source>> sources,
-           std::unique_ptr<CollectorLink> link, AgentState state, Spool spool);
+           std::unique_ptr<CollectorLink> link, AgentState state, Spool spool, int lock_fd);
 
   std::size_t poll_sources();
+  bool batch_full() const;
   Result<void> seal_batch();
+  Result<void> save_state();
+  Result<void> save_idle_state();
   Result<void> send_ready();
   void handle(const wire::Message& message);
   void rewind_to(std::uint64_t seq, const char* why);
@@ -72,10 +82,12 @@ class Pipeline {
   std::string state_path_;
 
   std::vector<Event> open_batch_;
+  std::size_t open_batch_bytes_ = 0;
   std::int64_t open_batch_since_ms_ = 0;
   std::uint64_t send_cursor_ = 1;      // next spooled seq to send
   std::int64_t last_progress_ms_ = 0;  // last ack or (re)send start, for the resend timeout
   std::int64_t last_heartbeat_ms_ = 0;
+  std::int64_t last_state_save_ms_ = 0;
   bool paused_ = false;
 
   std::uint64_t events_read_ = 0;
@@ -84,6 +96,12 @@ class Pipeline {
   std::uint64_t batches_acked_ = 0;
   std::uint64_t resends_ = 0;
   std::uint64_t pauses_ = 0;
+  int lock_fd_ = -1;  // holds the state_dir lock for the pipeline's lifetime
+
+ public:
+  ~Pipeline();
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
 };
 
 }  // namespace soc::agent

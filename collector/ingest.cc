@@ -25,6 +25,10 @@ constexpr int kMonitorEvents = ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
                                ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
                                ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
 constexpr int kPollTimeoutMs = 200;
+constexpr std::int64_t kHeartbeatFlushMs = 1000;
+// Messages read per round at most (heartbeats and refused ones included), so the batches of
+// one round are committed and acked promptly whatever else arrives.
+constexpr std::size_t kMaxMessagesPerRound = 1024;
 
 // A batch received in this round, waiting for the commit.
 struct PendingBatch {
@@ -44,6 +48,10 @@ struct Ingest::Impl {
   std::unordered_map<std::string, AgentRecord> agents_by_key;  // cache of enrolled agents
   IngestCounters counters;
   std::int64_t last_stats_ms = 0;
+  // Latest heartbeat per agent, written to the store at most once per kHeartbeatFlushMs so a
+  // chatty agent costs no commit per message.
+  std::map<std::int64_t, std::pair<TimeNs, std::string>> pending_heartbeats;
+  std::int64_t last_heartbeat_flush_ms = 0;
 
   void refuse(const std::string& reason, const std::string& detail);
   std::optional<AgentRecord> agent_for(const std::string& key);
@@ -52,6 +60,7 @@ struct Ingest::Impl {
   void reply(const std::string& routing_id, const wire::Message& message);
   void drain_monitor();
   void log_stats();
+  void flush_heartbeats(bool force);
 };
 
 void Ingest::Impl::refuse(const std::string& reason, const std::string& detail) {
@@ -101,11 +110,10 @@ void Ingest::Impl::receive_one(std::vector<PendingBatch>& batches) {
     batches.push_back(PendingBatch{frames[0].to_string(), std::move(*batch), agent->id});
   } else if (auto* hb = std::get_if<wire::Heartbeat>(&*message)) {
     ++counters.heartbeats;
-    const nlohmann::json counters_json(hb->counters);
-    if (auto r = store->record_heartbeat(agent->id, now_ns(), counters_json.dump()); !r) {
-      log(LogLevel::kWarn, "ingest", "heartbeat of ", agent->name,
-          " not recorded: ", r.error().message);
-    }
+    // Counter names come from the agent: invalid UTF-8 is replaced, never a reason to throw.
+    pending_heartbeats[agent->id] = {
+        now_ns(), nlohmann::json(hb->counters)
+                      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
   } else {
     refuse("unexpected_type", "agent " + agent->name + " sent a message only collectors send");
   }
@@ -176,6 +184,19 @@ void Ingest::Impl::drain_monitor() {
   }
 }
 
+void Ingest::Impl::flush_heartbeats(bool force) {
+  const std::int64_t now = monotonic_ms();
+  if (!force && now - last_heartbeat_flush_ms < kHeartbeatFlushMs) return;
+  last_heartbeat_flush_ms = now;
+  for (const auto& [agent_id, heartbeat] : pending_heartbeats) {
+    if (auto r = store->record_heartbeat(agent_id, heartbeat.first, heartbeat.second); !r) {
+      log(LogLevel::kWarn, "ingest", "heartbeat of agent ", agent_id,
+          " not recorded: ", r.error().message);
+    }
+  }
+  pending_heartbeats.clear();
+}
+
 void Ingest::Impl::log_stats() {
   const std::int64_t now = monotonic_ms();
   if (now - last_stats_ms < config.stats_interval_s * 1000) return;
@@ -232,17 +253,25 @@ Result<void> Ingest::run(const std::atomic<bool>& stop) {
       zmq::poll(items.data(), items.size(), std::chrono::milliseconds(kPollTimeoutMs));
       if ((items[1].revents & ZMQ_POLLIN) != 0) s.drain_monitor();
       // Drain what is waiting (up to the commit size), store it in one transaction, then ack.
-      while (batches.size() < s.config.max_batches_per_commit &&
+      std::size_t messages = 0;
+      while (batches.size() < s.config.max_batches_per_commit && messages < kMaxMessagesPerRound &&
              (s.router.get(zmq::sockopt::events) & ZMQ_POLLIN) != 0) {
         s.receive_one(batches);
+        ++messages;
       }
     } catch (const zmq::error_t& e) {
       if (e.num() == ETERM) break;
       log(LogLevel::kError, "ingest", "socket: ", e.what());
+    } catch (const std::exception& e) {
+      // A bug somewhere below must not take the collector down; the message is lost (not
+      // acked, so the agent resends it) and the error is reported.
+      log(LogLevel::kError, "ingest", "message handling failed: ", e.what());
     }
     if (auto r = s.commit(batches); !r) return r;
+    s.flush_heartbeats(false);
     s.log_stats();
   }
+  s.flush_heartbeats(true);
   s.last_stats_ms = 0;
   s.log_stats();
   return ok();

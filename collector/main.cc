@@ -1,6 +1,8 @@
 // soc-collector: receives agents' batches over CURVE, stores them exactly once.
 //   soc-collector --config FILE [--set KEY=VALUE]... [--check-config]
 //   soc-collector keygen --out-dir DIR [--force]
+#include <sys/stat.h>
+
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -33,6 +35,7 @@ int run_collector(const std::string& config_path, const std::vector<std::string>
     return 0;
   }
   set_log_level(config->log_level);
+  ::umask(027);  // the store holds every agency's logs: owner, plus its group for reading
   const auto& stop = install_stop_signals();
   auto ingest = collector::Ingest::start(*config, *keys);
   if (!ingest) {

@@ -138,7 +138,10 @@ int events(EventStore& store, const EventsArgs& args) {
   if (!rows) return fail_with(rows.error().message);
   for (const StoredEvent& e : *rows) {
     if (args.json) {
-      std::cout << event_to_ecs_json(e.event, {e.agent, e.agency}).dump() << "\n";
+      // Real log lines are not always UTF-8: invalid bytes become U+FFFD instead of an abort.
+      std::cout << event_to_ecs_json(e.event, {e.agent, e.agency})
+                       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                << "\n";
     } else {
       std::cout << short_time(e.event.time_ns) << "  " << e.agent << "  "
                 << event_kind_name(e.event.kind) << "  " << e.event.raw << "\n";

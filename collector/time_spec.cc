@@ -14,20 +14,30 @@ Result<TimeNs> parse_duration(const std::string& text) {
   if (digits == 0 || digits > 9 || digits + 1 != text.size())
     return fail(ErrorCode::kInvalidArgument, "");
   const TimeNs n = std::stoll(text.substr(0, digits));
+  TimeNs unit_secs = 0;
   switch (text.back()) {
     case 's':
-      return n * kNsPerSec;
+      unit_secs = 1;
+      break;
     case 'm':
-      return n * 60 * kNsPerSec;
+      unit_secs = 60;
+      break;
     case 'h':
-      return n * 3600 * kNsPerSec;
+      unit_secs = 3600;
+      break;
     case 'd':
-      return n * 86'400 * kNsPerSec;
+      unit_secs = 86'400;
+      break;
     case 'w':
-      return n * 7 * 86'400 * kNsPerSec;
+      unit_secs = 7 * 86'400;
+      break;
     default:
       return fail(ErrorCode::kInvalidArgument, "");
   }
+  TimeNs ns = 0;
+  if (__builtin_mul_overflow(n, unit_secs * kNsPerSec, &ns))
+    return fail(ErrorCode::kInvalidArgument, "");
+  return ns;
 }
 
 Result<TimeNs> parse_rfc3339_utc(const std::string& text) {
@@ -42,7 +52,7 @@ Result<TimeNs> parse_rfc3339_utc(const std::string& text) {
 }  // namespace
 
 Result<TimeNs> parse_time_spec(const std::string& text, TimeNs now) {
-  if (auto d = parse_duration(text)) return now - *d;
+  if (auto d = parse_duration(text)) return now - *d;  // |d| < 2^63 and now > 0: no overflow
   if (auto t = parse_rfc3339_utc(text)) return *t;
   return fail(ErrorCode::kInvalidArgument,
               "'" + text +

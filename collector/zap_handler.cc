@@ -34,6 +34,7 @@ class RefusalLog {
  public:
   explicit RefusalLog(std::int64_t interval_ms) : interval_ms_(interval_ms) {}
   void note(const std::string& key, const std::string& address, const std::string& reason) {
+    forget_quiet_keys();
     Entry& e = entries_[key];
     ++e.attempts;
     const std::int64_t now = monotonic_ms();
@@ -49,6 +50,18 @@ class RefusalLog {
     std::int64_t last_logged_ms = 0;
     std::uint64_t attempts = 0;
   };
+
+  // Keys not seen for an interval are dropped, so throwaway keys cannot grow the map forever.
+  void forget_quiet_keys() {
+    const std::int64_t now = monotonic_ms();
+    if (now - last_sweep_ms_ < interval_ms_) return;
+    last_sweep_ms_ = now;
+    std::erase_if(entries_, [&](const auto& kv) {
+      return kv.second.attempts == 0 && now - kv.second.last_logged_ms >= interval_ms_;
+    });
+  }
+
+  std::int64_t last_sweep_ms_ = 0;
   std::int64_t interval_ms_;
   std::map<std::string, Entry> entries_;
 };

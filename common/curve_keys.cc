@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -31,12 +32,14 @@ Result<void> write_file(const std::string& path, const std::string& content, mod
         errno == EEXIST ? "already exists (refusing to replace a key)" : std::strerror(errno);
     return fail(ErrorCode::kIo, path + ": " + why);
   }
+  // Set the mode before writing: an existing wider file must never hold the new secret.
+  const bool fchmod_ok = ::fchmod(fd, mode) == 0;
   const std::string line = content + "\n";
-  const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
-  const bool fchmod_ok = ::fchmod(fd, mode) == 0;  // umask must not widen or narrow the mode
-  const bool synced = ::fsync(fd) == 0;
+  const bool written =
+      fchmod_ok && ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  const bool synced = written && ::fsync(fd) == 0;
   ::close(fd);
-  if (!written || !fchmod_ok || !synced) return fail(ErrorCode::kIo, path + ": write failed");
+  if (!synced) return fail(ErrorCode::kIo, path + ": write failed");
   return ok();
 }
 
@@ -71,9 +74,9 @@ Result<CurveKeypair> generate_curve_keypair() {
 
 Result<void> write_keypair(const std::string& dir, const CurveKeypair& keys, bool overwrite) {
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
+  // Only a folder made here is restricted to its owner; an existing one keeps its mode.
+  if (std::filesystem::create_directories(dir, ec)) ::chmod(dir.c_str(), 0700);
   if (ec) return fail(ErrorCode::kIo, dir + ": cannot create folder: " + ec.message());
-  ::chmod(dir.c_str(), 0700);
   auto secret = write_file(dir + "/secret.key", keys.secret_key, 0600, overwrite);
   if (!secret) return secret;
   return write_file(dir + "/public.key", keys.public_key, 0644, true);
@@ -82,8 +85,22 @@ Result<void> write_keypair(const std::string& dir, const CurveKeypair& keys, boo
 Result<CurveKeypair> load_keypair(const std::string& dir) {
   auto pub = read_key_file(dir + "/public.key");
   if (!pub) return tl::unexpected(pub.error());
-  auto sec = read_key_file(dir + "/secret.key");
+  const std::string secret_path = dir + "/secret.key";
+  auto sec = read_key_file(secret_path);
   if (!sec) return tl::unexpected(sec.error());
+  std::array<char, kZ85KeyLength + 1> derived{};
+  if (zmq_curve_public(derived.data(), sec->c_str()) != 0 || *pub != derived.data()) {
+    return fail(
+        ErrorCode::kInvalidArgument,
+        dir + ": public.key does not belong to secret.key (regenerate with keygen --force)");
+  }
+  struct stat st {};
+  if (::stat(secret_path.c_str(), &st) == 0 && (st.st_mode & 0077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%03o", st.st_mode & 0777);
+    return fail(ErrorCode::kInvalidArgument, secret_path + ": readable by others (mode " + mode +
+                                                 "); run: chmod 600 " + secret_path);
+  }
   return CurveKeypair{*pub, *sec};
 }
 

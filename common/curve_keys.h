@@ -24,7 +24,8 @@ Result<CurveKeypair> generate_curve_keypair();
 // existing secret key unless overwrite is set.
 Result<void> write_keypair(const std::string& dir, const CurveKeypair& keys, bool overwrite);
 
-// Reads and validates dir/public.key and dir/secret.key.
+// Reads and validates dir/public.key and dir/secret.key: both well-formed, the public key
+// derived from the secret one, and the secret file not readable by group or others.
 Result<CurveKeypair> load_keypair(const std::string& dir);
 
 // A public key given in a config or on the command line: either the Z85 text itself or the path

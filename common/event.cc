@@ -52,4 +52,21 @@ const FieldValue* Event::find(std::string_view name) const {
   return nullptr;
 }
 
+std::size_t approximate_size(const Event& event) {
+  constexpr std::size_t kPerEvent = 16;
+  constexpr std::size_t kPerField = 4;
+  std::size_t n = kPerEvent + event.raw.size() + event.source.size();
+  for (const Field& f : event.fields) {
+    n += kPerField + f.name.size();
+    if (const auto* s = std::get_if<std::string>(&f.value)) {
+      n += s->size();
+    } else if (const auto* list = std::get_if<StringList>(&f.value)) {
+      for (const std::string& item : *list) n += kPerField + item.size();
+    } else {
+      n += 16;  // numbers, bools and addresses
+    }
+  }
+  return n;
+}
+
 }  // namespace soc

@@ -51,4 +51,7 @@ struct Event {
   bool operator==(const Event&) const = default;
 };
 
+// Roughly the bytes the event takes encoded (for batch size limits, not exact).
+std::size_t approximate_size(const Event& event);
+
 }  // namespace soc

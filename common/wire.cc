@@ -51,10 +51,28 @@ void pack_event(Packer& pk, const Event& e) {
   }
 }
 
+// One compression and one decompression context per thread, reused across messages.
+struct ZstdContexts {
+  ZSTD_CCtx* compress = ZSTD_createCCtx();
+  ZSTD_DCtx* decompress = ZSTD_createDCtx();
+  ZstdContexts() = default;
+  ZstdContexts(const ZstdContexts&) = delete;
+  ZstdContexts& operator=(const ZstdContexts&) = delete;
+  ~ZstdContexts() {
+    ZSTD_freeCCtx(compress);
+    ZSTD_freeDCtx(decompress);
+  }
+};
+
+ZstdContexts& zstd_contexts() {
+  thread_local ZstdContexts contexts;
+  return contexts;
+}
+
 std::string compress(const std::string& plain) {
   std::string out(ZSTD_compressBound(plain.size()), '\0');
-  const std::size_t n =
-      ZSTD_compress(out.data(), out.size(), plain.data(), plain.size(), kZstdLevel);
+  const std::size_t n = ZSTD_compressCCtx(zstd_contexts().compress, out.data(), out.size(),
+                                          plain.data(), plain.size(), kZstdLevel);
   if (ZSTD_isError(n) != 0) return {};
   out.resize(n);
   return out;
@@ -252,7 +270,8 @@ Result<std::string> decompress(std::string_view packed, const Limits& limits) {
   if (size > limits.max_decompressed_bytes)
     return fail(ErrorCode::kTooLarge, "batch payload decompresses beyond the limit");
   std::string out(static_cast<std::size_t>(size), '\0');
-  const std::size_t n = ZSTD_decompress(out.data(), out.size(), packed.data(), packed.size());
+  const std::size_t n = ZSTD_decompressDCtx(zstd_contexts().decompress, out.data(), out.size(),
+                                            packed.data(), packed.size());
   if (ZSTD_isError(n) != 0 || n != size) return malformed("zstd payload does not decompress");
   return out;
 }
@@ -341,6 +360,10 @@ Result<Message> decode(std::string_view bytes, const Limits& limits) {
     return fail(ErrorCode::kUnsupported, "unknown protocol version " + std::to_string(*version));
   auto type = as_uint(a[1], "message type");
   if (!type) return tl::unexpected(type.error());
+  if (*type < static_cast<std::uint64_t>(MessageType::kBatch) ||
+      *type > static_cast<std::uint64_t>(MessageType::kHeartbeat)) {
+    return fail(ErrorCode::kUnsupported, "unknown message type " + std::to_string(*type));
+  }
   switch (static_cast<MessageType>(*type)) {
     case MessageType::kBatch:
       return decode_batch(a, n, limits);

@@ -9,15 +9,25 @@
 //   because max_events was reached (`carry`).
 // - A fingerprint of a file shorter than fingerprint_bytes covers what is there and is extended
 //   as the file grows; two fingerprints are compared over the saved one's length only.
-// - A Reader whose path names another file now, or nothing, is `rotated`: it is read to its end
-//   and closed once rescan_interval_ms have passed since the rotation was seen (grace for a
-//   writer that still appends to the renamed file). Until it is closed, newer Readers of the same
-//   path wait, so the old file's lines come out first.
+// - A Reader whose path names another file now, or nothing, is `rotated`. It keeps being read,
+//   alongside the Reader of the new file at that path (readers_ is oldest first, so within a
+//   poll the old file is read first), because a writer may reopen its log late and append to the
+//   renamed file meanwhile. It is closed once it is read to its end (`at_eof`, no `carry`) and
+//   either its file is deleted (st_nlink == 0) or its size has not changed for close_inactive_ms
+//   (`last_change_ms`, restarted when the rotation is seen). Its size and link count are
+//   refreshed by the fstat(2) of every read.
 // - A file that the patterns also match under its new name (x.log renamed to x.log.1, pattern
 //   "x.log*") is not read twice: its Reader moves to the new name.
-// - Checkpoint, oldest file first for each path:
+// - start_at_end applies to the files of the first scan only when there is no checkpoint:
+//   `checkpointed_` is set by a restore() of a (well-formed) checkpoint, even one with no files.
+//   Until the first scan or a restore, checkpoint() is null (nothing to resume from), so that a
+//   checkpoint saved before the first poll does not turn start_at_end off for the next run.
+// - Checkpoint, oldest file first for each path (a rotated file and the new file of its path are
+//   both listed under the path):
 //     {"version": 1, "files": [{"path": str, "dev": uint, "ino": uint, "fingerprint": "<16 hex>",
 //       "fingerprint_len": uint, "offset": uint, "skipping": bool}, ...]}
+//   A path that is not valid UTF-8 (which JSON text cannot carry) is saved as "path_hex" (its
+//   bytes, two lowercase hex digits each) instead of "path"; restore() reads either.
 //   "skipping" is true when the line starting at `offset` is known to be longer than
 //   max_line_bytes (its tail was being skipped). The line is read again from `offset` after a
 //   restore, which recomputes its head and its full length, so the flag is informational.
@@ -152,6 +162,75 @@ bool parse_hex(const std::string& text, std::uint64_t& out) {
   return ec == std::errc() && end == text.data() + text.size();
 }
 
+// True when text is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, at most
+// U+10FFFF): exactly what nlohmann::json can dump() without throwing.
+bool valid_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t extra = 0;
+    unsigned char low = 0x80;  // allowed range of the second byte
+    unsigned char high = 0xbf;
+    if (lead >= 0xc2 && lead <= 0xdf) {
+      extra = 1;
+    } else if (lead >= 0xe0 && lead <= 0xef) {
+      extra = 2;
+      if (lead == 0xe0) low = 0xa0;
+      if (lead == 0xed) high = 0x9f;
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+      extra = 3;
+      if (lead == 0xf0) low = 0x90;
+      if (lead == 0xf4) high = 0x8f;
+    } else {
+      return false;
+    }
+    if (text.size() - i <= extra) return false;
+    for (std::size_t k = 1; k <= extra; ++k) {
+      const auto byte = static_cast<unsigned char>(text[i + k]);
+      if (byte < (k == 1 ? low : 0x80) || byte > (k == 1 ? high : 0xbf)) return false;
+    }
+    i += extra + 1;
+  }
+  return true;
+}
+
+std::string bytes_to_hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(bytes.size() * 2);
+  for (const char c : bytes) {
+    const auto byte = static_cast<unsigned char>(c);
+    hex.push_back(kDigits[byte >> 4]);
+    hex.push_back(kDigits[byte & 0xf]);
+  }
+  return hex;
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Decodes bytes_to_hex(); false on an odd length or a non-hex digit.
+bool hex_to_bytes(std::string_view hex, std::string& out) {
+  if (hex.size() % 2 != 0) return false;
+  out.clear();
+  out.reserve(hex.size() / 2);
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    const int high = hex_digit(hex[i]);
+    const int low = hex_digit(hex[i + 1]);
+    if (high < 0 || low < 0) return false;
+    out.push_back(static_cast<char>(high * 16 + low));
+  }
+  return true;
+}
+
 std::string parent_dir(const std::string& path) {
   const std::size_t slash = path.rfind('/');
   if (slash == std::string::npos) return ".";
@@ -180,8 +259,10 @@ struct Reader {
   bool pending_cr = false;          // its last byte so far is '\r'
   std::string carry;                // read, not yet scanned (max_events was reached)
   std::size_t carry_pos = 0;
-  bool rotated = false;             // the path names another file now: drain, then close
-  std::int64_t close_after_ms = 0;  // monotonic time from which a drained rotated file closes
+  bool rotated = false;             // the path names another file now: read on, close later
+  std::uint64_t seen_size = 0;      // st_size at the last fstat
+  std::int64_t last_change_ms = 0;  // monotonic time seen_size last changed (or rotation seen)
+  bool deleted = false;             // st_nlink was 0 at the last fstat
   bool at_eof = false;              // the last read reached the size seen by fstat
   bool failing = false;             // a read error was reported and not yet cleared
 
@@ -215,10 +296,23 @@ Result<SavedFile> parse_saved_file(const json& entry) {
     return fail(ErrorCode::kInvalidArgument, "checkpoint file: not an object");
   SavedFile saved;
   const auto path = entry.find("path");
-  if (path == entry.end() || !path->is_string() || path->get_ref<const std::string&>().empty()) {
-    return fail(ErrorCode::kInvalidArgument, "checkpoint file entry: bad \"path\"");
+  const auto path_hex = entry.find("path_hex");
+  if ((path == entry.end()) == (path_hex == entry.end())) {
+    return fail(ErrorCode::kInvalidArgument,
+                "checkpoint file entry: want exactly one of \"path\" and \"path_hex\"");
   }
-  saved.path = path->get<std::string>();
+  if (path != entry.end()) {
+    if (!path->is_string()) {
+      return fail(ErrorCode::kInvalidArgument, "checkpoint file entry: bad \"path\"");
+    }
+    saved.path = path->get<std::string>();
+  } else if (!path_hex->is_string() ||
+             !hex_to_bytes(path_hex->get_ref<const std::string&>(), saved.path)) {
+    return fail(ErrorCode::kInvalidArgument, "checkpoint file entry: bad \"path_hex\"");
+  }
+  if (saved.path.empty() || saved.path.find('\0') != std::string::npos) {
+    return fail(ErrorCode::kInvalidArgument, "checkpoint file entry: empty path or NUL in it");
+  }
   const auto fingerprint = entry.find("fingerprint");
   if (fingerprint == entry.end() || !fingerprint->is_string() ||
       !parse_hex(fingerprint->get_ref<const std::string&>(), saved.fp.hash)) {
@@ -338,25 +432,28 @@ struct FileSource::Impl {
   // Repositions at pos, dropping buffered bytes. False (logged) when lseek fails.
   bool restart_at(Reader& reader, std::uint64_t pos);
   void report_read_failure(Reader& reader, const char* what, int err);
-  bool drained(const Reader& reader, std::int64_t now_ms) const;
-  void close_reader(Reader& reader);
+  // A rotated reader is closed once read to its end and deleted or inactive for
+  // close_inactive_ms; nullptr while it has to stay open, else why it closes.
+  const char* close_reason(const Reader& reader, std::int64_t now_ms) const;
+  void close_reader(Reader& reader, const char* reason);
 
   FileSourceConfig config_;
   std::vector<std::unique_ptr<Reader>> readers_;  // oldest first
   std::unique_ptr<char[]> chunk_;                 // kChunkBytes, shared by all readers
   Counters counters_;
-  bool scanned_ = false;   // the first scan happened
-  bool polled_ = false;    // poll() was called: restore() is too late
-  bool restored_ = false;  // restore() was called
+  bool scanned_ = false;       // the first scan happened
+  bool polled_ = false;        // poll() was called: restore() is too late
+  bool restored_ = false;      // restore() was called
+  bool checkpointed_ = false;  // restore() applied a checkpoint: start_at_end no longer applies
   std::int64_t last_scan_ms_ = 0;
-  std::set<std::string> restored_paths_;  // paths named by the checkpoint: never start_at_end
-  std::set<std::string> failing_paths_;   // open failures already reported
+  std::set<std::string> failing_paths_;  // open failures already reported
 };
 
 FileSource::Impl::Impl(FileSourceConfig config)
     : config_(std::move(config)), chunk_(new char[kChunkBytes]) {
   config_.max_line_bytes = std::max<std::size_t>(config_.max_line_bytes, 1);
   config_.rescan_interval_ms = std::max<std::int64_t>(config_.rescan_interval_ms, 0);
+  config_.close_inactive_ms = std::max<std::int64_t>(config_.close_inactive_ms, 0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -366,40 +463,35 @@ std::size_t FileSource::Impl::poll(std::vector<Event>& out, std::size_t max_even
   polled_ = true;
   if (max_events == 0) return 0;
   maybe_rescan();
-  const std::int64_t now_ms = monotonic_ms();
   std::size_t added = 0;
-  std::vector<std::string_view> waiting;  // paths whose rotated file is not closed yet
+  // Every reader is read, a rotated file and the new file of its path alike; oldest first, so
+  // that a rotated file's lines usually come out before those of the file that replaced it.
   for (auto& owned : readers_) {
     Reader& reader = *owned;
     if (added == max_events) break;
-    if (!reader.rotated &&
-        std::find(waiting.begin(), waiting.end(), reader.path) != waiting.end()) {
-      continue;
-    }
     added += read_reader(reader, out, max_events - added);
     if (!reader.rotated) continue;
-    if (drained(reader, now_ms)) {
-      close_reader(reader);
-    } else {
-      waiting.push_back(reader.path);
-    }
+    if (const char* reason = close_reason(reader, monotonic_ms())) close_reader(reader, reason);
   }
   std::erase_if(readers_, [](const auto& reader) { return !reader->fd.valid(); });
   return added;
 }
 
-bool FileSource::Impl::drained(const Reader& reader, std::int64_t now_ms) const {
-  return reader.at_eof && !reader.has_carry() && now_ms >= reader.close_after_ms;
+const char* FileSource::Impl::close_reason(const Reader& reader, std::int64_t now_ms) const {
+  if (!reader.at_eof || reader.has_carry()) return nullptr;  // not read to its end yet
+  if (reader.deleted) return "deleted";
+  if (now_ms - reader.last_change_ms >= config_.close_inactive_ms) return "inactive";
+  return nullptr;
 }
 
-void FileSource::Impl::close_reader(Reader& reader) {
+void FileSource::Impl::close_reader(Reader& reader, const char* reason) {
   if (reader.pending_total > 0) {
     ++counters_.partial_dropped;
     log(LogLevel::kWarn, kComponent, reader.path, ": rotated file ends with an unterminated line (",
         reader.pending_total, " bytes), dropped");
   }
   log(LogLevel::kInfo, kComponent, reader.path, ": closed rotated file (inode ", reader.id.ino,
-      ") at offset ", reader.offset);
+      ", ", reason, ") at offset ", reader.offset);
   reader.fd.reset();
 }
 
@@ -461,6 +553,11 @@ bool FileSource::Impl::refresh(Reader& reader, std::uint64_t& size) {
     return false;
   }
   size = static_cast<std::uint64_t>(st.st_size);
+  reader.deleted = st.st_nlink == 0;
+  if (size != reader.seen_size) {
+    reader.seen_size = size;
+    reader.last_change_ms = monotonic_ms();
+  }
   if (size < reader.read_pos) {
     ++counters_.truncations;
     log(LogLevel::kInfo, kComponent, reader.path, ": truncated to ", size, " bytes (was at ",
@@ -634,10 +731,10 @@ void FileSource::Impl::update_readers(const std::map<std::string, FileId>& found
 
 void FileSource::Impl::mark_rotated(Reader& reader, std::int64_t now_ms) {
   reader.rotated = true;
-  reader.close_after_ms = now_ms + config_.rescan_interval_ms;
+  reader.last_change_ms = now_ms;  // the writer may reopen its log only now: wait from here
   ++counters_.rotations;
-  log(LogLevel::kInfo, kComponent, reader.path, ": rotated, reading the old file (inode ",
-      reader.id.ino, ") to its end");
+  log(LogLevel::kInfo, kComponent, reader.path, ": rotated, still reading the old file (inode ",
+      reader.id.ino, ") until it is deleted or inactive");
 }
 
 void FileSource::Impl::verify_content(Reader& reader) {
@@ -660,7 +757,7 @@ void FileSource::Impl::follow_new(const std::map<std::string, FileId>& found, bo
     if (followed.contains(path)) continue;
     const auto held = by_id.find(id);
     if (held == by_id.end()) {
-      add_reader(path, first_scan && config_.start_at_end && !restored_paths_.contains(path));
+      add_reader(path, first_scan && config_.start_at_end && !checkpointed_);
       continue;
     }
     Reader& reader = *held->second;
@@ -688,6 +785,8 @@ void FileSource::Impl::add_reader(const std::string& path, bool at_end) {
   reader->fd = std::move(fd);
   reader->id = id_of(st);
   const auto size = static_cast<std::uint64_t>(st.st_size);
+  reader->seen_size = size;
+  reader->last_change_ms = monotonic_ms();
   if (!restart_at(*reader, at_end ? line_start_near_end(reader->fd.get(), size) : 0)) return;
   // Fingerprinted now, so that a checkpoint taken before the first read identifies the file.
   extend_fingerprint(reader->fd.get(), std::min<std::uint64_t>(size, config_.fingerprint_bytes),
@@ -726,15 +825,21 @@ void FileSource::Impl::report_open_failure(const std::string& path, const char* 
 // Checkpoint and restore
 
 json FileSource::Impl::checkpoint() const {
+  if (!scanned_ && !checkpointed_) return nullptr;  // nothing to resume from yet
   json files = json::array();
   for (const auto& reader : readers_) {
-    files.push_back({{"path", reader->path},
-                     {"dev", reader->id.dev},
-                     {"ino", reader->id.ino},
-                     {"fingerprint", to_hex(reader->fp.hash)},
-                     {"fingerprint_len", reader->fp.len},
-                     {"offset", reader->offset},
-                     {"skipping", reader->pending_total > config_.max_line_bytes}});
+    json file = {{"dev", reader->id.dev},
+                 {"ino", reader->id.ino},
+                 {"fingerprint", to_hex(reader->fp.hash)},
+                 {"fingerprint_len", reader->fp.len},
+                 {"offset", reader->offset},
+                 {"skipping", reader->pending_total > config_.max_line_bytes}};
+    if (valid_utf8(reader->path)) {
+      file["path"] = reader->path;
+    } else {
+      file["path_hex"] = bytes_to_hex(reader->path);
+    }
+    files.push_back(std::move(file));
   }
   return {{"version", kCheckpointVersion}, {"files", std::move(files)}};
 }
@@ -751,6 +856,7 @@ Result<void> FileSource::Impl::restore(const json& checkpoint) {
     log(LogLevel::kWarn, kComponent, config_.name, ": ", saved.error().message);
     return tl::unexpected(saved.error());
   }
+  checkpointed_ = true;
   apply_checkpoint(*saved);
   return ok();
 }
@@ -761,7 +867,6 @@ void FileSource::Impl::apply_checkpoint(const std::vector<SavedFile>& saved) {
   std::set<FileId> held;
   for (const SavedFile& file : saved) {
     if (!matches_pattern(file.path)) continue;  // no longer configured
-    restored_paths_.insert(file.path);
     bool reused = false;
     struct stat st {};
     const bool same_id = ::stat(file.path.c_str(), &st) == 0 && id_of(st) == file.id;
@@ -807,6 +912,8 @@ std::unique_ptr<Reader> FileSource::Impl::open_saved(const std::string& path,
   reader->fd = std::move(fd);
   reader->id = saved.id;
   reader->fp = saved.fp;
+  reader->seen_size = static_cast<std::uint64_t>(st.st_size);
+  reader->last_change_ms = monotonic_ms();
   std::uint64_t start = saved.offset;
   if (start > static_cast<std::uint64_t>(st.st_size)) {
     ++counters_.truncations;
@@ -836,11 +943,12 @@ std::unique_ptr<Reader> FileSource::Impl::find_rotated(const SavedFile& saved) {
   bool reused = false;
   auto reader = open_saved(candidate, saved, reused);
   if (!reader) return nullptr;
+  // Still read until it is deleted or inactive for close_inactive_ms: the rotation may have
+  // happened just before the restart, with the writer not reopened yet.
   reader->rotated = true;
-  reader->close_after_ms = 0;  // the writer has long moved on: close as soon as it is drained
   ++counters_.rotations;
-  log(LogLevel::kInfo, kComponent, saved.path, ": rotated while stopped, reading ", candidate,
-      " from offset ", reader->offset, " first");
+  log(LogLevel::kInfo, kComponent, saved.path, ": rotated file found as ", candidate,
+      ", reading it from offset ", reader->offset);
   return reader;
 }
 

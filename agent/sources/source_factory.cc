@@ -1,5 +1,6 @@
 #include "agent/sources/source_factory.h"
 
+#include <algorithm>
 #include <set>
 
 #include "agent/sources/file_source.h"
@@ -7,11 +8,20 @@
 namespace soc::agent {
 namespace {
 
-using SourceBuilder = Result<std::unique_ptr<Source>> (*)(Config& config, const std::string& prefix,
-                                                          const std::string& name);
+// A configured source and the largest event it can produce.
+struct BuiltSource {
+  std::unique_ptr<Source> source;
+  std::size_t max_event_bytes = 0;
+};
 
-Result<std::unique_ptr<Source>> build_file_source(Config& config, const std::string& prefix,
-                                                  const std::string& name) {
+// Room for the fields a source adds next to the raw text (paths, flags).
+constexpr std::size_t kFieldOverheadBytes = 8192;
+
+using SourceBuilder = Result<BuiltSource> (*)(Config& config, const std::string& prefix,
+                                              const std::string& name);
+
+Result<BuiltSource> build_file_source(Config& config, const std::string& prefix,
+                                      const std::string& name) {
   FileSourceConfig fc;
   fc.name = name;
   auto paths = config.get_string_list(prefix + ".paths");
@@ -22,13 +32,17 @@ Result<std::unique_ptr<Source>> build_file_source(Config& config, const std::str
   auto start = config.get_choice(prefix + ".start", "end", {"beginning", "end"});
   if (!start) return tl::unexpected(start.error());
   fc.start_at_end = (*start == "end");
-  auto max_line = config.get_int(prefix + ".max_line_bytes", 65536, 256, 16 << 20);
+  auto max_line = config.get_int(prefix + ".max_line_bytes", 65536, 256, 1 << 20);
   if (!max_line) return tl::unexpected(max_line.error());
   fc.max_line_bytes = static_cast<std::size_t>(*max_line);
   auto rescan = config.get_int(prefix + ".rescan_interval_ms", 1000, 0, 3'600'000);
   if (!rescan) return tl::unexpected(rescan.error());
   fc.rescan_interval_ms = *rescan;
-  return std::unique_ptr<Source>(std::make_unique<FileSource>(std::move(fc)));
+  auto inactive = config.get_int(prefix + ".close_inactive_ms", 300'000, 0, 86'400'000);
+  if (!inactive) return tl::unexpected(inactive.error());
+  fc.close_inactive_ms = *inactive;
+  const std::size_t max_event_bytes = fc.max_line_bytes + kFieldOverheadBytes;
+  return BuiltSource{std::make_unique<FileSource>(std::move(fc)), max_event_bytes};
 }
 
 struct SourceType {
@@ -43,10 +57,10 @@ constexpr SourceType kSourceTypes[] = {
 
 }  // namespace
 
-Result<std::vector<std::unique_ptr<Source>>> make_sources(Config& config) {
+Result<SourceSet> make_sources(Config& config) {
   auto count = config.sequence_size("sources");
   if (!count) return tl::unexpected(count.error());
-  std::vector<std::unique_ptr<Source>> sources;
+  SourceSet set;
   std::set<std::string> names;
   std::string known;
   for (const SourceType& t : kSourceTypes)
@@ -67,11 +81,12 @@ Result<std::vector<std::unique_ptr<Source>>> make_sources(Config& config) {
     if (found == nullptr)
       return tl::unexpected(
           config.error(prefix + ".type", "expected one of " + known + ", got '" + *type + "'"));
-    auto source = found->build(config, prefix, *name);
-    if (!source) return tl::unexpected(source.error());
-    sources.push_back(std::move(*source));
+    auto built = found->build(config, prefix, *name);
+    if (!built) return tl::unexpected(built.error());
+    set.max_event_bytes = std::max(set.max_event_bytes, built->max_event_bytes);
+    set.sources.push_back(std::move(built->source));
   }
-  return sources;
+  return set;
 }
 
 }  // namespace soc::agent

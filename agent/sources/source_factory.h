@@ -11,7 +11,14 @@
 
 namespace soc::agent {
 
+struct SourceSet {
+  std::vector<std::unique_ptr<Source>> sources;
+  // Upper bound of one event's size (raw text plus fields) over all sources, so the pipeline
+  // can keep a batch under its byte limit.
+  std::size_t max_event_bytes = 0;
+};
+
 // Reads sources.N.* for every N; errors name the file, the key and what was expected.
-Result<std::vector<std::unique_ptr<Source>>> make_sources(Config& config);
+Result<SourceSet> make_sources(Config& config);
 
 }  // namespace soc::agent

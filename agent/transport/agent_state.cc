@@ -39,7 +39,8 @@ Result<AgentState> AgentState::load_or_create(const std::string& path) {
 
 Result<void> AgentState::save(const std::string& path) const {
   const nlohmann::json j = {{"epoch", epoch}, {"next_seq", next_seq}, {"checkpoints", checkpoints}};
-  return write_file_durably(path, j.dump());
+  // Sources keep their checkpoints UTF-8 clean; replace anything else rather than fail.
+  return write_file_durably(path, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace soc::agent

@@ -21,12 +21,14 @@ Result<void> io_error(const std::string& what) {
   return fail(ErrorCode::kIo, what + ": " + std::strerror(errno));
 }
 
-void fsync_dir(const std::string& dir) {
+// Makes a rename in dir durable.
+Result<void> fsync_dir(const std::string& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
+  if (fd < 0) return io_error("open folder " + dir);
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return io_error("fsync folder " + dir);
+  return ok();
 }
 }  // namespace
 
@@ -52,8 +54,7 @@ Result<void> write_file_durably(const std::string& path, const std::string& cont
   }
   ::close(fd);
   if (::rename(tmp.c_str(), path.c_str()) != 0) return io_error("rename " + tmp);
-  fsync_dir(fs::path(path).parent_path().string());
-  return ok();
+  return fsync_dir(fs::path(path).parent_path().string());
 }
 
 Result<Spool> Spool::open(const std::string& dir) {

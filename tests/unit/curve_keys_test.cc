@@ -41,6 +41,29 @@ TEST_F(CurveKeysTest, KeygenWritesValidKeysWithSecretModeOwnerOnly) {
   EXPECT_TRUE(write_keypair(out, *generate_curve_keypair(), true));
 }
 
+TEST_F(CurveKeysTest, LoadRefusesMismatchedOrExposedKeys) {
+  ASSERT_TRUE(write_keypair(dir_, *generate_curve_keypair(), false));
+  ASSERT_TRUE(load_keypair(dir_));
+  const std::string other = *generate_curve_keypair().map([](auto k) { return k.public_key; });
+  std::ofstream(dir_ + "/public.key") << other << "\n";
+  auto mismatched = load_keypair(dir_);
+  ASSERT_FALSE(mismatched);
+  EXPECT_NE(mismatched.error().message.find("does not belong"), std::string::npos);
+  ASSERT_TRUE(write_keypair(dir_, *generate_curve_keypair(), true));
+  ::chmod((dir_ + "/secret.key").c_str(), 0644);
+  auto exposed = load_keypair(dir_);
+  ASSERT_FALSE(exposed);
+  EXPECT_NE(exposed.error().message.find("readable by others (mode 644)"), std::string::npos);
+}
+
+TEST_F(CurveKeysTest, KeygenLeavesAnExistingFolderModeAlone) {
+  ::chmod(dir_.c_str(), 0755);
+  ASSERT_TRUE(write_keypair(dir_, *generate_curve_keypair(), false));
+  struct stat st {};
+  ASSERT_EQ(stat(dir_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0755u);
+}
+
 TEST_F(CurveKeysTest, PublicKeyFromTextOrFile) {
   auto keys = generate_curve_keypair();
   ASSERT_TRUE(write_keypair(dir_, *keys, false));

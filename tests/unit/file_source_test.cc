@@ -94,6 +94,42 @@ std::vector<std::string> poll_lines(FileSource& source, std::size_t max_events =
 
 using Lines = std::vector<std::string>;
 
+// Polls, collecting lines into seen, until done() holds or 10 s have passed (for tests in which
+// time has to pass: they never sleep). Returns whether done() held.
+template <typename Done>
+bool poll_until(FileSource& source, Lines& seen, Done done) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    for (std::string& line : poll_lines(source)) seen.push_back(std::move(line));
+    std::this_thread::yield();
+  }
+  return true;
+}
+
+std::uint64_t inode_of(const std::string& path) {
+  struct stat st {};
+  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+  return static_cast<std::uint64_t>(st.st_ino);
+}
+
+// The bytes of text as hex digits, two per byte.
+std::string hex_of(const std::string& text, bool upper = false) {
+  const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+  std::string hex;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    hex += digits[byte >> 4];
+    hex += digits[byte & 0xf];
+  }
+  return hex;
+}
+
+Lines sorted(Lines lines) {
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
 // Restarts: a new source over the same config, restored from a (serialised) checkpoint.
 std::unique_ptr<FileSource> restart(const FileSource& old, const FileSourceConfig& config) {
   const std::string saved = old.checkpoint().dump();
@@ -231,6 +267,71 @@ TEST(FileSource, StartAtEndSkipsExistingLinesOfFirstScanOnly) {
   EXPECT_EQ(poll_lines(source), (Lines{"l1", "l2"}));
 }
 
+TEST(FileSource, StartAtEndWithoutCheckpointStillStartsAtEnd) {
+  TempDir dir;
+  const std::string path = dir.file("app.log");
+  write_file(path, "old1\nold2\n");
+  FileSourceConfig config = config_for({path});
+  config.start_at_end = true;
+
+  FileSource never_restored(config);
+  EXPECT_EQ(poll_lines(never_restored), Lines{});
+
+  FileSource restored_null(config);  // restore(null): no checkpoint either
+  ASSERT_TRUE(restored_null.restore(nullptr).has_value());
+  EXPECT_EQ(poll_lines(restored_null), Lines{});
+
+  append_file(path, "new\n");
+  EXPECT_EQ(poll_lines(never_restored), (Lines{"new"}));
+  EXPECT_EQ(poll_lines(restored_null), (Lines{"new"}));
+}
+
+TEST(FileSource, StartAtEndWithEmptyFilesCheckpointReadsFileFromBeginning) {
+  TempDir dir;
+  const std::string path = dir.file("app.log");
+  write_file(path, "a1\na2\n");
+  FileSourceConfig config = config_for({dir.file("*.log")});
+  config.start_at_end = true;
+  FileSource source(config);
+  ASSERT_TRUE(source.restore(nlohmann::json::parse(R"({"version":1,"files":[]})")).has_value());
+  EXPECT_EQ(poll_lines(source), (Lines{"a1", "a2"}));
+}
+
+TEST(FileSource, StartAtEndReadsFileMissingFromCheckpointFromBeginning) {
+  TempDir dir;
+  write_file(dir.file("a.log"), "a1\n");
+  FileSourceConfig config = config_for({dir.file("*.log")});
+  config.start_at_end = true;
+  FileSource first(config);
+  EXPECT_EQ(poll_lines(first), Lines{});
+  append_file(dir.file("a.log"), "a2\n");
+  EXPECT_EQ(poll_lines(first), (Lines{"a2"}));
+
+  // While stopped: a.log grows and b.log appears; both are read in full after the restart.
+  append_file(dir.file("a.log"), "a3\n");
+  write_file(dir.file("b.log"), "b1\nb2\n");
+  auto second = restart(first, config);
+  EXPECT_EQ(poll_lines(*second), (Lines{"a3", "b1", "b2"}));
+}
+
+TEST(FileSource, CheckpointBeforeFirstScanIsNullAndKeepsStartAtEnd) {
+  TempDir dir;
+  const std::string path = dir.file("app.log");
+  write_file(path, "old\n");
+  FileSourceConfig config = config_for({path});
+  config.start_at_end = true;
+  FileSource first(config);
+  EXPECT_TRUE(first.checkpoint().is_null());
+  std::vector<Event> none;
+  EXPECT_EQ(first.poll(none, 0), 0u);  // no room: no scan either
+  EXPECT_TRUE(first.checkpoint().is_null());
+
+  auto second = restart(first, config);
+  EXPECT_EQ(poll_lines(*second), Lines{});  // still started at the end
+  EXPECT_EQ(second->checkpoint()["files"].size(), 1u);
+  EXPECT_EQ(second->checkpoint()["files"][0]["offset"], 4);
+}
+
 TEST(FileSource, StartAtBeginningReadsExistingLines) {
   TempDir dir;
   const std::string path = dir.file("app.log");
@@ -306,7 +407,7 @@ TEST(FileSource, ResumesInsideTooLongLine) {
   EXPECT_EQ(std::get<std::int64_t>(*events[0].find("log.original_bytes")), 150);
 }
 
-TEST(FileSource, RenameRotationReadsOldFileToItsEndThenNewFile) {
+TEST(FileSource, RenameRotationReadsOldFileToItsEndAndNewFile) {
   TempDir dir;
   const std::string path = dir.file("app.log");
   write_file(path, "o1\no2\n");
@@ -325,13 +426,13 @@ TEST(FileSource, RenameRotationReadsOldFileToItsEndThenNewFile) {
   for (const Event& event : events) EXPECT_EQ(event.source, path);
   auto counters = source.counters();
   EXPECT_EQ(counters["rotations"], 1u);
-  EXPECT_EQ(counters["files"], 1u);  // the old file is closed
+  EXPECT_EQ(counters["files"], 2u);  // the old file stays open until inactive or deleted
 
   append_file(path, "n3\n");
   EXPECT_EQ(poll_lines(source), (Lines{"n3"}));
 }
 
-TEST(FileSource, RotatedFileIsDrainedBeforeNewFileEvenWithSmallBatches) {
+TEST(FileSource, RotatedFileIsReadFirstEvenWithSmallBatches) {
   TempDir dir;
   const std::string path = dir.file("app.log");
   write_file(path, "");
@@ -343,36 +444,122 @@ TEST(FileSource, RotatedFileIsDrainedBeforeNewFileEvenWithSmallBatches) {
   EXPECT_EQ(poll_lines(source, 1), (Lines{"o1", "o2", "o3", "n1"}));
 }
 
-// A rotated file is kept open for one rescan interval after the rotation was seen, for a writer
-// that has not reopened its log yet, and the new file waits until then. Time has to pass here,
-// so the test polls until a condition holds, with a deadline, instead of sleeping.
-TEST(FileSource, RotatedFileGetsGracePeriodBeforeNewFileIsRead) {
+TEST(FileSource, LateWritesToRotatedFileAfterNewFileProducedLinesAreRead) {
+  TempDir dir;
+  const std::string path = dir.file("app.log");
+  write_file(path, "o1\n");
+  FileSource source(config_for({path}));  // close_inactive_ms: the 5 min default
+  EXPECT_EQ(poll_lines(source), (Lines{"o1"}));
+
+  const int writer = ::open(path.c_str(), O_WRONLY | O_APPEND);
+  ASSERT_GE(writer, 0);
+  ASSERT_EQ(::rename(path.c_str(), dir.file("app.log.1").c_str()), 0);
+  write_file(path, "n1\nn2\n");
+  // The new file is read at once, without waiting for the old one to be closed.
+  EXPECT_EQ(poll_lines(source), (Lines{"n1", "n2"}));
+  EXPECT_EQ(source.counters()["rotations"], 1u);
+
+  // The writer has not reopened its log yet (slow postrotate): it appends to the old file.
+  ASSERT_EQ(::write(writer, "o2\no3\n", 6), 6);
+  EXPECT_EQ(poll_lines(source), (Lines{"o2", "o3"}));
+  ASSERT_EQ(::write(writer, "o4\n", 3), 3);
+  append_file(path, "n3\n");
+  std::vector<Event> events = poll_events(source);
+  EXPECT_EQ(raws(events), (Lines{"o4", "n3"}));  // within a poll the old file comes first
+  for (const Event& event : events) EXPECT_EQ(event.source, path);
+  ::close(writer);
+  EXPECT_EQ(source.counters()["files"], 2u);
+  EXPECT_EQ(source.counters()["rotations"], 1u);
+}
+
+TEST(FileSource, RotatedFileIsClosedAfterInactivity) {
   TempDir dir;
   const std::string path = dir.file("app.log");
   write_file(path, "o1\n");
   FileSourceConfig config = config_for({path});
-  config.rescan_interval_ms = 1000;
+  config.close_inactive_ms = 50;
   FileSource source(config);
+  EXPECT_EQ(poll_lines(source), (Lines{"o1"}));
+
+  append_file(path, "o2\n");
+  ASSERT_EQ(::rename(path.c_str(), dir.file("app.log.1").c_str()), 0);
+  write_file(path, "n1\n");
+  Lines seen;
+  ASSERT_TRUE(poll_until(source, seen, [&] {
+    auto counters = source.counters();
+    return counters["rotations"] == 1u && counters["files"] == 1u;
+  }));
+  EXPECT_EQ(seen, (Lines{"o2", "n1"}));
+  const nlohmann::json checkpoint = source.checkpoint();
+  ASSERT_EQ(checkpoint["files"].size(), 1u);
+  EXPECT_EQ(checkpoint["files"][0]["ino"], inode_of(path));  // the new file is the one left
+
+  append_file(path, "n2\n");
+  EXPECT_EQ(poll_lines(source), (Lines{"n2"}));
+}
+
+TEST(FileSource, DeletedRotatedFileIsClosedOnceReadToItsEnd) {
+  TempDir dir;
+  const std::string path = dir.file("app.log");
+  write_file(path, "o1\n");
+  FileSource source(config_for({path}));  // close_inactive_ms: the 5 min default
   EXPECT_EQ(poll_lines(source), (Lines{"o1"}));
 
   const int writer = ::open(path.c_str(), O_WRONLY | O_APPEND);
   ASSERT_GE(writer, 0);
   ASSERT_EQ(::rename(path.c_str(), dir.file("app.log.1").c_str()), 0);
   write_file(path, "n1\n");
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  Lines seen;
-  while (source.counters()["rotations"] == 0 && std::chrono::steady_clock::now() < deadline) {
-    for (const std::string& l : poll_lines(source)) seen.push_back(l);
-  }
-  ASSERT_EQ(source.counters()["rotations"], 1u);
-  EXPECT_EQ(seen, Lines{});  // rotation seen; the new file waits for the grace period
+  EXPECT_EQ(poll_lines(source), (Lines{"n1"}));
+  EXPECT_EQ(source.counters()["files"], 2u);
+
   ASSERT_EQ(::write(writer, "o2\n", 3), 3);
-  ::close(writer);
-  while (seen.size() < 2 && std::chrono::steady_clock::now() < deadline) {
-    for (const std::string& l : poll_lines(source)) seen.push_back(l);
-  }
-  EXPECT_EQ(seen, (Lines{"o2", "n1"}));  // the old file's late line first
+  ASSERT_EQ(::unlink(dir.file("app.log.1").c_str()), 0);
+  EXPECT_EQ(poll_lines(source), (Lines{"o2"}));  // read to its end, then closed
   EXPECT_EQ(source.counters()["files"], 1u);
+  ::close(writer);
+}
+
+TEST(FileSource, RestartWhileRotatedAndNewFileAreOpenResumesBoth) {
+  TempDir dir;
+  const std::string path = dir.file("app.log");
+  const std::string rotated = dir.file("app.log.1");
+  write_file(path, "o1\n");
+  const FileSourceConfig config = config_for({path});
+  FileSource first(config);
+  EXPECT_EQ(poll_lines(first), (Lines{"o1"}));
+
+  const int writer = ::open(path.c_str(), O_WRONLY | O_APPEND);
+  ASSERT_GE(writer, 0);
+  ASSERT_EQ(::rename(path.c_str(), rotated.c_str()), 0);
+  write_file(path, "n1\n");
+  ASSERT_EQ(::write(writer, "o2\n", 3), 3);
+  EXPECT_EQ(poll_lines(first), (Lines{"o2", "n1"}));
+
+  const nlohmann::json saved = first.checkpoint();
+  ASSERT_EQ(saved["files"].size(), 2u);  // oldest first, both under the followed path
+  EXPECT_EQ(saved["files"][0]["path"], path);
+  EXPECT_EQ(saved["files"][0]["ino"], inode_of(rotated));
+  EXPECT_EQ(saved["files"][1]["path"], path);
+  EXPECT_EQ(saved["files"][1]["ino"], inode_of(path));
+
+  // While stopped, both files grow.
+  ASSERT_EQ(::write(writer, "o3\n", 3), 3);
+  append_file(path, "n2\n");
+  auto second = restart(first, config);
+  std::vector<Event> events = poll_events(*second);
+  EXPECT_EQ(raws(events), (Lines{"o3", "n2"}));
+  for (const Event& event : events) EXPECT_EQ(event.source, path);
+  EXPECT_EQ(second->counters()["files"], 2u);
+
+  // Both are still followed, and a further restart reads nothing twice.
+  ASSERT_EQ(::write(writer, "o4\n", 3), 3);
+  append_file(path, "n3\n");
+  EXPECT_EQ(poll_lines(*second), (Lines{"o4", "n3"}));
+  auto third = restart(*second, config);
+  EXPECT_EQ(poll_lines(*third), Lines{});
+  ASSERT_EQ(::write(writer, "o5\n", 3), 3);
+  EXPECT_EQ(poll_lines(*third), (Lines{"o5"}));
+  ::close(writer);
 }
 
 TEST(FileSource, RenamedFileMatchedByPatternIsNotReadTwice) {
@@ -385,9 +572,7 @@ TEST(FileSource, RenamedFileMatchedByPatternIsNotReadTwice) {
   ASSERT_EQ(::rename(path.c_str(), dir.file("app.log.1").c_str()), 0);
   append_file(dir.file("app.log.1"), "a2\n");
   write_file(path, "b1\n");
-  Lines lines = poll_lines(source);
-  std::sort(lines.begin(), lines.end());
-  EXPECT_EQ(lines, (Lines{"a2", "b1"}));
+  EXPECT_EQ(sorted(poll_lines(source)), (Lines{"a2", "b1"}));
   EXPECT_EQ(source.counters()["files"], 2u);
   append_file(dir.file("app.log.1"), "a3\n");
   EXPECT_EQ(poll_lines(source), (Lines{"a3"}));
@@ -413,7 +598,11 @@ TEST(FileSource, RotationWhileStoppedDrainsRotatedFileFromOffsetFirst) {
   std::vector<Event> events = poll_events(second);
   EXPECT_EQ(raws(events), (Lines{"a3", "a4", "b1", "b2"}));
   for (const Event& event : events) EXPECT_EQ(event.source, path);
-  EXPECT_EQ(second.counters()["files"], 1u);
+  // The rotated file stays open (the writer may not have reopened its log yet) until it is
+  // inactive for close_inactive_ms or deleted.
+  EXPECT_EQ(second.counters()["files"], 2u);
+  append_file(dir.file("app.log.1"), "a5\n");
+  EXPECT_EQ(poll_lines(second), (Lines{"a5"}));
 }
 
 TEST(FileSource, RotationWhileDrainingSurvivesRestart) {
@@ -602,6 +791,12 @@ TEST(FileSource, MalformedCheckpointIsAnError) {
     file.erase(key);
     return nlohmann::json{{"version", 1}, {"files", nlohmann::json::array({file})}};
   };
+  auto with_hex = [&](nlohmann::json value) {  // "path_hex" instead of "path"
+    nlohmann::json file = good_file;
+    file.erase("path");
+    file["path_hex"] = std::move(value);
+    return nlohmann::json{{"version", 1}, {"files", nlohmann::json::array({file})}};
+  };
   const std::vector<nlohmann::json> bad = {
       nlohmann::json::array({1, 2}),
       "text",
@@ -616,6 +811,14 @@ TEST(FileSource, MalformedCheckpointIsAnError) {
       with("fingerprint", "0123456789abcdeg"),
       with("skipping", 0),
       with("path", ""),
+      with("path", 12),
+      with("path", std::string("a\0b", 3)),
+      with("path_hex", "61"),  // both "path" and "path_hex"
+      with_hex(""),
+      with_hex("616"),
+      with_hex("6g"),
+      with_hex("610062"),  // a NUL byte
+      with_hex(97),
       without("ino"),
       without("path"),
   };
@@ -629,6 +832,43 @@ TEST(FileSource, MalformedCheckpointIsAnError) {
 
   FileSource source(config_for({path}));
   EXPECT_TRUE(source.restore(with("offset", 0)).has_value());  // the good shape is accepted
+  FileSource from_hex(config_for({path}));                     // either case of hex digits is read
+  EXPECT_TRUE(from_hex.restore(with_hex(hex_of(path, /*upper=*/true))).has_value());
+}
+
+TEST(FileSource, PathThatIsNotUtf8IsCheckpointedAsHex) {
+  TempDir dir;
+  const std::string bad = dir.file("bad\xff.log");
+  const std::string good = dir.file("caf\xc3\xa9.log");  // valid UTF-8: kept as "path"
+  write_file(bad, "b1\n");
+  write_file(good, "g1\n");
+  const FileSourceConfig config = config_for({dir.file("*.log")});
+  FileSource first(config);
+  std::vector<Event> events = poll_events(first);
+  EXPECT_EQ(sorted(raws(events)), (Lines{"b1", "g1"}));
+  for (const Event& event : events) EXPECT_EQ(event.source, event.raw == "b1" ? bad : good);
+
+  const nlohmann::json saved = first.checkpoint();
+  EXPECT_NO_THROW((void)saved.dump());
+  ASSERT_EQ(saved["files"].size(), 2u);
+  int seen = 0;
+  for (const nlohmann::json& file : saved["files"]) {
+    if (file.contains("path_hex")) {
+      EXPECT_FALSE(file.contains("path"));
+      EXPECT_EQ(file["path_hex"], hex_of(bad));
+      ++seen;
+    } else {
+      EXPECT_EQ(file["path"], good);
+      ++seen;
+    }
+  }
+  EXPECT_EQ(seen, 2);
+
+  append_file(bad, "b2\n");
+  append_file(good, "g2\n");
+  auto second = restart(first, config);  // through dump() and parse()
+  EXPECT_EQ(sorted(poll_lines(*second)), (Lines{"b2", "g2"}));
+  EXPECT_EQ(second->counters()["files"], 2u);
 }
 
 TEST(FileSource, RestoreAfterPollIsRefused) {
