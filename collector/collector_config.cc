@@ -19,7 +19,7 @@ Result<CollectorConfig> load_collector_config(const std::string& path,
   SOC_TRY_ASSIGN(cc.limits.max_message_bytes,
                  c.get_int("limits.max_message_bytes", 16 << 20, 1 << 16, 1 << 30));
   SOC_TRY_ASSIGN(cc.limits.max_decompressed_bytes,
-                 c.get_int("limits.max_decompressed_bytes", 64 << 20, 1 << 16, 1ll << 32));
+                 c.get_int("limits.max_decompressed_bytes", 32 << 20, 1 << 16, 1ll << 32));
   SOC_TRY_ASSIGN(cc.limits.max_events,
                  c.get_int("limits.max_events_per_batch", 100'000, 1, 1'000'000));
   SOC_TRY_ASSIGN(cc.refused_log_interval_s, c.get_int("log.refused_interval_s", 60, 1, 86'400));

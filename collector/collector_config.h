@@ -18,7 +18,9 @@ struct CollectorConfig {
   std::size_t max_batches_per_commit = 64;
   std::int64_t refused_log_interval_s = 60;
   std::int64_t stats_interval_s = 60;
-  wire::Limits limits;
+  // Agents seal batches of at most 8 MiB; a decoded message costs up to ~24x its payload in
+  // msgpack objects, so the decompressed limit stays modest.
+  wire::Limits limits{.max_message_bytes = 16u << 20, .max_decompressed_bytes = 32u << 20};
   LogLevel log_level = LogLevel::kInfo;
 };
 

@@ -2,7 +2,8 @@
 // ZapHandler) takes batches and heartbeats from agents; batches are stored in one transaction
 // per drained group, and each is acknowledged only after that transaction commits (or nacked
 // when the agent must resend an earlier one). Anything malformed, oversized, of an unknown
-// version or multipart is refused and counted, never trusted.
+// version or multipart is refused and counted, never trusted. A message above
+// limits.max_message_bytes never reaches us: ZeroMQ drops the connection that sent it.
 //
 // Runs on the thread that calls run(); owns its store connection.
 #pragma once
