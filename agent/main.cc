@@ -5,8 +5,6 @@
 
 #include <iostream>
 
-#include <CLI/CLI.hpp>
-
 #include "agent/agent_config.h"
 #include "agent/pipeline.h"
 #include "agent/transport/collector_link.h"
@@ -63,25 +61,9 @@ int run_agent(const std::string& config_path, const std::vector<std::string>& ov
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"soc-agent: reads logs and streams them to the SOC collector"};
-  std::string config_path;
-  std::vector<std::string> overrides;
-  bool check_only = false;
-  app.add_option("--config", config_path, "agent config file (YAML)");
-  app.add_option("--set", overrides, "override a config key: --set collector.endpoint=tcp://...")
-      ->type_name("KEY=VALUE");
-  app.add_flag("--check-config", check_only, "validate the config and exit");
-  std::string out_dir;
-  bool force = false;
-  auto* keygen = app.add_subcommand("keygen", "write a CURVE keypair for this agent");
-  keygen->add_option("--out-dir", out_dir, "folder for secret.key and public.key")->required();
-  keygen->add_flag("--force", force, "replace an existing key");
-  app.require_subcommand(0, 1);
-  CLI11_PARSE(app, argc, argv);
-  if (keygen->parsed()) return soc::run_keygen("soc-agent", out_dir, force);
-  if (config_path.empty()) {
-    std::cerr << "soc-agent: --config FILE is required (see --help)\n";
-    return 2;
-  }
-  return run_agent(config_path, overrides, check_only);
+  return soc::daemon_main(argc, argv, "soc-agent",
+                          "reads logs and streams them to the SOC collector",
+                          [](const soc::DaemonOptions& o) {
+                            return run_agent(o.config_path, o.overrides, o.check_only);
+                          });
 }

@@ -5,8 +5,6 @@
 
 #include <iostream>
 
-#include <CLI/CLI.hpp>
-
 #include "collector/collector_config.h"
 #include "collector/ingest.h"
 #include "common/curve_keys.h"
@@ -56,25 +54,9 @@ int run_collector(const std::string& config_path, const std::vector<std::string>
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"soc-collector: receives, stores and serves the agents' events"};
-  std::string config_path;
-  std::vector<std::string> overrides;
-  bool check_only = false;
-  app.add_option("--config", config_path, "collector config file (YAML)");
-  app.add_option("--set", overrides, "override a config key: --set store.path=/data/events.db")
-      ->type_name("KEY=VALUE");
-  app.add_flag("--check-config", check_only, "validate the config and exit");
-  std::string out_dir;
-  bool force = false;
-  auto* keygen = app.add_subcommand("keygen", "write the collector's CURVE keypair");
-  keygen->add_option("--out-dir", out_dir, "folder for secret.key and public.key")->required();
-  keygen->add_flag("--force", force, "replace an existing key");
-  app.require_subcommand(0, 1);
-  CLI11_PARSE(app, argc, argv);
-  if (keygen->parsed()) return soc::run_keygen("soc-collector", out_dir, force);
-  if (config_path.empty()) {
-    std::cerr << "soc-collector: --config FILE is required (see --help)\n";
-    return 2;
-  }
-  return run_collector(config_path, overrides, check_only);
+  return soc::daemon_main(argc, argv, "soc-collector",
+                          "receives, stores and serves the agents' events",
+                          [](const soc::DaemonOptions& o) {
+                            return run_collector(o.config_path, o.overrides, o.check_only);
+                          });
 }
