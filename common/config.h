@@ -55,8 +55,7 @@ class Config {
   Error error(const std::string& key, const std::string& message) const;
 
  private:
-  Config(YAML::Node root, std::string origin)
-      : root_(std::move(root)), origin_(std::move(origin)) {}
+  Config(const YAML::Node& root, std::string origin) : root_(root), origin_(std::move(origin)) {}
   std::optional<YAML::Node> lookup(const std::string& key) const;
   void collect_unknown(const YAML::Node& node, const std::string& prefix,
                        std::vector<std::string>& unknown) const;

@@ -47,9 +47,9 @@ const char* error_code_name(ErrorCode code);
 // Inside a function returning Result<...>: evaluates expr (a Result), returns its error, or
 // assigns its value to out (converting arithmetic types). For config readers and similar code
 // that reads many values in a row.
-#define SOC_TRY_ASSIGN(out, expr)                                                          \
-  do {                                                                                     \
-    auto soc_try_result = (expr);                                                          \
-    if (!soc_try_result) return tl::unexpected(std::move(soc_try_result.error()));         \
-    out = static_cast<std::remove_reference_t<decltype(out)>>(std::move(*soc_try_result)); \
+#define SOC_TRY_ASSIGN(out, expr)                                                            \
+  do {                                                                                       \
+    auto soc_try_result = (expr);                                                            \
+    if (!soc_try_result) return tl::unexpected(std::move(soc_try_result.error()));           \
+    (out) = static_cast<std::remove_reference_t<decltype(out)>>(std::move(*soc_try_result)); \
   } while (false)

@@ -57,7 +57,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::size_t kChunkBytes = 64 * 1024;
+constexpr std::size_t kChunkBytes = std::size_t{64} * 1024;
 constexpr std::size_t kKeepCapacity = 4096;  // idle buffers larger than this are released
 constexpr std::uint64_t kFnvBasis = 0xcbf29ce484222325ULL;
 constexpr std::uint64_t kFnvPrime = 0x100000001b3ULL;
@@ -104,7 +104,7 @@ class UniqueFd {
 struct FileId {
   std::uint64_t dev = 0;
   std::uint64_t ino = 0;
-  auto operator<=>(const FileId&) const = default;
+  auto operator<=>(const FileId&) const = default;  // NOLINT(modernize-use-nullptr): tidy 14 bug
 };
 
 FileId id_of(const struct stat& st) {
