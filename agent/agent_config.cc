@@ -11,15 +11,18 @@ namespace {
 // Batches stay well below the collector's default message limit (16 MiB) even uncompressed.
 constexpr std::int64_t kMaxBatchBytes = 8 << 20;
 
-Result<AgentConfig> read(Config& c, const std::string& config_dir) {
+// A relative path in the config is relative to the config file's folder.
+std::string relative_to(const std::string& dir, const std::string& path) {
+  return path.empty() || path.front() == '/' ? path : dir + "/" + path;
+}
+
+Result<AgentConfig> read(Config& c, const std::string& config_dir, const ActiveRules& rules) {
   AgentConfig a;
   SOC_TRY_ASSIGN(a.collector_endpoint, c.require_string("collector.endpoint"));
   std::string key_text;
   SOC_TRY_ASSIGN(key_text, c.require_string("collector.public_key"));
   // A relative key file path is relative to the config file, not to the working directory.
-  if (!is_valid_z85_key(key_text) && !key_text.empty() && key_text.front() != '/') {
-    key_text = config_dir + "/" + key_text;
-  }
+  if (!is_valid_z85_key(key_text)) key_text = relative_to(config_dir, key_text);
   auto key = resolve_public_key(key_text);
   if (!key) return tl::unexpected(c.error("collector.public_key", key.error().message));
   a.collector_public_key = *key;
@@ -41,7 +44,15 @@ Result<AgentConfig> read(Config& c, const std::string& config_dir) {
   parse_log_level(level, a.log_level);
   SOC_TRY_ASSIGN(p.batch_max_bytes,
                  c.get_int("batch.max_bytes", 4 << 20, 64 << 10, kMaxBatchBytes));
-  auto sources = make_sources(c);
+  auto rule_paths = c.get_string_list("rules.paths");
+  if (!rule_paths) return tl::unexpected(rule_paths.error());
+  for (const std::string& p_ : *rule_paths) a.rule_paths.push_back(relative_to(config_dir, p_));
+  SOC_TRY_ASSIGN(a.field_mappings, c.get_string("rules.field_mappings", ""));
+  a.field_mappings = relative_to(config_dir, a.field_mappings);
+  if (!a.rule_paths.empty() && a.field_mappings.empty()) {
+    return tl::unexpected(c.error("rules.field_mappings", "is required when rules.paths is set"));
+  }
+  auto sources = make_sources(c, rules);
   if (!sources) return tl::unexpected(sources.error());
   if (sources->sources.empty()) {
     return tl::unexpected(c.error("sources", "expected at least one source"));
@@ -56,12 +67,15 @@ Result<AgentConfig> read(Config& c, const std::string& config_dir) {
 }  // namespace
 
 Result<AgentConfig> load_agent_config(const std::string& path,
-                                      const std::vector<std::string>& overrides) {
+                                      const std::vector<std::string>& overrides,
+                                      const ActiveRules& rules) {
   auto config = Config::load(path);
   if (!config) return tl::unexpected(config.error());
   auto applied = config->apply_overrides(overrides);
   if (!applied) return tl::unexpected(applied.error());
-  return read(*config, std::filesystem::path(path).parent_path().lexically_normal().string());
+  std::string dir = std::filesystem::path(path).parent_path().lexically_normal().string();
+  if (dir.empty()) dir = ".";
+  return read(*config, dir, rules);
 }
 
 }  // namespace soc::agent

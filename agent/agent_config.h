@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/active_rules.h"
 #include "agent/pipeline.h"
 #include "agent/sources/source.h"
 #include "common/config.h"
@@ -22,10 +23,14 @@ struct AgentConfig {
   wire::Limits limits;
   LogLevel log_level = LogLevel::kInfo;
   std::vector<std::unique_ptr<Source>> sources;
+  std::vector<std::string> rule_paths;  // Sigma rule files or folders; empty = no matching
+  std::string field_mappings;           // the field-mapping file for those rules
 };
 
-// Loads path, applies overrides and validates every key (unknown keys are errors).
+// Loads path, applies overrides and validates every key (unknown keys are errors). The sources
+// match against `rules`, which must outlive them.
 Result<AgentConfig> load_agent_config(const std::string& path,
-                                      const std::vector<std::string>& overrides);
+                                      const std::vector<std::string>& overrides,
+                                      const ActiveRules& rules);
 
 }  // namespace soc::agent

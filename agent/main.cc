@@ -11,13 +11,15 @@
 #include "common/curve_keys.h"
 #include "common/log.h"
 #include "common/program.h"
+#include "signatures/load_rule_set.h"
 
 namespace {
 
 int run_agent(const std::string& config_path, const std::vector<std::string>& overrides,
               bool check_only) {
   using namespace soc;
-  auto config = agent::load_agent_config(config_path, overrides);
+  agent::ActiveRules rules;  // outlives the sources that match with it
+  auto config = agent::load_agent_config(config_path, overrides, rules);
   if (!config) {
     std::cerr << "soc-agent: " << config.error().message << "\n";
     return 2;
@@ -27,6 +29,19 @@ int run_agent(const std::string& config_path, const std::vector<std::string>& ov
     std::cerr << "soc-agent: " << keys.error().message << "\n(create the agent's keys with: "
               << "soc-agent keygen --out-dir " << config->keys_dir << ")\n";
     return 2;
+  }
+  if (!config->rule_paths.empty()) {
+    auto loaded = sigma::load_rule_set(config->rule_paths, config->field_mappings);
+    if (!loaded) {
+      std::cerr << "soc-agent: rules: " << loaded.error().message << "\n";
+      return 2;
+    }
+    for (const sigma::CompileIssue& issue : loaded->issues) {
+      log(LogLevel::kWarn, "rules", sigma::format_issue(issue));
+    }
+    log(LogLevel::kInfo, "rules", loaded->total, " rules: ", loaded->rules->rules().size(),
+        " compiled, ", loaded->issues.size(), " failed");
+    rules.set(loaded->rules);
   }
   if (check_only) {
     std::cout << config_path << ": ok\n";

@@ -139,7 +139,19 @@ bool Pipeline::batch_full() const {
          open_batch_bytes_ >= config_.batch_max_bytes;
 }
 
+void Pipeline::flush_sources() {
+  for (auto& source : sources_) {
+    const std::size_t before = open_batch_.size();
+    source->flush(open_batch_);
+    for (std::size_t i = before; i < open_batch_.size(); ++i) {
+      open_batch_bytes_ += approximate_size(open_batch_[i]);
+    }
+    events_read_ += open_batch_.size() - before;
+  }
+}
+
 Result<void> Pipeline::seal_batch() {
+  flush_sources();  // the checkpoints saved below must not pass anything a source holds
   wire::Batch batch;
   batch.epoch = state_.epoch;
   batch.seq = state_.next_seq;
@@ -166,6 +178,11 @@ Result<void> Pipeline::save_idle_state() {
   // Only with no open batch do the checkpoints describe exactly what is spooled.
   if (!open_batch_.empty() ||
       monotonic_ms() - last_state_save_ms_ < config_.idle_save_interval_ms) {
+    return ok();
+  }
+  flush_sources();
+  if (!open_batch_.empty()) {  // a source held events: they go out with the next batch
+    open_batch_since_ms_ = monotonic_ms();
     return ok();
   }
   last_state_save_ms_ = monotonic_ms();

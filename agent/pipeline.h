@@ -65,6 +65,7 @@ class Pipeline {
 
   std::size_t poll_sources();
   bool batch_full() const;
+  void flush_sources();
   Result<void> seal_batch();
   Result<void> save_state();
   Result<void> save_idle_state();

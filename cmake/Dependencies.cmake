@@ -2,6 +2,8 @@
 # Nothing is downloaded at build time.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(ZMQ REQUIRED IMPORTED_TARGET libzmq)
+pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
+pkg_check_modules(HS REQUIRED IMPORTED_TARGET libhs)  # Vectorscan
 find_package(cppzmq REQUIRED)
 find_package(msgpack REQUIRED CONFIG)  # target msgpackc-cxx
 find_package(zstd REQUIRED CONFIG)

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "collector/collector_config.h"
+#include "collector/socctl_rules.h"
 #include "collector/store/sqlite_store.h"
 #include "collector/time_spec.h"
 #include "common/curve_keys.h"
@@ -38,6 +39,17 @@ std::string short_time(TimeNs t) {
   if (t == 0) return "never";
   std::string s = format_rfc3339(t);
   return s.substr(0, 19) + "Z";  // seconds are enough on a terminal
+}
+
+// "[level] rule name: " for alerts, "" for other events.
+std::string alert_title(const Event& event) {
+  if (event.kind != EventKind::kAlert) return "";
+  auto text = [&](const char* name) -> std::string {
+    const FieldValue* v = event.find(name);
+    const auto* s = v != nullptr ? std::get_if<std::string>(v) : nullptr;
+    return s != nullptr ? *s : "";
+  };
+  return "[" + text("rule.level") + "] " + text("rule.name") + ": ";
 }
 
 struct AgentAddArgs {
@@ -144,7 +156,8 @@ int events(EventStore& store, const EventsArgs& args) {
                 << "\n";
     } else {
       std::cout << short_time(e.event.time_ns) << "  " << e.agent << "  "
-                << event_kind_name(e.event.kind) << "  " << e.event.raw << "\n";
+                << event_kind_name(e.event.kind) << "  " << alert_title(e.event) << e.event.raw
+                << "\n";
     }
   }
   return 0;
@@ -155,8 +168,8 @@ int events(EventStore& store, const EventsArgs& args) {
 int main(int argc, char** argv) {
   CLI::App app{"socctl: query and administer the SOC collector"};
   std::string config_path;
-  app.add_option("--config", config_path, "the collector's config file (its store is used)")
-      ->required();
+  app.add_option("--config", config_path,
+                 "the collector's config file (its store is used; not needed by rules)");
   app.require_subcommand(1);
 
   auto* agent = app.add_subcommand("agent", "enroll and list agents");
@@ -184,7 +197,25 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1'000'000));
   events_cmd->add_flag("--json", ev.json, "one ECS-shaped JSON object per line");
   events_cmd->add_flag("--count", ev.count, "print only the number of matching events");
+  RulesArgs rules_args;
+  auto* rules_cmd = app.add_subcommand("rules", "check and try Sigma rules");
+  rules_cmd->require_subcommand(1);
+  auto* check = rules_cmd->add_subcommand("check", "report every rule that does not compile");
+  check->add_option("rules", rules_args.rules, "rule file or folder")->required();
+  auto* test = rules_cmd->add_subcommand("test", "show which rules match which lines of a log");
+  test->add_option("rules", rules_args.rules, "rule file or folder")->required();
+  test->add_option("logfile", rules_args.log_file, "log file to decode and match")->required();
+  test->add_option("--format", rules_args.format, "log format (see agent.yaml)")
+      ->capture_default_str();
+  test->add_flag("--json", rules_args.json, "one JSON object per match");
+  for (CLI::App* cmd : {check, test}) {
+    cmd->add_option("--field-mappings", rules_args.field_mappings,
+                    "field mapping file (default: the nearest field_mappings.yaml above RULES)");
+  }
   CLI11_PARSE(app, argc, argv);
+  if (check->parsed()) return rules_check(rules_args);
+  if (test->parsed()) return rules_test(rules_args);
+  if (config_path.empty()) return fail_with("--config COLLECTOR.yaml is required", kExitUsage);
 
   auto config = load_collector_config(config_path, {});
   if (!config) return fail_with(config.error().message, kExitUsage);

@@ -29,7 +29,7 @@ Result<TimeNs> parse_duration(const std::string& text) {
       unit_secs = 86'400;
       break;
     case 'w':
-      unit_secs = 7 * 86'400;
+      unit_secs = TimeNs{7} * 86'400;
       break;
     default:
       return fail(ErrorCode::kInvalidArgument, "");

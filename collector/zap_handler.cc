@@ -90,7 +90,8 @@ ZapHandler::~ZapHandler() {
   if (thread_.joinable()) thread_.join();
 }
 
-void ZapHandler::serve(zmq::socket_t socket, std::string store_path, std::int64_t interval_s) {
+void ZapHandler::serve(zmq::socket_t socket, const std::string& store_path,
+                       std::int64_t interval_s) {
   auto store = open_sqlite_store(store_path);
   if (!store)
     log(LogLevel::kError, "zap",

@@ -34,7 +34,7 @@ class ZapHandler {
 
  private:
   ZapHandler() = default;
-  void serve(zmq::socket_t socket, std::string store_path, std::int64_t interval_s);
+  void serve(zmq::socket_t socket, const std::string& store_path, std::int64_t interval_s);
 
   std::thread thread_;
   std::atomic<bool> stop_{false};

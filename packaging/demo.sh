@@ -27,7 +27,12 @@ chmod u+w "$DEMO/logs/auth.log"
 # The sample's last line has no line end; a logging daemon always writes one, and the agent
 # (rightly) waits for it before it takes the line.
 [ -z "$(tail -c 1 "$DEMO/logs/auth.log")" ] || echo >> "$DEMO/logs/auth.log"
-LINES=$(wc -l < "$DEMO/logs/auth.log")
+WEB_SAMPLE="$ROOT/../shared/data/logs/crowdsec-hub-tests/tests/nginx-http-sqli-probing/nginx-http-sqli-probing.log"
+[ -f "$WEB_SAMPLE" ] || WEB_SAMPLE="$ROOT/tests/data/sample-access.log"
+cp "$WEB_SAMPLE" "$DEMO/logs/access.log"
+chmod u+w "$DEMO/logs/access.log"
+[ -z "$(tail -c 1 "$DEMO/logs/access.log")" ] || echo >> "$DEMO/logs/access.log"
+LINES=$(( $(wc -l < "$DEMO/logs/auth.log") + $(wc -l < "$DEMO/logs/access.log") ))
 
 # A free port, starting at the default 7600.
 PORT=7600
@@ -53,6 +58,14 @@ sources:
   - type: file
     paths: [$DEMO/logs/auth.log]
     start: beginning
+    format: syslog
+  - type: file
+    paths: [$DEMO/logs/access.log]
+    start: beginning
+    format: web_access
+rules:
+  paths: [$ROOT/signatures/packs/default/rules]
+  field_mappings: $ROOT/signatures/packs/default/field_mappings.yaml
 YAML
 
 say "collector: listening on tcp://127.0.0.1:$PORT, store $DEMO/collector/events.db"
@@ -65,28 +78,32 @@ say "enrolling the agent (its identity is its public key)"
 "$SOCCTL" --config "$DEMO/collector.yaml" agent add demo-host-1 \
   --key "$DEMO/agent/keys/public.key" --agency demo-agency | sed 's/^/    /'
 
-say "agent: tailing $DEMO/logs/auth.log ($LINES lines of $(basename "$SAMPLE"))"
+say "agent: tailing $DEMO/logs/auth.log ($(basename "$SAMPLE")) and $DEMO/logs/access.log ($(basename "$WEB_SAMPLE")), $LINES lines, with the default rule pack"
 "$AGENT" --config "$DEMO/agent.yaml" > "$DEMO/agent.log" 2>&1 &
 echo $! > "$DEMO/agent.pid"
 
-count() { "$SOCCTL" --config "$DEMO/collector.yaml" events --count 2>/dev/null || echo 0; }
+count() { "$SOCCTL" --config "$DEMO/collector.yaml" events --kind log --count 2>/dev/null || echo 0; }
 for _ in $(seq 600); do [ "$(count)" -ge "$LINES" ] && break; sleep 0.1; done
 STORED=$(count)
 if [ "$STORED" -ne "$LINES" ]; then
   echo "only $STORED of $LINES lines stored; see $DEMO/agent.log and $DEMO/collector.log" >&2
   exit 1
 fi
-say "all $LINES lines stored exactly once"
+say "all $LINES lines stored exactly once, decoded into ECS fields"
 
 echo
 say "socctl agent list"
 "$SOCCTL" --config "$DEMO/collector.yaml" agent list
 echo
-say "socctl events --limit 10   (newest first)"
-"$SOCCTL" --config "$DEMO/collector.yaml" events --limit 10
+say "socctl events --kind log --limit 5   (newest first)"
+"$SOCCTL" --config "$DEMO/collector.yaml" events --kind log --limit 5
 echo
-say "socctl events --limit 1 --json   (ECS-shaped, ready for Elastic/OpenSearch)"
-"$SOCCTL" --config "$DEMO/collector.yaml" events --limit 1 --json
+ALERTS=$("$SOCCTL" --config "$DEMO/collector.yaml" events --kind alert --count)
+say "socctl events --kind alert --limit 10   ($ALERTS alerts raised by the default pack)"
+"$SOCCTL" --config "$DEMO/collector.yaml" events --kind alert --limit 10
+echo
+say "socctl events --kind alert --limit 1 --json   (ECS-shaped, ready for Elastic/OpenSearch)"
+"$SOCCTL" --config "$DEMO/collector.yaml" events --kind alert --limit 1 --json
 echo
 cat <<TEXT
 The collector (pid $(cat "$DEMO/collector.pid")) and the agent (pid $(cat "$DEMO/agent.pid")) keep running:

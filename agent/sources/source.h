@@ -29,7 +29,11 @@ class Source {
   // Never blocks; problems (a file vanished, a read error) are logged and counted, not thrown.
   virtual std::size_t poll(std::vector<Event>& out, std::size_t max_events) = 0;
 
-  // The read position just after the last event returned by poll(), to persist.
+  // Appends the events the source holds back (e.g. audit records waiting for the rest of their
+  // group). The pipeline calls it before it saves checkpoint(), so nothing held is lost.
+  virtual void flush(std::vector<Event>& out) { (void)out; }
+
+  // The read position just after the last event returned by poll() or flush(), to persist.
   virtual nlohmann::json checkpoint() const = 0;
 
   // Restores a checkpoint saved by an earlier run; called once, before the first poll().

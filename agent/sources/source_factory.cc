@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "agent/decode/decoder_registry.h"
+#include "agent/processed_source.h"
 #include "agent/sources/file_source.h"
 
 namespace soc::agent {
@@ -55,9 +57,37 @@ constexpr SourceType kSourceTypes[] = {
     {"file", &build_file_source},
 };
 
+// The keys every source type shares: format (decoder) and logsource (Sigma routing).
+Result<std::unique_ptr<Source>> wrap_with_processing(Config& config, const std::string& prefix,
+                                                     std::unique_ptr<Source> source,
+                                                     const ActiveRules& rules) {
+  std::string known;
+  for (std::string_view f : decoder_formats())
+    known += (known.empty() ? "" : " | ") + std::string(f);
+  auto format = config.get_string(prefix + ".format", "auto");
+  if (!format) return tl::unexpected(format.error());
+  auto decoder = make_decoder(*format);
+  if (!decoder) {
+    return tl::unexpected(
+        config.error(prefix + ".format", "expected one of " + known + ", got '" + *format + "'"));
+  }
+  sigma::LogSource logsource;
+  auto product = config.get_string(prefix + ".logsource.product", "");
+  if (!product) return tl::unexpected(product.error());
+  logsource.product = *product;
+  auto categories = config.get_string_list(prefix + ".logsource.category");
+  if (!categories) return tl::unexpected(categories.error());
+  logsource.categories = *categories;
+  auto services = config.get_string_list(prefix + ".logsource.service");
+  if (!services) return tl::unexpected(services.error());
+  logsource.services = *services;
+  return std::unique_ptr<Source>(std::make_unique<ProcessedSource>(
+      std::move(source), std::move(*decoder), std::move(logsource), rules));
+}
+
 }  // namespace
 
-Result<SourceSet> make_sources(Config& config) {
+Result<SourceSet> make_sources(Config& config, const ActiveRules& rules) {
   auto count = config.sequence_size("sources");
   if (!count) return tl::unexpected(count.error());
   SourceSet set;
@@ -84,7 +114,9 @@ Result<SourceSet> make_sources(Config& config) {
     auto built = found->build(config, prefix, *name);
     if (!built) return tl::unexpected(built.error());
     set.max_event_bytes = std::max(set.max_event_bytes, built->max_event_bytes);
-    set.sources.push_back(std::move(built->source));
+    auto processed = wrap_with_processing(config, prefix, std::move(built->source), rules);
+    if (!processed) return tl::unexpected(processed.error());
+    set.sources.push_back(std::move(*processed));
   }
   return set;
 }

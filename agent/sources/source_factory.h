@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "agent/active_rules.h"
 #include "agent/sources/source.h"
 #include "common/config.h"
 
@@ -18,7 +19,9 @@ struct SourceSet {
   std::size_t max_event_bytes = 0;
 };
 
-// Reads sources.N.* for every N; errors name the file, the key and what was expected.
-Result<SourceSet> make_sources(Config& config);
+// Reads sources.N.* for every N; errors name the file, the key and what was expected. Each
+// source is wrapped in a ProcessedSource: decoded per its `format`, routed per its
+// `logsource`, matched against `rules` (which must outlive the sources).
+Result<SourceSet> make_sources(Config& config, const ActiveRules& rules);
 
 }  // namespace soc::agent

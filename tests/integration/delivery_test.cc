@@ -14,7 +14,7 @@ namespace {
 
 using std::chrono::seconds;
 
-const std::string kOpenSsh = "logs/loghub/OpenSSH/OpenSSH_2k.log";
+constexpr const char* kOpenSsh = "logs/loghub/OpenSSH/OpenSSH_2k.log";
 
 void append_lines(const std::string& path, const std::vector<std::string>& lines, std::size_t from,
                   std::size_t to) {

@@ -87,6 +87,7 @@ Process::Process(const std::vector<std::string>& argv, const std::string& log_pa
   posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   const int rc = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
@@ -135,7 +136,7 @@ std::string keygen(const char* program, const std::string& dir) {
   const CommandResult r = run_command({program, "keygen", "--out-dir", dir});
   if (r.exit_code != 0) throw std::runtime_error(std::string(program) + " keygen: " + r.output);
   std::string key = read_file(dir + "/public.key");
-  key.erase(key.find_last_not_of("\n") + 1);
+  key.erase(key.find_last_not_of('\n') + 1);
   return key;
 }
 }  // namespace

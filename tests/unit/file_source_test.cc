@@ -721,7 +721,7 @@ TEST(FileSource, GlobPicksUpFilesCreatedLater) {
 TEST(FileSource, RescanWaitsForItsInterval) {
   TempDir dir;
   FileSourceConfig config = config_for({dir.file("*.log")});
-  config.rescan_interval_ms = 3600 * 1000;
+  config.rescan_interval_ms = std::int64_t{3600} * 1000;
   FileSource source(config);
   EXPECT_EQ(poll_lines(source), Lines{});
   write_file(dir.file("late.log"), "x\n");

@@ -1,0 +1,31 @@
+// Sigma log-source routing for agent events: what product, categories and services an event
+// belongs to, from the source's configuration plus what its decoder found:
+//   - a syslog line adds the services "syslog" and "auth" and its program (process.name,
+//     lower case, e.g. "sshd", "sudo", "cron");
+//   - an auditd event adds the service "auditd", and the category "process_creation" when it
+//     holds an EXECVE record;
+//   - a web access line adds the category "webserver".
+// The configured product (default "linux") is kept; configured categories/services come first.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "common/event.h"
+#include "signatures/sigma/rule_set.h"
+
+namespace soc::agent {
+
+// Caches the derived LogSource per distinct shape, so routing allocates only on the first
+// event of each shape. Not thread-safe: one per source.
+class LogSourceRouter {
+ public:
+  explicit LogSourceRouter(sigma::LogSource configured) : configured_(std::move(configured)) {}
+  const sigma::LogSource& route(const Event& event);
+
+ private:
+  sigma::LogSource configured_;
+  std::map<std::string, sigma::LogSource, std::less<>> cache_;  // shape key -> log source
+};
+
+}  // namespace soc::agent
