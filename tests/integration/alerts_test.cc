@@ -58,7 +58,7 @@ TEST(Alerts, AgentAlertsOnTheOpenSshSampleMatchSocctlRulesTest) {
     const FieldValue* name = a.event.find("rule.name");
     ASSERT_NE(name, nullptr);
     ++stored[std::get<std::string>(*name)];
-X
+    EXPECT_NE(a.event.find("event.action"), nullptr) << a.event.raw;  // the fields ride along
   }
   EXPECT_EQ(stored, expected);
   q.kind = EventKind::kLog;
