@@ -35,8 +35,8 @@ std::string_view trim_left(std::string_view s) {
 }
 
 std::string_view trim_right(std::string_view s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' ||
-                        s.back() == '\n')) {
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
     s.remove_suffix(1);
   }
   return s;
@@ -121,8 +121,8 @@ std::optional<IpAddress> parse_ip(std::string_view text) {
     return v4;
   }
   for (const char c : text) {
-    const bool ok = is_digit(c) || is_alpha(c) || c == '.' || c == ':' || c == '%' || c == '_' ||
-                    c == '-';
+    const bool ok =
+        is_digit(c) || is_alpha(c) || c == '.' || c == ':' || c == '%' || c == '_' || c == '-';
     if (!ok) return std::nullopt;
   }
   if (istarts_with(text, "::ffff:") && text.find('.') != kNpos) {
@@ -238,7 +238,8 @@ void emit(const Record& r, Fields& f) {
   add_string(f, "event.action", r.action);
   add_if(f, "event.outcome", r.outcome);
   if (!r.category.empty()) {
-    f.push_back(Field{std::string("event.category"), FieldValue(StringList{std::string(r.category)})});
+    f.push_back(
+        Field{std::string("event.category"), FieldValue(StringList{std::string(r.category)})});
   }
   if (r.has_user) add_string(f, "user.name", r.user);
   add_if(f, "user.id", r.user_id);
@@ -332,7 +333,8 @@ bool parse_host_at_end(std::string_view s, Record& r, std::string_view& before) 
 // "USER from HOST[ port N][ [preauth]]" anchored at the end: the last " from " wins.
 bool parse_user_from_at_end(std::string_view s, Record& r) {
   s = trim_right(s);
-  for (std::size_t k = s.rfind(" from "); k != kNpos; k = k == 0 ? kNpos : s.rfind(" from ", k - 1)) {
+  for (std::size_t k = s.rfind(" from "); k != kNpos;
+       k = k == 0 ? kNpos : s.rfind(" from ", k - 1)) {
     std::string_view before;
     Record probe;
     if (parse_host_at_end(s.substr(k + 6), probe, before) && before.empty()) {
@@ -1419,8 +1421,7 @@ bool SshdDecoder::decode_body(std::string_view, std::string_view body, Fields& o
 }
 
 bool PamDecoder::claims(std::string_view, std::string_view tag, std::string_view body) const {
-  return body.starts_with("pam_") || body.starts_with("(pam_unix)") ||
-         tag.find("(pam_") != kNpos ||
+  return body.starts_with("pam_") || body.starts_with("(pam_unix)") || tag.find("(pam_") != kNpos ||
          (body.starts_with("PAM ") && body.size() > 4 && is_digit(body[4])) ||
          body.starts_with("authentication failure; logname=") ||
          body.starts_with("check pass; user unknown");

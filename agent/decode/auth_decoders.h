@@ -43,8 +43,7 @@ class ProgramDecoder : public Decoder {
 class SshdDecoder final : public ProgramDecoder {
  public:
   std::string_view name() const override { return "sshd"; }
-  bool claims(std::string_view program, std::string_view tag,
-              std::string_view body) const override;
+  bool claims(std::string_view program, std::string_view tag, std::string_view body) const override;
   bool decode_body(std::string_view tag, std::string_view body,
                    std::vector<Field>& out) const override;
 };
@@ -56,8 +55,7 @@ class SshdDecoder final : public ProgramDecoder {
 class PamDecoder final : public ProgramDecoder {
  public:
   std::string_view name() const override { return "pam"; }
-  bool claims(std::string_view program, std::string_view tag,
-              std::string_view body) const override;
+  bool claims(std::string_view program, std::string_view tag, std::string_view body) const override;
   bool decode_body(std::string_view tag, std::string_view body,
                    std::vector<Field>& out) const override;
 };
@@ -67,8 +65,7 @@ class PamDecoder final : public ProgramDecoder {
 class SudoDecoder final : public ProgramDecoder {
  public:
   std::string_view name() const override { return "sudo"; }
-  bool claims(std::string_view program, std::string_view tag,
-              std::string_view body) const override;
+  bool claims(std::string_view program, std::string_view tag, std::string_view body) const override;
   bool decode_body(std::string_view tag, std::string_view body,
                    std::vector<Field>& out) const override;
 };
@@ -77,8 +74,7 @@ class SudoDecoder final : public ProgramDecoder {
 class SuDecoder final : public ProgramDecoder {
  public:
   std::string_view name() const override { return "su"; }
-  bool claims(std::string_view program, std::string_view tag,
-              std::string_view body) const override;
+  bool claims(std::string_view program, std::string_view tag, std::string_view body) const override;
   bool decode_body(std::string_view tag, std::string_view body,
                    std::vector<Field>& out) const override;
 };
@@ -88,8 +84,7 @@ class SuDecoder final : public ProgramDecoder {
 class AccountDecoder final : public ProgramDecoder {
  public:
   std::string_view name() const override { return "account"; }
-  bool claims(std::string_view program, std::string_view tag,
-              std::string_view body) const override;
+  bool claims(std::string_view program, std::string_view tag, std::string_view body) const override;
   bool decode_body(std::string_view tag, std::string_view body,
                    std::vector<Field>& out) const override;
 };
@@ -98,8 +93,7 @@ class AccountDecoder final : public ProgramDecoder {
 class CronDecoder final : public ProgramDecoder {
  public:
   std::string_view name() const override { return "cron"; }
-  bool claims(std::string_view program, std::string_view tag,
-              std::string_view body) const override;
+  bool claims(std::string_view program, std::string_view tag, std::string_view body) const override;
   bool decode_body(std::string_view tag, std::string_view body,
                    std::vector<Field>& out) const override;
 };
@@ -109,8 +103,7 @@ class CronDecoder final : public ProgramDecoder {
 class FirewallDecoder final : public ProgramDecoder {
  public:
   std::string_view name() const override { return "iptables"; }
-  bool claims(std::string_view program, std::string_view tag,
-              std::string_view body) const override;
+  bool claims(std::string_view program, std::string_view tag, std::string_view body) const override;
   bool decode_body(std::string_view tag, std::string_view body,
                    std::vector<Field>& out) const override;
 };

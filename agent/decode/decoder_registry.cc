@@ -47,9 +47,9 @@ class SyslogChainDecoder final : public Decoder {
  public:
   struct Mode {
     std::string_view name;
-    bool header_required = true;    // false: a line without a header is a bare body
-    bool any_program = false;       // true: run the decoders whatever the program
-    bool defer_audit = false;       // true: refuse audit records (auto mode)
+    bool header_required = true;  // false: a line without a header is a bare body
+    bool any_program = false;     // true: run the decoders whatever the program
+    bool defer_audit = false;     // true: refuse audit records (auto mode)
   };
 
   SyslogChainDecoder(Mode mode, SyslogDecoder header, ProgramDecoders programs)
@@ -127,8 +127,9 @@ class FirstMatchDecoder final : public Decoder {
 SyslogDecoder header_decoder(const DecoderOptions& o) { return SyslogDecoder(o.time_zone, o.now); }
 
 std::unique_ptr<Decoder> make_syslog(const DecoderOptions& o) {
-  return std::make_unique<SyslogChainDecoder>(SyslogChainDecoder::Mode{"syslog", true, false, false},
-                                              header_decoder(o), make_program_decoders());
+  return std::make_unique<SyslogChainDecoder>(
+      SyslogChainDecoder::Mode{"syslog", true, false, false}, header_decoder(o),
+      make_program_decoders());
 }
 
 std::unique_ptr<Decoder> make_sshd(const DecoderOptions& o) {
@@ -150,7 +151,9 @@ std::unique_ptr<Decoder> make_iptables(const DecoderOptions& o) {
 std::unique_ptr<Decoder> make_bare_iptables() { return std::make_unique<FirewallDecoder>(); }
 
 // ---- colleague's decoders (agent/decode/json_decoder.h, web_access_decoder.h, auditd_decoder.h)
-std::unique_ptr<Decoder> make_json(const DecoderOptions&) { return std::make_unique<JsonDecoder>(); }
+std::unique_ptr<Decoder> make_json(const DecoderOptions&) {
+  return std::make_unique<JsonDecoder>();
+}
 std::unique_ptr<Decoder> make_web_access(const DecoderOptions&) {
   return std::make_unique<WebAccessDecoder>();
 }
@@ -169,9 +172,9 @@ std::unique_ptr<Decoder> make_auditd(const DecoderOptions&) {
 std::unique_ptr<Decoder> make_auto(const DecoderOptions& o) {
   std::vector<std::unique_ptr<Decoder>> d;
   d.push_back(make_json(o));
-  d.push_back(std::make_unique<SyslogChainDecoder>(
-      SyslogChainDecoder::Mode{"syslog", true, false, true}, header_decoder(o),
-      make_program_decoders()));
+  d.push_back(
+      std::make_unique<SyslogChainDecoder>(SyslogChainDecoder::Mode{"syslog", true, false, true},
+                                           header_decoder(o), make_program_decoders()));
   d.push_back(make_web_access(o));
   d.push_back(make_auditd(o));
   d.push_back(make_bare_iptables());

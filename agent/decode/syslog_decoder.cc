@@ -91,8 +91,8 @@ struct WallTime {
 };
 
 std::int64_t wall_seconds(const WallTime& w, std::int64_t year) {
-  return days_from_civil(year, w.month, w.day) * kSecPerDay + w.hour * kSecPerHour +
-         w.minute * 60 + w.second;
+  return days_from_civil(year, w.month, w.day) * kSecPerDay + w.hour * kSecPerHour + w.minute * 60 +
+         w.second;
 }
 
 // "Jan".."Dec" (any case); 0 when not a month.
@@ -508,8 +508,7 @@ bool SyslogDecoder::parse(std::string_view line, SyslogHeader& h) const {
       std::string_view app;
       std::string_view proc;
       if (!next_5424_token(s, stamp) || !next_5424_token(s, h.hostname) ||
-          !next_5424_token(s, app) || !next_5424_token(s, proc) ||
-          !next_5424_token(s, h.msg_id)) {
+          !next_5424_token(s, app) || !next_5424_token(s, proc) || !next_5424_token(s, h.msg_id)) {
         return false;
       }
       if (!stamp.empty()) {

@@ -117,32 +117,37 @@ TEST(SshdDecoder, AcceptedAndFailedLogins) {
   EXPECT_EQ(str(e, "host.hostname"), "localhost");
   EXPECT_EQ(integer(e, "process.pid"), 3402);
 
-  e = decode("Jul  3 21:44:07 vmi sshd[26279]: Failed password for invalid user sammy from "
-             "2001:db8::7 port 51676 ssh2");
+  e = decode(
+      "Jul  3 21:44:07 vmi sshd[26279]: Failed password for invalid user sammy from "
+      "2001:db8::7 port 51676 ssh2");
   EXPECT_EQ(str(e, "event.outcome"), "failure");
   EXPECT_EQ(str(e, "user.name"), "sammy");
   EXPECT_EQ(str(e, "ssh.invalid_user"), "true");
   EXPECT_EQ(str(e, "source.ip"), "2001:db8::7");
   EXPECT_EQ(str(e, "ssh.method"), "password");
 
-  e = decode("Apr 30 01:42:12 mac sshd[2554]: Failed keyboard-interactive/pam for invalid user "
-             "jamedds from 205.186.180.77 port 33723 ssh2");
+  e = decode(
+      "Apr 30 01:42:12 mac sshd[2554]: Failed keyboard-interactive/pam for invalid user "
+      "jamedds from 205.186.180.77 port 33723 ssh2");
   EXPECT_EQ(str(e, "ssh.method"), "keyboard-interactive/pam");
   EXPECT_EQ(str(e, "user.name"), "jamedds");
 }
 
 TEST(SshdDecoder, InjectedUserNamesDoNotMoveTheSource) {
   // The user name typed by the client contains " from IP port N ssh2".
-  Event e = decode("Nov 11 08:04:52 r sshd[2737]: Failed password for invalid user test from "
-                   "10.10.1.2 port 55555 ssh2 from 127.0.0.1 port 58946 ssh2");
+  Event e = decode(
+      "Nov 11 08:04:52 r sshd[2737]: Failed password for invalid user test from "
+      "10.10.1.2 port 55555 ssh2 from 127.0.0.1 port 58946 ssh2");
   EXPECT_EQ(str(e, "source.ip"), "127.0.0.1");
   EXPECT_EQ(str(e, "user.name"), "test from 10.10.1.2 port 55555 ssh2");
   // Trailing auth info after "ssh2:" is ignored.
-  e = decode("Nov 11 08:04:52 r sshd[2737]: Failed password for invalid user test from "
-             "127.0.0.1 port 58946 ssh2: from 10.10.1.2 port 55555 ssh2");
+  e = decode(
+      "Nov 11 08:04:52 r sshd[2737]: Failed password for invalid user test from "
+      "127.0.0.1 port 58946 ssh2: from 10.10.1.2 port 55555 ssh2");
   EXPECT_EQ(str(e, "source.ip"), "127.0.0.1");
-  e = decode("Jul 17 23:04:01 srv sshd[1300]: Connection closed by authenticating user test "
-             "127.0.0.1 port 12345 192.0.2.11 port 46039 [preauth]");
+  e = decode(
+      "Jul 17 23:04:01 srv sshd[1300]: Connection closed by authenticating user test "
+      "127.0.0.1 port 12345 192.0.2.11 port 46039 [preauth]");
   EXPECT_EQ(str(e, "source.ip"), "192.0.2.11");
   EXPECT_EQ(str(e, "user.name"), "test 127.0.0.1 port 12345");
 }
@@ -156,8 +161,9 @@ TEST(SshdDecoder, InvalidUsersAndDisconnects) {
   EXPECT_EQ(str(e, "user.name"), "");
   EXPECT_EQ(str(e, "source.ip"), "192.0.2.68");
 
-  e = decode("Feb 19 10:38:14 h sshd[3355]: Disconnected from invalid user ftp 92.255.85.135 "
-             "port 26138 [preauth]");
+  e = decode(
+      "Feb 19 10:38:14 h sshd[3355]: Disconnected from invalid user ftp 92.255.85.135 "
+      "port 26138 [preauth]");
   EXPECT_EQ(str(e, "event.action"), "ssh_disconnect");
   EXPECT_EQ(str(e, "ssh.invalid_user"), "true");
   EXPECT_EQ(str(e, "user.name"), "ftp");
@@ -165,89 +171,106 @@ TEST(SshdDecoder, InvalidUsersAndDisconnects) {
   EXPECT_EQ(str(e, "event.action"), "ssh_disconnect");
   EXPECT_EQ(str(e, "source.ip"), "173.234.31.186");
   EXPECT_EQ(str(e, "user.name"), "<none>");
-  e = decode("May 27 00:16:33 h sshd[2364]: Received disconnect from 198.51.100.76 port 58846:11: "
-             "Bye Bye [preauth]");
+  e = decode(
+      "May 27 00:16:33 h sshd[2364]: Received disconnect from 198.51.100.76 port 58846:11: "
+      "Bye Bye [preauth]");
   EXPECT_EQ(str(e, "event.action"), "ssh_disconnect");
   EXPECT_EQ(str(e, "event.reason"), "Bye Bye");
   EXPECT_EQ(integer(e, "source.port"), 58846);
-  e = decode("Dec 10 07:07:45 LabSZ sshd[24206]: Received disconnect from 2001:db8::2: 11: Bye Bye "
-             "[preauth]");
+  e = decode(
+      "Dec 10 07:07:45 LabSZ sshd[24206]: Received disconnect from 2001:db8::2: 11: Bye Bye "
+      "[preauth]");
   EXPECT_EQ(str(e, "source.ip"), "2001:db8::2");
-  e = decode("Mar 19 16:47:49 t sshd[5672]: Disconnecting invalid user admin 192.0.2.117 port "
-             "44004: Change of username or service not allowed: (admin,ssh-connection) -> "
-             "(user,ssh-connection) [preauth]");
+  e = decode(
+      "Mar 19 16:47:49 t sshd[5672]: Disconnecting invalid user admin 192.0.2.117 port "
+      "44004: Change of username or service not allowed: (admin,ssh-connection) -> "
+      "(user,ssh-connection) [preauth]");
   EXPECT_EQ(str(e, "event.action"), "ssh_disconnect");
   EXPECT_EQ(str(e, "user.name"), "admin");
   EXPECT_EQ(str(e, "source.ip"), "192.0.2.117");
   // A qualifier we do not know is not guessed at.
-  e = decode("Feb 19 10:38:14 h sshd[3355]: Disconnected from totobad user ftp 92.255.85.135 "
-             "port 26138 [preauth]");
+  e = decode(
+      "Feb 19 10:38:14 h sshd[3355]: Disconnected from totobad user ftp 92.255.85.135 "
+      "port 26138 [preauth]");
   EXPECT_EQ(e.find("event.action"), nullptr);
 }
 
 TEST(SshdDecoder, AttackSignals) {
-  Event e = decode("Nov 23 21:50:38 h sshd[109798]: error: maximum authentication attempts "
-                   "exceeded for invalid user xxx from 192.0.2.7 port 49941 ssh2 [preauth]");
+  Event e = decode(
+      "Nov 23 21:50:38 h sshd[109798]: error: maximum authentication attempts "
+      "exceeded for invalid user xxx from 192.0.2.7 port 49941 ssh2 [preauth]");
   EXPECT_EQ(str(e, "event.action"), "ssh_max_auth_attempts");
   EXPECT_EQ(str(e, "user.name"), "xxx");
   EXPECT_EQ(str(e, "source.ip"), "192.0.2.7");
-  e = decode("Jun  7 01:11:57 h sshd[8782]: Did not receive identification string from "
-             "192.0.2.5 port 35836");
+  e = decode(
+      "Jun  7 01:11:57 h sshd[8782]: Did not receive identification string from "
+      "192.0.2.5 port 35836");
   EXPECT_EQ(str(e, "event.action"), "ssh_no_identification");
-  e = decode("Dec 10 06:55:46 LabSZ sshd[24200]: reverse mapping checking getaddrinfo for "
-             "ns.marryaldkfaczcz.com [173.234.31.186] failed - POSSIBLE BREAK-IN ATTEMPT!");
+  e = decode(
+      "Dec 10 06:55:46 LabSZ sshd[24200]: reverse mapping checking getaddrinfo for "
+      "ns.marryaldkfaczcz.com [173.234.31.186] failed - POSSIBLE BREAK-IN ATTEMPT!");
   EXPECT_EQ(str(e, "event.action"), "ssh_reverse_mapping_failed");
   EXPECT_EQ(str(e, "source.ip"), "173.234.31.186");
   EXPECT_EQ(str(e, "source.domain"), "ns.marryaldkfaczcz.com");
-  e = decode("Oct 15 19:51:35 s sshd[7592]: Address 1.2.3.4 maps to 1234.bbbbbb.com, but this "
-             "does not map back to the address - POSSIBLE BREAK-IN ATTEMPT!");
+  e = decode(
+      "Oct 15 19:51:35 s sshd[7592]: Address 1.2.3.4 maps to 1234.bbbbbb.com, but this "
+      "does not map back to the address - POSSIBLE BREAK-IN ATTEMPT!");
   EXPECT_EQ(str(e, "event.action"), "ssh_reverse_mapping_failed");
   EXPECT_EQ(str(e, "source.domain"), "1234.bbbbbb.com");
-  e = decode("Nov 26 13:03:30 srv sshd[45]: fatal: Unable to negotiate with 192.0.2.2 port 55419: "
-             "no matching key exchange method found. Their offer: diffie-hellman-group1-sha1");
+  e = decode(
+      "Nov 26 13:03:30 srv sshd[45]: fatal: Unable to negotiate with 192.0.2.2 port 55419: "
+      "no matching key exchange method found. Their offer: diffie-hellman-group1-sha1");
   EXPECT_EQ(str(e, "event.action"), "ssh_kex_failed");
   EXPECT_EQ(str(e, "event.reason"), "no matching key exchange method found");
-  e = decode("Feb 17 17:40:17 sshd[19725]: error: kex_exchange_identification: client sent "
-             "invalid protocol identifier \"\"");
+  e = decode(
+      "Feb 17 17:40:17 sshd[19725]: error: kex_exchange_identification: client sent "
+      "invalid protocol identifier \"\"");
   EXPECT_EQ(str(e, "event.action"), "ssh_kex_failed");
   EXPECT_EQ(str(e, "process.name"), "sshd");
-  e = decode("Jun  7 01:11:58 h sshd[8783]: Bad protocol version identification 'dummy string' "
-             "from 192.0.2.1' from 69.61.56.115 port 31778");
+  e = decode(
+      "Jun  7 01:11:58 h sshd[8783]: Bad protocol version identification 'dummy string' "
+      "from 192.0.2.1' from 69.61.56.115 port 31778");
   EXPECT_EQ(str(e, "event.action"), "ssh_kex_failed");
   EXPECT_EQ(str(e, "source.ip"), "69.61.56.115");
   e = decode("Jan  5 01:31:41 www sshd[1643]: ROOT LOGIN REFUSED FROM ::ffff:1.2.3.4");
   EXPECT_EQ(str(e, "event.action"), "ssh_login");
   EXPECT_EQ(str(e, "user.name"), "root");
   EXPECT_EQ(str(e, "source.ip"), "1.2.3.4");  // IPv4-mapped becomes IPv4
-  e = decode("May 29 20:56:52 imago sshd[28732]: error: PAM: Authentication failure for stefanor "
-             "from example.com");
+  e = decode(
+      "May 29 20:56:52 imago sshd[28732]: error: PAM: Authentication failure for stefanor "
+      "from example.com");
   EXPECT_EQ(str(e, "event.action"), "pam_auth_failure");
   EXPECT_EQ(str(e, "source.domain"), "example.com");
   EXPECT_EQ(str(e, "source.ip"), "<none>");
-  e = decode("Mar 26 04:56:27 angel sshd[9739]: User allena from example.com not allowed because "
-             "not in any group");
+  e = decode(
+      "Mar 26 04:56:27 angel sshd[9739]: User allena from example.com not allowed because "
+      "not in any group");
   EXPECT_EQ(str(e, "event.action"), "ssh_user_not_allowed");
   EXPECT_EQ(str(e, "event.reason"), "not in any group");
   EXPECT_EQ(str(e, "user.name"), "allena");
-  e = decode("Nov 11 23:33:27 S sshd[5174]: refused connect from "
-             "_U2FsdGVkX19P3BCJmFBHhjLza8BcMH06WCUVwttMHpE=_@::ffff:218.249.210.161 "
-             "(::ffff:218.249.210.161)");
+  e = decode(
+      "Nov 11 23:33:27 S sshd[5174]: refused connect from "
+      "_U2FsdGVkX19P3BCJmFBHhjLza8BcMH06WCUVwttMHpE=_@::ffff:218.249.210.161 "
+      "(::ffff:218.249.210.161)");
   EXPECT_EQ(str(e, "source.ip"), "218.249.210.161");
   EXPECT_EQ(str(e, "source.domain"), "<none>");
 }
 
 TEST(SshdDecoder, HeaderVariantsAndRepeats) {
-  Event e = decode("Mar 29 05:59:23 dusky sshd[20878]: [ID 800047 auth.info] Failed "
-                   "keyboard-interactive for <invalid username> from 205.186.180.55 port 42742 "
-                   "ssh2");
+  Event e = decode(
+      "Mar 29 05:59:23 dusky sshd[20878]: [ID 800047 auth.info] Failed "
+      "keyboard-interactive for <invalid username> from 205.186.180.55 port 42742 "
+      "ssh2");
   EXPECT_EQ(str(e, "user.name"), "<invalid username>");
   EXPECT_EQ(str(e, "source.ip"), "205.186.180.55");
-  e = decode("Jul  3 14:59:17 host sshd-session[1571]: Failed password for root from 192.0.2.1 "
-             "port 56502 ssh2");
+  e = decode(
+      "Jul  3 14:59:17 host sshd-session[1571]: Failed password for root from 192.0.2.1 "
+      "port 56502 ssh2");
   EXPECT_EQ(str(e, "process.name"), "sshd-session");
   EXPECT_EQ(str(e, "event.action"), "ssh_login");
-  e = decode("Dec 10 07:13:56 LabSZ sshd[24227]: message repeated 5 times: [ Failed password for "
-             "root from 5.36.59.76 port 42393 ssh2]");
+  e = decode(
+      "Dec 10 07:13:56 LabSZ sshd[24227]: message repeated 5 times: [ Failed password for "
+      "root from 5.36.59.76 port 42393 ssh2]");
   EXPECT_EQ(str(e, "event.action"), "ssh_login");
   EXPECT_EQ(integer(e, "log.syslog.repeat_count"), 5);
   // The "sshd" format also takes bare messages.
@@ -257,8 +280,9 @@ TEST(SshdDecoder, HeaderVariantsAndRepeats) {
 }
 
 TEST(SshdDecoder, UnknownMessagesKeepTheHeaderOnly) {
-  Event e = decode("Dec 10 06:55:46 LabSZ sshd[24200]: input_userauth_request: invalid user "
-                   "webmaster [preauth]");
+  Event e = decode(
+      "Dec 10 06:55:46 LabSZ sshd[24200]: input_userauth_request: invalid user "
+      "webmaster [preauth]");
   EXPECT_EQ(str(e, "event.action"), "ssh_auth_request");  // a follow-up, not a second failure
   EXPECT_EQ(str(e, "event.outcome"), "<none>");
   EXPECT_EQ(str(e, "user.name"), "webmaster");
@@ -273,9 +297,10 @@ TEST(SshdDecoder, UnknownMessagesKeepTheHeaderOnly) {
 // PAM
 
 TEST(PamDecoder, AuthenticationFailures) {
-  Event e = decode("Dec  7 14:52:59 vsk sudo: pam_unix(sudo:auth): authentication failure; "
-                   "logname=zbadguy uid=4001 euid=0 tty=/dev/pts/12 ruser=zbadguy rhost=  "
-                   "user=zbadguy");
+  Event e = decode(
+      "Dec  7 14:52:59 vsk sudo: pam_unix(sudo:auth): authentication failure; "
+      "logname=zbadguy uid=4001 euid=0 tty=/dev/pts/12 ruser=zbadguy rhost=  "
+      "user=zbadguy");
   EXPECT_EQ(str(e, "event.action"), "pam_auth_failure");
   EXPECT_EQ(str(e, "event.outcome"), "failure");
   EXPECT_EQ(str(e, "user.name"), "zbadguy");
@@ -289,8 +314,9 @@ TEST(PamDecoder, AuthenticationFailures) {
   EXPECT_EQ(str(e, "source.ip"), "<none>");
 
   // Old "prog(pam_unix)" tag: the module comes from the tag, the service from the program.
-  e = decode("Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; logname= uid=0 "
-             "euid=0 tty=NODEVssh ruser= rhost=218.188.2.4 ");
+  e = decode(
+      "Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; logname= uid=0 "
+      "euid=0 tty=NODEVssh ruser= rhost=218.188.2.4 ");
   EXPECT_EQ(str(e, "event.action"), "pam_auth_failure");
   EXPECT_EQ(str(e, "process.name"), "sshd");
   EXPECT_EQ(str(e, "log.syslog.appname"), "sshd(pam_unix)");
@@ -298,36 +324,42 @@ TEST(PamDecoder, AuthenticationFailures) {
   EXPECT_EQ(str(e, "source.ip"), "218.188.2.4");
 
   // Injection: ruser and user are chosen by the remote party.
-  e = decode("Jul 19 18:11:50 srv2 daemon: pam_unix(auth): authentication failure; logname= "
-             "uid=0 euid=0 tty=xxx ruser=test rhost=192.0.2.151 rhost=192.0.2.1");
+  e = decode(
+      "Jul 19 18:11:50 srv2 daemon: pam_unix(auth): authentication failure; logname= "
+      "uid=0 euid=0 tty=xxx ruser=test rhost=192.0.2.151 rhost=192.0.2.1");
   EXPECT_EQ(str(e, "source.ip"), "192.0.2.1");
-  e = decode("Jul 19 18:11:52 srv2 daemon: pam_unix(auth): authentication failure; logname= "
-             "uid=0 euid=0 tty=xxx ruser= rhost=192.0.2.2 user=test rhost=192.0.2.152");
+  e = decode(
+      "Jul 19 18:11:52 srv2 daemon: pam_unix(auth): authentication failure; logname= "
+      "uid=0 euid=0 tty=xxx ruser= rhost=192.0.2.2 user=test rhost=192.0.2.152");
   EXPECT_EQ(str(e, "source.ip"), "192.0.2.2");
   EXPECT_EQ(str(e, "user.name"), "test rhost=192.0.2.152");
 
-  e = decode("Nov 11 22:46:29 localhost sshd(pam_unix)[15794]: 2 more authentication failures; "
-             "logname= uid=0 euid=0 tty=ssh ruser= rhost=10.0.3.1  user=root");
+  e = decode(
+      "Nov 11 22:46:29 localhost sshd(pam_unix)[15794]: 2 more authentication failures; "
+      "logname= uid=0 euid=0 tty=ssh ruser= rhost=10.0.3.1  user=root");
   EXPECT_EQ(str(e, "event.action"), "pam_auth_failure");
   EXPECT_EQ(integer(e, "pam.failure_count"), 2);
   EXPECT_EQ(str(e, "user.name"), "root");
   e = decode("Dec 10 06:55:46 LabSZ sshd[24200]: pam_unix(sshd:auth): check pass; user unknown");
   EXPECT_EQ(str(e, "event.action"), "pam_user_unknown");
-  e = decode("Dec  7 14:53:04 vsk sudo: pam_tally2(sudo:auth): user zbadguy (4001) tally 6, deny 5");
+  e = decode(
+      "Dec  7 14:53:04 vsk sudo: pam_tally2(sudo:auth): user zbadguy (4001) tally 6, deny 5");
   EXPECT_EQ(str(e, "event.action"), "pam_account_locked");
   EXPECT_EQ(str(e, "user.name"), "zbadguy");
   EXPECT_EQ(str(e, "user.id"), "4001");
 }
 
 TEST(PamDecoder, Sessions) {
-  Event e = decode("Mar  7 18:53:20 bar sshd[1556]: pam_unix(sshd:session): session opened for "
-                   "user rda by (uid=0)");
+  Event e = decode(
+      "Mar  7 18:53:20 bar sshd[1556]: pam_unix(sshd:session): session opened for "
+      "user rda by (uid=0)");
   EXPECT_EQ(str(e, "event.action"), "session_opened");
   EXPECT_EQ(str(e, "event.category"), "[session]");
   EXPECT_EQ(str(e, "user.name"), "rda");
   // For su and sudo the session user is the target; the caller is user.name.
-  e = decode("Oct  1 10:00:00 h su: pam_unix(su:session): session opened for user root(uid=0) by "
-             "alice(uid=1000)");
+  e = decode(
+      "Oct  1 10:00:00 h su: pam_unix(su:session): session opened for user root(uid=0) by "
+      "alice(uid=1000)");
   EXPECT_EQ(str(e, "user.name"), "alice");
   EXPECT_EQ(str(e, "user.target.name"), "root");
   EXPECT_EQ(str(e, "user.target.id"), "0");
@@ -343,8 +375,9 @@ TEST(PamDecoder, Sessions) {
 // sudo, su, account tools, cron
 
 TEST(SudoDecoder, CommandsAndFailures) {
-  Event e = decode("Apr 27 15:22:23 niban sudo:     dcid : TTY=pts/4 ; PWD=/home/dcid ; "
-                   "USER=root ; COMMAND=/usr/bin/tail /var/log/snort/alert.fast");
+  Event e = decode(
+      "Apr 27 15:22:23 niban sudo:     dcid : TTY=pts/4 ; PWD=/home/dcid ; "
+      "USER=root ; COMMAND=/usr/bin/tail /var/log/snort/alert.fast");
   EXPECT_EQ(str(e, "event.action"), "sudo_command");
   EXPECT_EQ(str(e, "event.outcome"), "success");
   EXPECT_EQ(str(e, "user.name"), "dcid");
@@ -352,16 +385,19 @@ TEST(SudoDecoder, CommandsAndFailures) {
   EXPECT_EQ(str(e, "process.command_line"), "/usr/bin/tail /var/log/snort/alert.fast");
   EXPECT_EQ(str(e, "process.working_directory"), "/home/dcid");
   EXPECT_EQ(str(e, "process.tty.name"), "pts/4");
-  e = decode("Jun 25 16:15:45 p sudo:     mike : 3 incorrect password attempts ; TTY=pts/0 ; "
-             "PWD=/root ; USER=root ; COMMAND=/bin/ls");
+  e = decode(
+      "Jun 25 16:15:45 p sudo:     mike : 3 incorrect password attempts ; TTY=pts/0 ; "
+      "PWD=/root ; USER=root ; COMMAND=/bin/ls");
   EXPECT_EQ(str(e, "event.action"), "sudo_auth_failure");
   EXPECT_EQ(str(e, "event.reason"), "3 incorrect password attempts");
-  e = decode("Apr 13 08:36:31 ix sudo:     ddp2 : user NOT in sudoers ; TTY=ttypZ ; "
-             "PWD=/home/ddp2 ; USER=root ; COMMAND=/bin/ls");
+  e = decode(
+      "Apr 13 08:36:31 ix sudo:     ddp2 : user NOT in sudoers ; TTY=ttypZ ; "
+      "PWD=/home/ddp2 ; USER=root ; COMMAND=/bin/ls");
   EXPECT_EQ(str(e, "event.action"), "sudo_not_in_sudoers");
   // A command containing " ; " is kept whole.
-  e = decode("Dec 30 19:36:11 r sudo: cp : TTY=pts/2 ; PWD=/h ; USER=root ; TSID=0000UM ; "
-             "COMMAND=/bin/sh -c echo a ; echo b");
+  e = decode(
+      "Dec 30 19:36:11 r sudo: cp : TTY=pts/2 ; PWD=/h ; USER=root ; TSID=0000UM ; "
+      "COMMAND=/bin/sh -c echo a ; echo b");
   EXPECT_EQ(str(e, "process.command_line"), "/bin/sh -c echo a ; echo b");
   e = decode("Dec 30 19:36:11 r sudo: cp : unable to resolve host r");
   EXPECT_EQ(e.find("event.action"), nullptr);
@@ -397,8 +433,9 @@ TEST(SuDecoder, Wordings) {
 }
 
 TEST(AccountDecoder, UsersAndGroups) {
-  Event e = decode("Feb 22 11:47:05 localhost useradd[6995]: new user: name=apache, UID=48, "
-                   "GID=48, home=/usr/share/httpd, shell=/sbin/nologin");
+  Event e = decode(
+      "Feb 22 11:47:05 localhost useradd[6995]: new user: name=apache, UID=48, "
+      "GID=48, home=/usr/share/httpd, shell=/sbin/nologin");
   EXPECT_EQ(str(e, "event.action"), "user_created");
   EXPECT_EQ(str(e, "event.category"), "[iam]");
   EXPECT_EQ(str(e, "user.target.name"), "apache");
@@ -427,8 +464,9 @@ TEST(AccountDecoder, UsersAndGroups) {
 }
 
 TEST(CronDecoder, Commands) {
-  const Event e = decode("Oct  1 10:17:01 h CRON[1234]: (root) CMD (   cd / && run-parts "
-                         "--report /etc/cron.hourly)");
+  const Event e = decode(
+      "Oct  1 10:17:01 h CRON[1234]: (root) CMD (   cd / && run-parts "
+      "--report /etc/cron.hourly)");
   EXPECT_EQ(str(e, "event.action"), "cron_command");
   EXPECT_EQ(str(e, "user.name"), "root");
   EXPECT_EQ(str(e, "process.command_line"), "   cd / && run-parts --report /etc/cron.hourly");
@@ -438,10 +476,11 @@ TEST(CronDecoder, Commands) {
 // iptables / nftables
 
 TEST(FirewallDecoder, LogLines) {
-  Event e = decode("Feb  4 23:33:37 hostname kernel: [ 3529.289825] [UFW BLOCK] IN=eth0 OUT= "
-                   "MAC=00:11:22:33:44:55:66:77:88:99:aa:bb:08:00 SRC=254.253.252.251 "
-                   "DST=191.192.193.194 LEN=103 TOS=0x00 PREC=0x00 TTL=52 ID=0 DF PROTO=UDP "
-                   "SPT=53 DPT=36427 LEN=83");
+  Event e = decode(
+      "Feb  4 23:33:37 hostname kernel: [ 3529.289825] [UFW BLOCK] IN=eth0 OUT= "
+      "MAC=00:11:22:33:44:55:66:77:88:99:aa:bb:08:00 SRC=254.253.252.251 "
+      "DST=191.192.193.194 LEN=103 TOS=0x00 PREC=0x00 TTL=52 ID=0 DF PROTO=UDP "
+      "SPT=53 DPT=36427 LEN=83");
   EXPECT_EQ(str(e, "event.action"), "firewall_log");
   EXPECT_EQ(str(e, "iptables.prefix"), "[UFW BLOCK]");
   EXPECT_EQ(str(e, "observer.ingress.interface.name"), "eth0");
@@ -456,17 +495,19 @@ TEST(FirewallDecoder, LogLines) {
   EXPECT_EQ(integer(e, "iptables.length"), 103);  // the IP length, not the UDP one
   EXPECT_EQ(integer(e, "iptables.ttl"), 52);
 
-  e = decode("Nov 18 13:39:49 OpenWRT kernel: [10051.313745] DROP(src wan)IN=eth0 OUT= "
-             "SRC=205.205.205.205 DST=192.168.8.100 LEN=44 TTL=31 ID=8549 PROTO=TCP SPT=40952 "
-             "DPT=23 WINDOW=64144 RES=0x00 SYN URGP=0 MARK=0xff00");
+  e = decode(
+      "Nov 18 13:39:49 OpenWRT kernel: [10051.313745] DROP(src wan)IN=eth0 OUT= "
+      "SRC=205.205.205.205 DST=192.168.8.100 LEN=44 TTL=31 ID=8549 PROTO=TCP SPT=40952 "
+      "DPT=23 WINDOW=64144 RES=0x00 SYN URGP=0 MARK=0xff00");
   EXPECT_EQ(str(e, "iptables.prefix"), "DROP(src wan)");
   EXPECT_EQ(str(e, "iptables.tcp.flags"), "[SYN]");
   EXPECT_EQ(integer(e, "iptables.tcp.window"), 64144);
 
   // Bare, and IPv6 / ICMPv6 from nftables.
-  e = decode("[12345.678] nft-in: IN=eth0 OUT= SRC=2001:db8::1 DST=2001:db8::2 LEN=104 TC=0 "
-             "HOPLIMIT=64 FLOWLBL=0 PROTO=ICMPv6 TYPE=128 CODE=0 ID=1 SEQ=1",
-             "iptables");
+  e = decode(
+      "[12345.678] nft-in: IN=eth0 OUT= SRC=2001:db8::1 DST=2001:db8::2 LEN=104 TC=0 "
+      "HOPLIMIT=64 FLOWLBL=0 PROTO=ICMPv6 TYPE=128 CODE=0 ID=1 SEQ=1",
+      "iptables");
   EXPECT_EQ(str(e, "source.ip"), "2001:db8::1");
   EXPECT_EQ(str(e, "network.transport"), "ipv6-icmp");
   EXPECT_EQ(integer(e, "iptables.icmp.type"), 128);
@@ -499,8 +540,8 @@ TEST(ProgramDecoders, RefusalLeavesEventUnchanged) {
   // Standalone use reads the body from log.syslog.message.
   Event e;
   e.raw = "<ignored>";
-  e.fields.push_back(Field{"log.syslog.message",
-                           std::string("Invalid user bob from 192.0.2.3 port 2222")});
+  e.fields.push_back(
+      Field{"log.syslog.message", std::string("Invalid user bob from 192.0.2.3 port 2222")});
   EXPECT_TRUE(sshd.decode(e));
   EXPECT_EQ(str(e, "user.name"), "bob");
 }
@@ -546,7 +587,8 @@ bool json_match_true(const std::string& json) {
   const std::size_t at = json.find("\"match\"");
   if (at == std::string::npos) return false;
   const std::size_t colon = json.find(':', at);
-  return colon != std::string::npos && json.find("true", colon) == json.find_first_not_of(' ', colon + 1);
+  return colon != std::string::npos &&
+         json.find("true", colon) == json.find_first_not_of(' ', colon + 1);
 }
 
 bool host_agrees(const Event& e, const std::string& host) {
@@ -586,9 +628,10 @@ void check_fail2ban(const std::string& file, double min_in_line, double min_all)
   const Fail2banResult r = run_fail2ban(file);
   const double all = percent(r.agree, r.with_host);
   const double in_line = percent(r.agree_in_line, r.in_line);
-  std::printf("[agreement] fail2ban %-18s host: %d/%d match lines (%.1f%%); %d/%d where the "
-              "host is in the line (%.1f%%)\n",
-              file.c_str(), r.agree, r.with_host, all, r.agree_in_line, r.in_line, in_line);
+  std::printf(
+      "[agreement] fail2ban %-18s host: %d/%d match lines (%.1f%%); %d/%d where the "
+      "host is in the line (%.1f%%)\n",
+      file.c_str(), r.agree, r.with_host, all, r.agree_in_line, r.in_line, in_line);
   for (const std::string& m : r.misses) std::printf("%s\n", m.c_str());
   EXPECT_GT(r.with_host, 0);
   EXPECT_GE(in_line, min_in_line) << file;
@@ -606,12 +649,14 @@ TEST(GoldenFail2ban, PamLinesOfOtherFilters) {
   int total = 0;
   int agree = 0;
   for (const char* file : {"vsftpd.log", "proftpd.log", "dropbear.log"}) {
-    const std::vector<std::string> lines = read_lines(data_path(std::string("logs/fail2ban/") + file));
+    const std::vector<std::string> lines =
+        read_lines(data_path(std::string("logs/fail2ban/") + file));
     for (std::size_t i = 0; i + 1 < lines.size(); ++i) {
       if (lines[i].rfind("# failJSON:", 0) != 0) continue;
       const std::string& line = lines[i + 1];
       const auto host = json_string(lines[i], "host");
-      if (!json_match_true(lines[i]) || !host || line.find("authentication failure;") == std::string::npos) {
+      if (!json_match_true(lines[i]) || !host ||
+          line.find("authentication failure;") == std::string::npos) {
         continue;
       }
       ++total;
@@ -732,9 +777,8 @@ bool iso_time_agrees(TimeNs t, const std::string& text) {
   int oh = 0;
   int om = 0;
   char sign = '+';
-  if (std::sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d.%d%c%d:%d", &tm.tm_year, &tm.tm_mon,
-                  &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &frac, &sign, &oh,
-                  &om) != 10) {
+  if (std::sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d.%d%c%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &frac, &sign, &oh, &om) != 10) {
     return false;
   }
   tm.tm_year -= 1900;
@@ -769,12 +813,15 @@ Verdict check_mac(const Event& e, const std::string& mac) {
 }
 
 Verdict check_iptables_key(const Event& e, const std::string& key, const std::string& value) {
-  static const std::map<std::string, std::string> kMap = {
-      {"SRC", "source.ip"},       {"DST", "destination.ip"},
-      {"SPT", "source.port"},     {"DPT", "destination.port"},
-      {"IN", "observer.ingress.interface.name"}, {"OUT", "observer.egress.interface.name"},
-      {"TTL", "iptables.ttl"},
-      {"ID", "iptables.id"},      {"WINDOW", "iptables.tcp.window"}};
+  static const std::map<std::string, std::string> kMap = {{"SRC", "source.ip"},
+                                                          {"DST", "destination.ip"},
+                                                          {"SPT", "source.port"},
+                                                          {"DPT", "destination.port"},
+                                                          {"IN", "observer.ingress.interface.name"},
+                                                          {"OUT", "observer.egress.interface.name"},
+                                                          {"TTL", "iptables.ttl"},
+                                                          {"ID", "iptables.id"},
+                                                          {"WINDOW", "iptables.tcp.window"}};
   if (key == "MAC") return check_mac(e, value);
   // CrowdSec keeps the last LEN: the UDP length when there is one, else the IP length.
   if (key == "LEN") {
@@ -791,7 +838,8 @@ Verdict check_iptables_key(const Event& e, const std::string& key, const std::st
 }
 
 Verdict check_assertion(const Assertion& a, const Event& e) {
-  if (a.accessor == "Success") return same((e.find("event.action") != nullptr) == (a.value == "true"));
+  if (a.accessor == "Success")
+    return same((e.find("event.action") != nullptr) == (a.value == "true"));
   if (a.accessor == "Unmarshaled") return check_iptables_key(e, a.key2, a.value);
   if (a.sliced) {  // Meta["timestamp"][4:], Enriched["MarshaledTime"][4:]: "-09-06T09:57:21Z"
     return same(format_rfc3339(e.time_ns).compare(4, 15, a.value.substr(0, 15)) == 0);
@@ -897,9 +945,10 @@ CrowdsecTally run_crowdsec(const std::string& name) {
 void check_crowdsec(const std::string& name, double threshold) {
   const CrowdsecTally t = run_crowdsec(name);
   const double p = percent(t.agree, t.agree + t.disagree);
-  std::printf("[agreement] crowdsec %-18s parsed fields: %d/%d mapped assertions agree (%.1f%%), "
-              "%d not mapped\n",
-              name.c_str(), t.agree, t.agree + t.disagree, p, t.unmapped);
+  std::printf(
+      "[agreement] crowdsec %-18s parsed fields: %d/%d mapped assertions agree (%.1f%%), "
+      "%d not mapped\n",
+      name.c_str(), t.agree, t.agree + t.disagree, p, t.unmapped);
   EXPECT_GT(t.agree, 0) << name;
   EXPECT_GE(p, threshold) << name;
 }
@@ -942,9 +991,10 @@ TEST(GoldenCrowdsec, ScenarioFixtures) {
       alert_sources_found += ips.count(*ip) != 0 ? 1 : 0;
     }
   }
-  std::printf("[agreement] crowdsec scenario fixtures: %d/%d lines decoded with source.ip "
-              "(%.1f%%); %d/%d alert sources extracted\n",
-              decoded, lines, percent(decoded, lines), alert_sources_found, alert_sources);
+  std::printf(
+      "[agreement] crowdsec scenario fixtures: %d/%d lines decoded with source.ip "
+      "(%.1f%%); %d/%d alert sources extracted\n",
+      decoded, lines, percent(decoded, lines), alert_sources_found, alert_sources);
   EXPECT_EQ(decoded, lines);
   EXPECT_GT(alert_sources, 0);
   EXPECT_EQ(alert_sources_found, alert_sources);
@@ -1017,7 +1067,8 @@ const std::map<int, Predicate>& wazuh_rules() {
       {5753, [](const Event& e) { return action_is(e, "ssh_kex_failed"); }},
       {5757, [](const Event& e) { return action_is(e, "ssh_reverse_mapping_failed"); }},
       {5758, [](const Event& e) { return action_is(e, "ssh_max_auth_attempts"); }},
-      {5760, [](const Event& e) { return failed(e) && str(e, "event.category") == "[authentication]"; }},
+      {5760,
+       [](const Event& e) { return failed(e) && str(e, "event.category") == "[authentication]"; }},
       {5761, [](const Event& e) { return action_is(e, "ssh_disconnect"); }},
       {5762, [](const Event& e) { return action_is(e, "ssh_disconnect"); }},
       {5763, [](const Event& e) { return action_is(e, "ssh_login") && failed(e); }},
@@ -1115,10 +1166,11 @@ TEST(GoldenWazuh, AuthDecoders) {
   for (const char* file : {"sshd.ini", "pam.ini", "sudo.ini", "su.ini", "iptables.ini"}) {
     WazuhTally t;
     run_wazuh_file(file, t);
-    std::printf("[agreement] wazuh %-13s pass lines %d/%d (%.1f%%), fail lines %d/%d (%.1f%%), "
-                "%d lines of rules outside our scope\n",
-                file, t.pass_agree, t.pass_total, percent(t.pass_agree, t.pass_total),
-                t.fail_agree, t.fail_total, percent(t.fail_agree, t.fail_total), t.unmapped);
+    std::printf(
+        "[agreement] wazuh %-13s pass lines %d/%d (%.1f%%), fail lines %d/%d (%.1f%%), "
+        "%d lines of rules outside our scope\n",
+        file, t.pass_agree, t.pass_total, percent(t.pass_agree, t.pass_total), t.fail_agree,
+        t.fail_total, percent(t.fail_agree, t.fail_total), t.unmapped);
     EXPECT_GT(t.pass_total, 0) << file;
     EXPECT_GE(percent(t.pass_agree, t.pass_total), 100.0) << file;
     EXPECT_GE(percent(t.fail_agree, t.fail_total), 50.0) << file;
