@@ -57,8 +57,7 @@ bool CompiledRule::matches(const Event& event, const LiteralHits* hits) const {
                   [&](std::uint32_t ref) { return selections[ref].matches(event, hits); });
 }
 
-void CompiledRule::assign_literal_ids(
-    const std::function<std::uint32_t(std::string_view)>& id_of) {
+void CompiledRule::assign_literal_ids(const std::function<std::uint32_t(std::string_view)>& id_of) {
   for (Selection& s : selections) {
     for (auto& items : s.alternatives) {
       for (FieldMatcher& m : items) m.assign_literal_ids(id_of);
@@ -91,8 +90,8 @@ int severity_of(std::string_view level) {
 tl::expected<CompiledRule, CompileIssue> compile_rule(const SigmaRule& rule,
                                                       const FieldMappings& mappings) {
   auto issue = [&](int line, std::string reason) {
-    return tl::unexpected(CompileIssue{rule.file, line > 0 ? line : rule.line, rule.id,
-                                       rule.title, std::move(reason)});
+    return tl::unexpected(CompileIssue{rule.file, line > 0 ? line : rule.line, rule.id, rule.title,
+                                       std::move(reason)});
   };
   CompiledRule out;
   out.id = rule.id;

@@ -37,11 +37,11 @@ Result<std::vector<Token>> tokenize(std::string_view text) {
       continue;
     }
     if (out.size() >= kMaxConditionTokens) {
-      return fail(ErrorCode::kTooLarge, "condition has more than " +
-                                            std::to_string(kMaxConditionTokens) + " tokens");
+      return fail(ErrorCode::kTooLarge,
+                  "condition has more than " + std::to_string(kMaxConditionTokens) + " tokens");
     }
     if (c == '(' || c == ')' || c == '|') {
-      const auto kind = c == '(' ? Token::Kind::kOpen
+      const auto kind = c == '('   ? Token::Kind::kOpen
                         : c == ')' ? Token::Kind::kClose
                                    : Token::Kind::kPipe;
       out.push_back(Token{kind, text.substr(i, 1), i + 1});
@@ -230,8 +230,8 @@ class Parser {
       }
     }
     const Token& target = peek();
-    if (target.kind != Token::Kind::kWord || (is_keyword(target.text) &&
-                                              !iequals(target.text, "them"))) {
+    if (target.kind != Token::Kind::kWord ||
+        (is_keyword(target.text) && !iequals(target.text, "them"))) {
       return unexpected();
     }
     next();
@@ -246,8 +246,8 @@ class Parser {
       node.children.push_back(std::move(ref));
     }
     if (node.children.empty()) {
-      return fail(ErrorCode::kInvalidArgument, "condition: '" + std::string(target.text) +
-                                                   "' matches no search identifier");
+      return fail(ErrorCode::kInvalidArgument,
+                  "condition: '" + std::string(target.text) + "' matches no search identifier");
     }
     if (all || count == node.children.size()) {
       node.op = Op::kAnd;

@@ -83,8 +83,8 @@ Result<FieldMappings> FieldMappings::parse(std::string_view yaml, std::string_vi
         const std::string key = kv.first.Scalar();
         if (key == "logsource" || key == "fields" || key == "comment") continue;
         if (key == "passthrough") {
-          if (!kv.second.IsScalar() || (kv.second.Scalar() != "true" &&
-                                        kv.second.Scalar() != "false")) {
+          if (!kv.second.IsScalar() ||
+              (kv.second.Scalar() != "true" && kv.second.Scalar() != "false")) {
             return bad(file, kv.second, "passthrough: expected true or false");
           }
           entry.passthrough = kv.second.Scalar() == "true";
@@ -169,8 +169,7 @@ Result<std::vector<std::string>> FieldMappings::resolve(const RuleLogSource& log
     if (e.passthrough) return std::vector<std::string>{std::string(sigma_field)};
   }
   return fail(ErrorCode::kUnsupported, "field " + std::string(sigma_field) +
-                                           " has no mapping for logsource " +
-                                           describe(logsource));
+                                           " has no mapping for logsource " + describe(logsource));
 }
 
 }  // namespace soc::sigma

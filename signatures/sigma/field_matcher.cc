@@ -72,8 +72,8 @@ Result<FieldMatcher> FieldMatcher::compile(const DetectionItem& item, const Reso
   out.raw_ = item.field.empty();
   if (item.values.empty()) return fail(ErrorCode::kInvalidArgument, "empty value list");
   if (item.values.size() > kMaxValuesPerItem) {
-    return fail(ErrorCode::kTooLarge, "more than " + std::to_string(kMaxValuesPerItem) +
-                                          " values in one item");
+    return fail(ErrorCode::kTooLarge,
+                "more than " + std::to_string(kMaxValuesPerItem) + " values in one item");
   }
   if (!out.raw_) {
     auto names = resolve(item.field);
@@ -143,10 +143,10 @@ Result<FieldMatcher> FieldMatcher::compile(const DetectionItem& item, const Reso
     case ItemKind::kCidr:
     case ItemKind::kCompare:
       for (const DetectionValue& v : spec.written) {
-        Result<ValueMatcher> m = spec.kind == ItemKind::kRegex ? ValueMatcher::regex(v.text, spec.regex)
-                                 : spec.kind == ItemKind::kCidr
-                                     ? ValueMatcher::cidr(v.text)
-                                     : ValueMatcher::compare(spec.op, v.text);
+        Result<ValueMatcher> m =
+            spec.kind == ItemKind::kRegex  ? ValueMatcher::regex(v.text, spec.regex)
+            : spec.kind == ItemKind::kCidr ? ValueMatcher::cidr(v.text)
+                                           : ValueMatcher::compare(spec.op, v.text);
         if (!m) return tl::unexpected(m.error());
         out.groups_.push_back({std::move(*m)});
       }
@@ -174,8 +174,8 @@ Result<FieldMatcher> FieldMatcher::compile(const DetectionItem& item, const Reso
   return out;
 }
 
-bool FieldMatcher::values_match(const Event& event, const FieldValue* const* found,
-                                std::size_t n, const LiteralHits* hits) const {
+bool FieldMatcher::values_match(const Event& event, const FieldValue* const* found, std::size_t n,
+                                const LiteralHits* hits) const {
   if (!raw_ && n == 0) return false;  // an absent field matches no value
   auto group_matches = [&](const std::vector<ValueMatcher>& group) {
     for (const ValueMatcher& m : group) {
@@ -255,8 +255,7 @@ bool FieldMatcher::matches(const Event& event, const LiteralHits* hits) const {
   return false;
 }
 
-void FieldMatcher::assign_literal_ids(
-    const std::function<std::uint32_t(std::string_view)>& id_of) {
+void FieldMatcher::assign_literal_ids(const std::function<std::uint32_t(std::string_view)>& id_of) {
   if (mode_ != Mode::kValues) return;
   std::size_t variants = 0;
   for (const auto& group : groups_) variants += group.size();

@@ -65,8 +65,8 @@ class FieldMatcher {
   bool exists_ = true;  // kExists: the wanted presence
   bool cased_ = false;  // kFieldRef
   RefPosition ref_position_ = RefPosition::kEquals;
-  std::vector<std::vector<ValueMatcher>> groups_;          // kValues: one group per value
-  std::vector<std::vector<std::string>> ref_fields_;        // kFieldRef: one per value
+  std::vector<std::vector<ValueMatcher>> groups_;     // kValues: one group per value
+  std::vector<std::vector<std::string>> ref_fields_;  // kFieldRef: one per value
 };
 
 }  // namespace soc::sigma

@@ -206,8 +206,8 @@ Result<void> apply_windash(ItemSpec& spec) {
     }
     total += expanded.size();
     if (total > kMaxVariantsPerItem) {
-      return reason("modifier windash expands to more than " +
-                    std::to_string(kMaxVariantsPerItem) + " variants");
+      return reason("modifier windash expands to more than " + std::to_string(kMaxVariantsPerItem) +
+                    " variants");
     }
     group = std::move(expanded);
   }

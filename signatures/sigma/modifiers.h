@@ -43,8 +43,8 @@ struct ItemSpec {
   RegexFlags regex;
   RefPosition ref_position = RefPosition::kEquals;
   bool cased = false;
-  bool all = false;      // every group must match (default: any)
-  bool negate = false;   // `neq`
+  bool all = false;       // every group must match (default: any)
+  bool negate = false;    // `neq`
   bool reshaped = false;  // a modifier changed the written values (wildcards, encodings)
 };
 

@@ -33,8 +33,7 @@ class VectorscanPrefilter final : public Prefilter {
       }
     };
     thread_local ThreadScratch tls;
-    if (std::find(tls.sized_for.begin(), tls.sized_for.end(), generation_) ==
-        tls.sized_for.end()) {
+    if (std::find(tls.sized_for.begin(), tls.sized_for.end(), generation_) == tls.sized_for.end()) {
       if (hs_alloc_scratch(db_, &tls.scratch) != HS_SUCCESS) return false;
       if (tls.sized_for.size() >= 64) tls.sized_for.clear();  // bound the list; re-checked later
       tls.sized_for.push_back(generation_);
@@ -91,8 +90,8 @@ Result<std::unique_ptr<const Prefilter>> build_vectorscan(
   hs_database_t* db = nullptr;
   hs_compile_error_t* error = nullptr;
   const hs_error_t rc = hs_compile_lit_multi(exprs.data(), flags.data(), ids.data(), lens.data(),
-                                             static_cast<unsigned>(literals.size()),
-                                             HS_MODE_BLOCK, nullptr, &db, &error);
+                                             static_cast<unsigned>(literals.size()), HS_MODE_BLOCK,
+                                             nullptr, &db, &error);
   if (rc != HS_SUCCESS) {
     std::string message = "vectorscan: ";
     message += (error != nullptr && error->message != nullptr) ? error->message : "compile failed";

@@ -84,8 +84,8 @@ class DocParser {
 
   bool count(const YAML::Node&) {
     if (budget_ == 0) {
-      return fail(0, "rule file too large (more than " + std::to_string(kMaxRuleNodes) +
-                         " YAML nodes)");
+      return fail(
+          0, "rule file too large (more than " + std::to_string(kMaxRuleNodes) + " YAML nodes)");
     }
     --budget_;
     return true;
@@ -142,8 +142,7 @@ class DocParser {
     }
     if (!count(value)) return false;
     if (value.IsMap()) {
-      return fail(line_of(value), "search identifier " + ident + ": value of " + key +
-                                      " is a map");
+      return fail(line_of(value), "search identifier " + ident + ": value of " + key + " is a map");
     }
     if (!value.IsSequence()) {
       item.values.emplace_back();
@@ -304,13 +303,13 @@ ParsedRules parse_rules(std::string_view yaml, std::string_view file) {
   try {
     docs = YAML::LoadAll(std::string(yaml));
   } catch (const YAML::DeepRecursion& e) {
-    out.issues.push_back(issue(file, e.mark.line >= 0 ? e.mark.line + 1 : 0, nullptr,
-                               "YAML nested too deeply (more than " +
-                                   std::to_string(e.depth() - 1) + " levels)"));
+    out.issues.push_back(
+        issue(file, e.mark.line >= 0 ? e.mark.line + 1 : 0, nullptr,
+              "YAML nested too deeply (more than " + std::to_string(e.depth() - 1) + " levels)"));
     return out;
   } catch (const YAML::Exception& e) {
-    out.issues.push_back(issue(file, e.mark.line >= 0 ? e.mark.line + 1 : 0, nullptr,
-                               "YAML syntax: " + e.msg));
+    out.issues.push_back(
+        issue(file, e.mark.line >= 0 ? e.mark.line + 1 : 0, nullptr, "YAML syntax: " + e.msg));
     return out;
   } catch (const std::exception& e) {
     out.issues.push_back(issue(file, 0, nullptr, std::string("YAML: ") + e.what()));
@@ -341,8 +340,8 @@ ParsedRules parse_rules(std::string_view yaml, std::string_view file) {
       out.rules.push_back(std::move(rule));
     } catch (const YAML::Exception& e) {
       const SigmaRule who = identify(doc);
-      out.issues.push_back(issue(file, e.mark.line >= 0 ? e.mark.line + 1 : line_of(doc), &who,
-                                 "YAML: " + e.msg));
+      out.issues.push_back(
+          issue(file, e.mark.line >= 0 ? e.mark.line + 1 : line_of(doc), &who, "YAML: " + e.msg));
     } catch (const std::exception& e) {
       const SigmaRule who = identify(doc);
       out.issues.push_back(issue(file, line_of(doc), &who, std::string("YAML: ") + e.what()));
@@ -355,9 +354,9 @@ tl::expected<SigmaRule, CompileIssue> parse_rule(std::string_view yaml, std::str
   ParsedRules parsed = parse_rules(yaml, file);
   if (!parsed.issues.empty()) return tl::unexpected(std::move(parsed.issues.front()));
   if (parsed.rules.size() != 1) {
-    return tl::unexpected(issue(file, 0, nullptr,
-                                parsed.rules.empty() ? "no rule in the text"
-                                                     : "more than one rule in the text"));
+    return tl::unexpected(
+        issue(file, 0, nullptr,
+              parsed.rules.empty() ? "no rule in the text" : "more than one rule in the text"));
   }
   return std::move(parsed.rules.front());
 }

@@ -155,7 +155,8 @@ Result<std::shared_ptr<const RuleSet>> RuleSet::compile(std::vector<SigmaRule> r
   std::vector<std::string> literals;
   auto intern = [&](std::string_view text) {
     std::string lit = fold_ascii(text);
-    auto [it, added] = literal_ids.emplace(std::move(lit), static_cast<std::uint32_t>(literals.size()));
+    auto [it, added] =
+        literal_ids.emplace(std::move(lit), static_cast<std::uint32_t>(literals.size()));
     if (added) literals.push_back(it->first);
     return it->second;
   };
@@ -200,68 +201,114 @@ Result<std::shared_ptr<const RuleSet>> RuleSet::compile(std::vector<SigmaRule> r
     }
   }
   literal_rules.resize(literals.size());
-  set->literal_rules_ = literal_rules;
+  set->literal_rules_ = std::move(literal_rules);
+  set->rule_literals_ = std::move(rule_literals);
+  set->filtered_.resize(set->rules_.size());
+  for (std::size_t r = 0; r < set->rules_.size(); ++r) {
+    set->filtered_[r] = !requirements[r].always;
+  }
+  set->engine_ = options.engine;
+  set->use_prefilter_ = options.use_prefilter;
+  set->lazy_routes_ = options.lazy_routes;
   if (!literals.empty()) {
     auto pf = Prefilter::build(options.engine, literals);
     if (!pf) return tl::unexpected(pf.error());
     set->prefilter_ = std::move(*pf);
   }
+  set->literals_ = std::move(literals);
 
-  // Dedicated routes.
-  const std::size_t words = (groups.size() + 63) / 64;
+  // Routes declared up front.
+  std::vector<std::uint8_t> flags;
+  std::vector<std::uint64_t> admitted;
   for (const LogSource& source : options.routes) {
-    if (!options.use_prefilter || set->rules_.empty()) break;
-    std::vector<std::uint8_t> flags = set->group_base_;
-    mark(set->product_groups_, source.product, kProduct, flags);
-    for (const std::string& c : source.categories) {
-      mark(set->category_groups_, c, kCategory, flags);
+    set->admit(source, flags, admitted);
+    const Route* route = set->find_route(flags, admitted, /*build=*/true);
+    if (route != nullptr && route->use_shared) {
+      return fail(ErrorCode::kInternal, "cannot build the prefilter of a route");
     }
-    for (const std::string& v : source.services) mark(set->service_groups_, v, kService, flags);
-    Route route;
-    route.admitted.assign(words, 0);
-    for (std::size_t g = 0; g < flags.size(); ++g) {
-      if (flags[g] == kAllAttributes) route.admitted[g / 64] |= std::uint64_t{1} << (g % 64);
-    }
-    const bool known = std::any_of(set->routes_.begin(), set->routes_.end(),
-                                   [&](const Route& r) { return r.admitted == route.admitted; });
-    if (known) continue;
-    for (std::uint32_t r = 0; r < set->rules_.size(); ++r) {
-      if (flags[set->rule_group_[r]] != kAllAttributes) continue;
-      (requirements[r].always ? route.unfiltered : route.filtered).push_back(r);
-      if (rule_literals[r].empty()) continue;
-      set->rules_[r].targets(route.scan_fields, route.scan_raw);
-      route.literal_ids.insert(route.literal_ids.end(), rule_literals[r].begin(),
-                               rule_literals[r].end());
-    }
-    std::sort(route.literal_ids.begin(), route.literal_ids.end());
-    route.literal_ids.erase(std::unique(route.literal_ids.begin(), route.literal_ids.end()),
-                            route.literal_ids.end());
-    std::vector<std::string> route_literals;
-    for (std::uint32_t id : route.literal_ids) {
-      route_literals.push_back(literals[id]);
-      route.literal_rules.emplace_back();
-      for (std::uint32_t r : literal_rules[id]) {
-        if (flags[set->rule_group_[r]] == kAllAttributes) route.literal_rules.back().push_back(r);
-      }
-    }
-    dedupe(route.scan_fields);
-    route.scan_all_fields = route.scan_fields.size() > kMaxScanFields;
-    if (route.scan_all_fields) route.scan_fields.clear();
-    if (!route_literals.empty()) {
-      auto pf = Prefilter::build(options.engine, route_literals);
-      if (!pf) return tl::unexpected(pf.error());
-      route.prefilter = std::move(*pf);
-    }
-    set->routes_.push_back(std::move(route));
   }
 
   set->stats_.rules = set->rules_.size();
-  set->stats_.literals = literals.size();
+  set->stats_.literals = set->literals_.size();
   set->stats_.required_literals = required;
   for (const auto& v : set->unfiltered_by_group_) set->stats_.unfiltered_rules += v.size();
-  set->stats_.routes = set->routes_.size();
+  set->stats_.routes = set->route_count();
   set->stats_.prefilter = set->prefilter_ ? std::string(set->prefilter_->name()) : "none";
   return std::shared_ptr<const RuleSet>(std::move(set));
+}
+
+void RuleSet::admit(const LogSource& source, std::vector<std::uint8_t>& flags,
+                    std::vector<std::uint64_t>& admitted) const {
+  flags.assign(group_base_.begin(), group_base_.end());
+  mark(product_groups_, source.product, kProduct, flags);
+  for (const std::string& c : source.categories) mark(category_groups_, c, kCategory, flags);
+  for (const std::string& v : source.services) mark(service_groups_, v, kService, flags);
+  admitted.assign((flags.size() + 63) / 64, 0);
+  for (std::size_t g = 0; g < flags.size(); ++g) {
+    if (flags[g] == kAllAttributes) admitted[g / 64] |= std::uint64_t{1} << (g % 64);
+  }
+}
+
+std::unique_ptr<RuleSet::Route> RuleSet::build_route(const std::vector<std::uint8_t>& flags,
+                                                     std::vector<std::uint64_t> admitted) const {
+  auto route = std::make_unique<Route>();
+  route->admitted = std::move(admitted);
+  for (std::uint32_t r = 0; r < rules_.size(); ++r) {
+    if (flags[rule_group_[r]] != kAllAttributes) continue;
+    (filtered_[r] ? route->filtered : route->unfiltered).push_back(r);
+    if (rule_literals_[r].empty()) continue;
+    rules_[r].targets(route->scan_fields, route->scan_raw);
+    route->literal_ids.insert(route->literal_ids.end(), rule_literals_[r].begin(),
+                              rule_literals_[r].end());
+  }
+  std::sort(route->literal_ids.begin(), route->literal_ids.end());
+  route->literal_ids.erase(std::unique(route->literal_ids.begin(), route->literal_ids.end()),
+                           route->literal_ids.end());
+  std::vector<std::string> route_literals;
+  for (std::uint32_t id : route->literal_ids) {
+    route_literals.push_back(literals_[id]);
+    route->literal_rules.emplace_back();
+    for (std::uint32_t r : literal_rules_[id]) {
+      if (flags[rule_group_[r]] == kAllAttributes) route->literal_rules.back().push_back(r);
+    }
+  }
+  dedupe(route->scan_fields);
+  route->scan_all_fields = route->scan_fields.size() > kMaxScanFields;
+  if (route->scan_all_fields) route->scan_fields.clear();
+  if (!route_literals.empty()) {
+    auto pf = Prefilter::build(engine_, route_literals);
+    if (pf) {
+      route->prefilter = std::move(*pf);
+    } else {
+      route->use_shared = true;
+    }
+  }
+  return route;
+}
+
+const RuleSet::Route* RuleSet::find_route(const std::vector<std::uint8_t>& flags,
+                                          const std::vector<std::uint64_t>& admitted,
+                                          bool build) const {
+  std::size_t n = route_count_.load(std::memory_order_acquire);
+  for (std::size_t i = 0; i < n; ++i) {
+    const Route* r = route_slots_[i].load(std::memory_order_relaxed);
+    if (r->admitted == admitted) return r;
+  }
+  if (!build || !use_prefilter_ || n >= kMaxRoutes) return nullptr;
+  // Another thread building: use the shared scanner for this event rather than wait.
+  std::unique_lock<std::mutex> lock(build_mutex_, std::try_to_lock);
+  if (!lock.owns_lock()) return nullptr;
+  const std::size_t now = route_count_.load(std::memory_order_acquire);
+  for (std::size_t i = n; i < now; ++i) {  // built meanwhile
+    const Route* r = route_slots_[i].load(std::memory_order_relaxed);
+    if (r->admitted == admitted) return r;
+  }
+  if (now >= kMaxRoutes) return nullptr;
+  owned_routes_.push_back(build_route(flags, admitted));
+  const Route* route = owned_routes_.back().get();
+  route_slots_[now].store(route, std::memory_order_relaxed);
+  route_count_.store(now + 1, std::memory_order_release);
+  return route;
 }
 
 bool RuleSet::match_route(const Route& route, const Event& event) const {
@@ -350,24 +397,9 @@ void RuleSet::match(const Event& event, const LogSource& source,
   }
 
   // Route: a group is admitted when all three attribute bits are set.
-  s.group_flags.assign(group_base_.begin(), group_base_.end());
-  mark(product_groups_, source.product, kProduct, s.group_flags);
-  for (const std::string& c : source.categories) mark(category_groups_, c, kCategory, s.group_flags);
-  for (const std::string& v : source.services) mark(service_groups_, v, kService, s.group_flags);
-
-  const Route* route = nullptr;
-  if (!routes_.empty()) {
-    s.admitted.assign((s.group_flags.size() + 63) / 64, 0);
-    for (std::size_t g = 0; g < s.group_flags.size(); ++g) {
-      if (s.group_flags[g] == kAllAttributes) s.admitted[g / 64] |= std::uint64_t{1} << (g % 64);
-    }
-    for (const Route& r : routes_) {
-      if (r.admitted == s.admitted) {
-        route = &r;
-        break;
-      }
-    }
-  }
+  admit(source, s.group_flags, s.admitted);
+  const Route* route = find_route(s.group_flags, s.admitted, lazy_routes_);
+  if (route != nullptr && route->use_shared) route = nullptr;
   const bool scanned = route != nullptr ? match_route(*route, event) : match_shared(event);
   const LiteralHits hits{s.literal_stamp.data(), s.epoch};
   const LiteralHits* known = scanned ? &hits : nullptr;

@@ -24,7 +24,7 @@ std::string describe(const RuleLogSource& logsource);
 
 // One value as written under a field: a scalar, or YAML null.
 struct DetectionValue {
-  std::string text;     // the scalar's text (empty for null)
+  std::string text;      // the scalar's text (empty for null)
   bool is_null = false;  // `null`, `~` or nothing
   bool plain = false;    // unquoted scalar: may stand for a number or a boolean
   int line = 0;          // 1-based line in the rule file, 0 when unknown
@@ -34,7 +34,7 @@ struct DetectionValue {
 
 // One `field|modifier|modifier: value(s)` entry of a selection, or a keyword list (empty field).
 struct DetectionItem {
-  std::string field;                   // Sigma field name; empty = keywords, searched in the raw text
+  std::string field;  // Sigma field name; empty = keywords, searched in the raw text
   std::vector<std::string> modifiers;  // in the order written
   std::vector<DetectionValue> values;  // a single scalar is a one-element list; never empty
   int line = 0;

@@ -96,8 +96,7 @@ std::size_t code_point_length(std::string_view text, std::size_t pos) {
 }
 
 // Wildcard match with backtracking to the last `*` (linear in practice, O(n*m) worst case).
-bool glob_match(const std::vector<SigmaString::Piece>& pieces, std::string_view text,
-                bool cased) {
+bool glob_match(const std::vector<SigmaString::Piece>& pieces, std::string_view text, bool cased) {
   std::size_t pi = 0;
   std::size_t ti = 0;
   std::size_t star_pi = std::string_view::npos;
@@ -337,8 +336,7 @@ Result<ValueMatcher> ValueMatcher::cidr(std::string_view range) {
   if (slash != std::string_view::npos) {
     const std::string_view b = range.substr(slash + 1);
     auto [p, ec] = std::from_chars(b.data(), b.data() + b.size(), bits);
-    if (b.empty() || ec != std::errc() || p != b.data() + b.size() || bits < 0 ||
-        bits > max_bits) {
+    if (b.empty() || ec != std::errc() || p != b.data() + b.size() || bits < 0 || bits > max_bits) {
       return fail(ErrorCode::kInvalidArgument, "bad cidr prefix '" + std::string(range) + "'");
     }
   }

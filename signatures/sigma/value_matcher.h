@@ -12,8 +12,8 @@
 // Immutable after construction; safe to share between threads. Matching never allocates.
 #pragma once
 
-#include <cstdint>
 #include <climits>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -95,9 +95,9 @@ class ValueMatcher {
 
   Kind kind_ = Kind::kExact;
   bool cased_ = false;
-  std::string literal_;  // kExact/kPrefix/kSuffix/kContains (folded unless cased)
-  SigmaString glob_;     // kGlob (literals folded unless cased)
-  std::string longest_;  // kGlob: the longest literal piece
+  std::string literal_;           // kExact/kPrefix/kSuffix/kContains (folded unless cased)
+  SigmaString glob_;              // kGlob (literals folded unless cased)
+  std::string longest_;           // kGlob: the longest literal piece
   std::optional<Number> number_;  // kExact of a plain number; kCompare's operand
   std::optional<IpAddress> ip_;   // kExact of an address; kCidr's network
   int prefix_bits_ = 0;           // kCidr

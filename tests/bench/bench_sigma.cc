@@ -74,7 +74,8 @@ std::vector<Event> load_events() {
 std::vector<Event> load_web_events() {
   std::vector<Event> events;
   std::ifstream in(std::string(SOC_SHARED_DATA) + "/logs/nielsbasjes-logparser/hackers-access.log");
-  const std::regex line_re(R"re(^(\S+) \S+ \S+ \[[^\]]*\] "(\S+) (\S+)[^"]*" (\d+) \S+ "([^"]*)" "([^"]*)")re");
+  const std::regex line_re(
+      R"re(^(\S+) \S+ \S+ \[[^\]]*\] "(\S+) (\S+)[^"]*" (\d+) \S+ "([^"]*)" "([^"]*)")re");
   for (std::string line; std::getline(in, line);) {
     Event e;
     e.time_ns = 1'700'000'000'000'000'000;
@@ -110,7 +111,8 @@ const Data& data() {
     Data k;
     k.mappings =
         *FieldMappings::load(SOC_SOURCE_DIR "/signatures/packs/default/field_mappings.yaml");
-    soc::sigma::LoadedRules loaded = soc::sigma::load_rules(std::string(SOC_SHARED_DATA) + "/sigma");
+    soc::sigma::LoadedRules loaded =
+        soc::sigma::load_rules(std::string(SOC_SHARED_DATA) + "/sigma");
     for (const SigmaRule& r : loaded.rules) {
       if (soc::sigma::compile_rule(r, k.mappings)) k.loadable.push_back(r);
     }
@@ -123,8 +125,8 @@ const Data& data() {
 
 bool keeps_values(const soc::sigma::DetectionItem& item) {
   for (const std::string& m : item.modifiers) {
-    if (m != "contains" && m != "startswith" && m != "endswith" && m != "all" &&
-        m != "cased" && m != "windash") {
+    if (m != "contains" && m != "startswith" && m != "endswith" && m != "all" && m != "cased" &&
+        m != "windash") {
       return true;
     }
   }
@@ -179,20 +181,21 @@ const LogSource kWeb{"linux", {"webserver"}, {"nginx"}};
 const LogSource kEverything{"linux",
                             {"process_creation", "file_event", "network_connection", "webserver",
                              "proxy", "dns", "firewall"},
-                            {"sshd", "auth", "syslog", "auditd", "sudo", "cron", "vsftpd",
-                             "clamav", "guacamole", "apache", "nginx"}};
+                            {"sshd", "auth", "syslog", "auditd", "sudo", "cron", "vsftpd", "clamav",
+                             "guacamole", "apache", "nginx"}};
 
 enum Engine { kVectorscan, kRe2Set, kNoPrefilter };
 
-// `route`: declare the source as a route (RuleSetOptions::routes), as the agent does for its
-// configured sources; otherwise the shared prefilter over every literal is used.
+// `route`: the source's own route (declared up front here; match() would build the same route
+// on the first event); otherwise the shared prefilter over every literal (lazy routes off).
 void BM_Match(benchmark::State& state, const LogSource* source, Engine engine, bool route) {
-  const std::size_t n = state.range(0) == 0 ? data().loadable.size()
-                                            : static_cast<std::size_t>(state.range(0));
+  const std::size_t n =
+      state.range(0) == 0 ? data().loadable.size() : static_cast<std::size_t>(state.range(0));
   RuleSetOptions options;
   options.use_prefilter = engine != kNoPrefilter;
   options.engine = engine == kRe2Set ? PrefilterEngine::kRe2Set : PrefilterEngine::kVectorscan;
   if (route) options.routes.push_back(*source);
+  options.lazy_routes = false;
   const auto set = build(n, options);
   const std::vector<Event>& events = source == &kWeb ? data().web_events : data().events;
   std::vector<const CompiledRule*> out;
@@ -215,8 +218,8 @@ void BM_Match(benchmark::State& state, const LogSource* source, Engine engine, b
 
 // The literal scan alone, over the text the rule set scans per event (raw + field texts).
 void BM_Prefilter(benchmark::State& state, PrefilterEngine engine) {
-  const std::size_t n = state.range(0) == 0 ? data().loadable.size()
-                                            : static_cast<std::size_t>(state.range(0));
+  const std::size_t n =
+      state.range(0) == 0 ? data().loadable.size() : static_cast<std::size_t>(state.range(0));
   std::vector<std::string> literals;
   for (const SigmaRule& r : rules_for(n)) {
     auto c = soc::sigma::compile_rule(r, data().mappings);
@@ -248,7 +251,8 @@ void BM_Prefilter(benchmark::State& state, PrefilterEngine engine) {
     if (++i == texts.size()) i = 0;
   }
   state.counters["literals"] = static_cast<double>(literals.size());
-  state.counters["hits/event"] = static_cast<double>(total) / static_cast<double>(state.iterations());
+  state.counters["hits/event"] =
+      static_cast<double>(total) / static_cast<double>(state.iterations());
 }
 
 // 0 = all loadable rules.
@@ -267,8 +271,7 @@ BENCHMARK_CAPTURE(BM_Match, everything_route_vectorscan, &kEverything, kVectorsc
 BENCHMARK_CAPTURE(BM_Match, everything_route_re2set, &kEverything, kRe2Set, true)->SIGMA_SIZES;
 BENCHMARK_CAPTURE(BM_Match, everything_shared_vectorscan, &kEverything, kVectorscan, false)
     ->SIGMA_SIZES;
-BENCHMARK_CAPTURE(BM_Match, everything_noprefilter, &kEverything, kNoPrefilter, false)
-    ->SIGMA_SIZES;
+BENCHMARK_CAPTURE(BM_Match, everything_noprefilter, &kEverything, kNoPrefilter, false)->SIGMA_SIZES;
 BENCHMARK_CAPTURE(BM_Prefilter, vectorscan, PrefilterEngine::kVectorscan)->Arg(0)->Arg(2000);
 BENCHMARK_CAPTURE(BM_Prefilter, re2set, PrefilterEngine::kRe2Set)->Arg(0)->Arg(2000);
 

@@ -53,9 +53,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::vector<const soc::sigma::CompiledRule*> out;
   for (const soc::Event& e : kEvents) {
     for (const auto& r : (*set)->rules()) {
-      const soc::sigma::LogSource ls{r.logsource.product,
-                                     {r.logsource.category},
-                                     {r.logsource.service}};
+      const soc::sigma::LogSource ls{
+          r.logsource.product, {r.logsource.category}, {r.logsource.service}};
       (*set)->match(e, ls, out);
     }
   }

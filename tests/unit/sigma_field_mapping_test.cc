@@ -60,8 +60,9 @@ TEST(SigmaFieldMapping, UnmappedFieldReason) {
             "field Hashes has no mapping for logsource product=linux category=process_creation");
   auto w = m->resolve(RuleLogSource{"windows", "", "security"}, "EventID");
   ASSERT_FALSE(w);
-  EXPECT_EQ(w.error().message, "field EventID has no mapping for logsource product=windows "
-                               "service=security");
+  EXPECT_EQ(w.error().message,
+            "field EventID has no mapping for logsource product=windows "
+            "service=security");
   // And the rule using it does not compile, with that reason and the item's line.
   auto parsed = parse_rule(testing::rule_yaml("    s:\n        Hashes: x\n    condition: s\n",
                                               "    product: linux\n    category: "

@@ -36,7 +36,9 @@ TEST(SigmaValue, WildcardsAndEscapes) {
   EXPECT_FALSE(text_matches("a*c", "acb"));
   EXPECT_TRUE(text_matches("a?c", "abc"));
   EXPECT_FALSE(text_matches("a?c", "ac"));
-  EXPECT_TRUE(text_matches("a?c", "a\xC3\xA9" "c"));  // ? is one character (UTF-8)
+  EXPECT_TRUE(text_matches("a?c",
+                           "a\xC3\xA9"
+                           "c"));  // ? is one character (UTF-8)
   EXPECT_TRUE(text_matches("*", ""));
   EXPECT_TRUE(text_matches("", ""));
   EXPECT_FALSE(text_matches("", "x"));
@@ -53,11 +55,11 @@ TEST(SigmaValue, WildcardsAndEscapes) {
   EXPECT_FALSE(text_matches("a\\?c", "abc"));
   EXPECT_TRUE(text_matches("C:\\Windows\\*", "c:\\windows*"));  // \* is a literal star
   EXPECT_FALSE(text_matches("C:\\Windows\\*", "c:\\windows\\x.exe"));
-  EXPECT_TRUE(text_matches("C:\\\\Windows", "C:\\Windows"));    // \\ -> \ .
-  EXPECT_TRUE(text_matches("a\\\\*", "a\\anything"));            // \\* = backslash + wildcard
-  EXPECT_TRUE(text_matches("a\\\\\\*", "a\\*"));                 // \\\* = backslash + star
+  EXPECT_TRUE(text_matches("C:\\\\Windows", "C:\\Windows"));  // \\ -> \ .
+  EXPECT_TRUE(text_matches("a\\\\*", "a\\anything"));         // \\* = backslash + wildcard
+  EXPECT_TRUE(text_matches("a\\\\\\*", "a\\*"));              // \\\* = backslash + star
   EXPECT_FALSE(text_matches("a\\\\\\*", "a\\x"));
-  EXPECT_TRUE(text_matches("\\\\\\\\", "\\\\"));                 // four -> two
+  EXPECT_TRUE(text_matches("\\\\\\\\", "\\\\"));  // four -> two
   EXPECT_EQ(SigmaString::parse("a\\*b*").to_string(), "a\\*b*");
 }
 
@@ -78,7 +80,7 @@ TEST(SigmaValue, PositionModifiers) {
   EXPECT_FALSE(detects(sel("cmd|endswith", "'curl'"), e));
   EXPECT_TRUE(detects(sel("cmd|contains", "'-o /tmp'"), e));
   EXPECT_TRUE(detects(sel("cmd|contains", "'curl*/tmp'"), e));  // wildcards inside contains
-  EXPECT_FALSE(detects(sel("cmd", "'curl'"), e));                // plain = whole value
+  EXPECT_FALSE(detects(sel("cmd", "'curl'"), e));               // plain = whole value
   EXPECT_TRUE(detects(sel("cmd", "'*curl*'"), e));
 }
 
@@ -161,7 +163,7 @@ TEST(SigmaValue, Cidr) {
   EXPECT_TRUE(detects(sel("ip|cidr", "'fc00::/7'"), ip("fd12:3456::1")));
   EXPECT_FALSE(detects(sel("ip|cidr", "'fc00::/7'"), ip("fe00::1")));
   EXPECT_TRUE(detects(sel("ip|cidr", "'::1/128'"), ip("::1")));
-  EXPECT_FALSE(detects(sel("ip|cidr", "'10.0.0.0/8'"), ip("::1")));        // family mismatch
+  EXPECT_FALSE(detects(sel("ip|cidr", "'10.0.0.0/8'"), ip("::1")));             // family mismatch
   EXPECT_TRUE(detects(sel("ip|cidr", "'10.0.0.0/8'"), ip("::ffff:10.1.2.3")));  // v4-mapped
   EXPECT_TRUE(detects(sel("ip|cidr", "['1.0.0.0/8', '10.0.0.0/8']"), ip("10.0.0.1")));
   EXPECT_TRUE(detects(sel("ip|cidr", "'10.0.0.0/8'"), field("ip", std::string("10.9.9.9"))));
@@ -214,8 +216,9 @@ TEST(SigmaValue, FieldRef) {
   EXPECT_FALSE(detects(sel("user|fieldref", "home"), e));
   EXPECT_TRUE(detects(sel("home|fieldref|contains", "target"), e));
   EXPECT_FALSE(detects(sel("home|fieldref|endswith", "target"), e));
-  EXPECT_TRUE(detects(sel("home|fieldref|startswith", "prefix"),
-                      make_event({{"home", std::string("/home/x")}, {"prefix", std::string("/HOME")}})));
+  EXPECT_TRUE(
+      detects(sel("home|fieldref|startswith", "prefix"),
+              make_event({{"home", std::string("/home/x")}, {"prefix", std::string("/HOME")}})));
   EXPECT_TRUE(detects(sel("port|fieldref", "port2"), e));  // compared as text
   EXPECT_FALSE(detects(sel("user|fieldref", "missing"), e));
   EXPECT_TRUE(detects(sel("user|fieldref|neq", "home"), e));
@@ -236,13 +239,17 @@ TEST(SigmaValue, Windash) {
   const std::string rule = sel("cmd|windash|contains", "' -exec '");
   EXPECT_TRUE(detects(rule, field("cmd", std::string("find . -exec rm"))));
   EXPECT_TRUE(detects(rule, field("cmd", std::string("find . /exec rm"))));
-  EXPECT_TRUE(detects(rule, field("cmd", std::string("find . \xE2\x80\x93" "exec rm"))));
-  EXPECT_TRUE(detects(rule, field("cmd", std::string("find . \xE2\x80\x94" "exec rm"))));
-  EXPECT_TRUE(detects(rule, field("cmd", std::string("find . \xE2\x80\x95" "exec rm"))));
+  EXPECT_TRUE(detects(rule, field("cmd", std::string("find . \xE2\x80\x93"
+                                                     "exec rm"))));
+  EXPECT_TRUE(detects(rule, field("cmd", std::string("find . \xE2\x80\x94"
+                                                     "exec rm"))));
+  EXPECT_TRUE(detects(rule, field("cmd", std::string("find . \xE2\x80\x95"
+                                                     "exec rm"))));
   EXPECT_FALSE(detects(rule, field("cmd", std::string("find . +exec rm"))));
   // Only a dash that starts a word is replaced: "a-b" stays.
   EXPECT_FALSE(detects(sel("cmd|windash", "'a-b'"), field("cmd", std::string("a/b"))));
-  EXPECT_TRUE(detects(sel("cmd|windash", "'-a -b'"), field("cmd", std::string("/a \xE2\x80\x93" "b"))));
+  EXPECT_TRUE(detects(sel("cmd|windash", "'-a -b'"), field("cmd", std::string("/a \xE2\x80\x93"
+                                                                              "b"))));
   ItemSpec spec = make_item_spec({DetectionValue{"-a -b", false, false, 0}});
   ASSERT_TRUE(apply_modifier("windash", spec));
   EXPECT_EQ(spec.groups[0].size(), 25u);
@@ -290,8 +297,10 @@ TEST(SigmaValue, Utf16) {
   const std::string wide_b64 = base64_encode(to_utf16("whoami", false));
   EXPECT_TRUE(detects(sel("cmd|wide|base64", "'whoami'"), field("cmd", wide_b64)));
   EXPECT_TRUE(detects(sel("cmd|utf16le|base64", "'whoami'"), field("cmd", wide_b64)));
-  EXPECT_TRUE(detects(sel("cmd|utf16|base64", "'ab'"),
-                      field("cmd", base64_encode(std::string("\xFF\xFE" "a\0b\0", 6)))));
+  EXPECT_TRUE(
+      detects(sel("cmd|utf16|base64", "'ab'"), field("cmd", base64_encode(std::string("\xFF\xFE"
+                                                                                      "a\0b\0",
+                                                                                      6)))));
   EXPECT_TRUE(detects(sel("cmd|utf16be|base64offset|contains", "'whoami'"),
                       field("cmd", "x" + base64_encode("  " + to_utf16("whoami", true)))));
 }
@@ -311,31 +320,35 @@ TEST(SigmaValue, UnsupportedModifiersHaveReasons) {
 TEST(SigmaValue, Keywords) {
   const Event e = make_event({}, "Oct 1 sshd[1]: Failed password for Invalid user root");
   EXPECT_TRUE(detects("    keywords:\n        - 'failed password'\n    condition: keywords\n", e));
-  EXPECT_TRUE(detects("    keywords:\n        - 'nope'\n        - 'INVALID USER'\n"
-                      "    condition: keywords\n",
-                      e));
+  EXPECT_TRUE(
+      detects("    keywords:\n        - 'nope'\n        - 'INVALID USER'\n"
+              "    condition: keywords\n",
+              e));
   EXPECT_FALSE(detects("    keywords:\n        - 'nope'\n    condition: keywords\n", e));
-  EXPECT_TRUE(detects("    keywords:\n        '|all':\n            - 'sshd'\n"
-                      "            - 'root'\n    condition: keywords\n",
-                      e));
-  EXPECT_FALSE(detects("    keywords:\n        '|all':\n            - 'sshd'\n"
-                       "            - 'admin'\n    condition: keywords\n",
-                       e));
+  EXPECT_TRUE(
+      detects("    keywords:\n        '|all':\n            - 'sshd'\n"
+              "            - 'root'\n    condition: keywords\n",
+              e));
+  EXPECT_FALSE(
+      detects("    keywords:\n        '|all':\n            - 'sshd'\n"
+              "            - 'admin'\n    condition: keywords\n",
+              e));
   EXPECT_TRUE(detects("    keywords:\n        - 'Failed*root'\n    condition: keywords\n", e));
   EXPECT_TRUE(detects("    keywords: 'password for'\n    condition: keywords\n", e));
-  EXPECT_TRUE(detects("    keywords:\n        '|re': 'sshd\\[\\d+\\]'\n    condition: keywords\n",
-                      e));
-  EXPECT_TRUE(detects("    keywords:\n        '|startswith': 'oct 1'\n    condition: keywords\n",
-                      e));
-  EXPECT_FALSE(detects("    keywords:\n        '|startswith': 'sshd'\n    condition: keywords\n",
-                       e));
+  EXPECT_TRUE(
+      detects("    keywords:\n        '|re': 'sshd\\[\\d+\\]'\n    condition: keywords\n", e));
+  EXPECT_TRUE(
+      detects("    keywords:\n        '|startswith': 'oct 1'\n    condition: keywords\n", e));
+  EXPECT_FALSE(
+      detects("    keywords:\n        '|startswith': 'sshd'\n    condition: keywords\n", e));
   EXPECT_EQ(compile_reason("    keywords:\n        '|exists': true\n    condition: keywords\n"),
             "exists needs a field");
 }
 
 TEST(SigmaValue, HugeListsAreRefused) {
   std::string values = "[";
-  for (std::size_t i = 0; i <= kMaxValuesPerItem; ++i) values += (i ? ",v" : "v") + std::to_string(i);
+  for (std::size_t i = 0; i <= kMaxValuesPerItem; ++i)
+    values += (i ? ",v" : "v") + std::to_string(i);
   values += "]";
   EXPECT_EQ(compile_reason(sel("f", values)), "more than 10000 values in one item");
 }

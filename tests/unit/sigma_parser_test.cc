@@ -51,8 +51,8 @@ TEST(SigmaParser, ReadsMetadataAndDetection) {
   EXPECT_TRUE(rule->logsource.category.empty());
   EXPECT_EQ(rule->file, "rules/a.yml");
   EXPECT_EQ(rule->line, 1);
-  EXPECT_EQ(rule->conditions, (std::vector<std::string>{
-                                  "selection or 1 of selection_* or keywords"}));
+  EXPECT_EQ(rule->conditions,
+            (std::vector<std::string>{"selection or 1 of selection_* or keywords"}));
   ASSERT_EQ(rule->detection.size(), 3u);
 
   const SearchIdentifier& sel = rule->detection[0];
@@ -86,8 +86,9 @@ TEST(SigmaParser, ReadsMetadataAndDetection) {
 }
 
 TEST(SigmaParser, KeywordMapWithModifiers) {
-  auto rule = parse_rule(testing::rule_yaml("    keywords:\n        '|all':\n            - 'a'\n"
-                                            "            - 'b'\n    condition: keywords\n"));
+  auto rule =
+      parse_rule(testing::rule_yaml("    keywords:\n        '|all':\n            - 'a'\n"
+                                    "            - 'b'\n    condition: keywords\n"));
   ASSERT_TRUE(rule) << rule.error().reason;
   const DetectionItem& item = rule->detection[0].alternatives[0][0];
   EXPECT_TRUE(item.field.empty());
@@ -95,8 +96,9 @@ TEST(SigmaParser, KeywordMapWithModifiers) {
 }
 
 TEST(SigmaParser, MultiDocumentFileAndCorrelation) {
-  const std::string text = std::string("title: Count\nid: c1\ncorrelation:\n    type: event_count\n"
-                                       "    rules: [base]\n---\n") +
+  const std::string text = std::string(
+                               "title: Count\nid: c1\ncorrelation:\n    type: event_count\n"
+                               "    rules: [base]\n---\n") +
                            "title: Base\nid: b1\nname: base\nlogsource:\n    product: linux\n"
                            "detection:\n    sel:\n        a: b\n    condition: sel\n";
   ParsedRules parsed = parse_rules(text, "multi.yml");
@@ -111,9 +113,10 @@ TEST(SigmaParser, MultiDocumentFileAndCorrelation) {
 }
 
 TEST(SigmaParser, YamlSyntaxErrorHasLine) {
-  auto rule = parse_rule("title: x\nlogsource:\n  product: linux\ndetection:\n  sel: [a, b\n"
-                         "  condition: sel\n",
-                         "bad.yml");
+  auto rule = parse_rule(
+      "title: x\nlogsource:\n  product: linux\ndetection:\n  sel: [a, b\n"
+      "  condition: sel\n",
+      "bad.yml");
   ASSERT_FALSE(rule);
   EXPECT_EQ(rule.error().file, "bad.yml");
   EXPECT_GT(rule.error().line, 0);
@@ -134,8 +137,7 @@ TEST(SigmaParser, SpecificReasons) {
       {"title: t\nlogsource: linux\ndetection: {s: {a: b}, condition: s}\n",
        "logsource: expected a map", 2},
       {"title: t\nlogsource: {product: linux}\n", "missing detection", 1},
-      {"title: t\nlogsource: {product: linux}\ndetection:\n  s: {a: b}\n", "missing condition",
-       4},
+      {"title: t\nlogsource: {product: linux}\ndetection:\n  s: {a: b}\n", "missing condition", 4},
       {"title: t\nlogsource: {product: linux}\nlevel: severe\ndetection: {s: {a: b}, "
        "condition: s}\n",
        "unknown level 'severe'", 3},

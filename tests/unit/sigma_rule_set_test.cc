@@ -37,8 +37,8 @@ std::shared_ptr<const RuleSet> compile_texts(const std::vector<std::string>& yam
 
 std::string rule_with(const std::string& title, const std::string& logsource,
                       const std::string& detection) {
-  return "title: " + title + "\nid: id-" + title + "\nlogsource:\n" + logsource +
-         "detection:\n" + detection;
+  return "title: " + title + "\nid: id-" + title + "\nlogsource:\n" + logsource + "detection:\n" +
+         detection;
 }
 
 std::vector<std::string> titles(const RuleSet& set, const Event& e, const LogSource& ls) {
@@ -84,6 +84,7 @@ TEST(SigmaRuleSet, RulesWhoseLiteralsAreAbsentAreNotEvaluated) {
   EXPECT_EQ(set->stats().literals, 1u);
   EXPECT_EQ(set->stats().unfiltered_rules, 2u);
   EXPECT_EQ(set->stats().prefilter, "vectorscan");
+  EXPECT_EQ(set->route_count(), 0u);
   const LogSource ls{"linux", {}, {}};
   std::vector<const CompiledRule*> out;
   MatchStats stats;
@@ -101,7 +102,8 @@ TEST(SigmaRuleSet, RulesWhoseLiteralsAreAbsentAreNotEvaluated) {
                                       "    s:\n        port|startswith: '4444'\n"
                                       "    condition: s\n")});
   ASSERT_TRUE(num);
-  EXPECT_EQ(titles(*num, make_event({{"port", std::int64_t{44441}}}), ls), (std::vector<std::string>{"n"}));
+  EXPECT_EQ(titles(*num, make_event({{"port", std::int64_t{44441}}}), ls),
+            (std::vector<std::string>{"n"}));
 }
 
 // ---- corpus ----------------------------------------------------------------------------------
@@ -243,9 +245,9 @@ std::vector<Sample> samples_from_logs() {
   const std::string logs = std::string(SOC_SHARED_DATA) + "/logs/";
   std::vector<Sample> out;
   const LogSource sshd{"linux", {}, {"sshd", "auth", "syslog"}};
-  for (const std::string& path : {logs + "loghub/OpenSSH/OpenSSH_2k.log",
-                                  logs + "loghub/Linux/Linux_2k.log",
-                                  logs + "elastic-beats/system-auth-test.log"}) {
+  for (const std::string& path :
+       {logs + "loghub/OpenSSH/OpenSSH_2k.log", logs + "loghub/Linux/Linux_2k.log",
+        logs + "elastic-beats/system-auth-test.log"}) {
     for (const std::string& line : read_lines(path, 800)) {
       out.push_back({make_event({{"process.name", std::string("sshd")}}, line), sshd});
     }
@@ -255,11 +257,11 @@ std::vector<Sample> samples_from_logs() {
   std::vector<std::string> web_files = {logs + "nielsbasjes-logparser/hackers-access.log",
                                         logs + "elastic-beats/nginx-access-test.log"};
   const std::string hub = logs + "crowdsec-hub-tests/tests/";
-  for (const char* t : {"nginx-http-path-traversal", "nginx-http-sqli-probing",
-                        "nginx-http-xss-probing", "nginx-http-sensitive-files",
-                        "nginx-bad-user-agent", "nginx-cve-2021-41773", "http-cve-probing",
-                        "apache_log4j2_cve-2021-44228", "http-wordpress-scan",
-                        "nginx-http-backdoor", "http-admin-interface-probing"}) {
+  for (const char* t :
+       {"nginx-http-path-traversal", "nginx-http-sqli-probing", "nginx-http-xss-probing",
+        "nginx-http-sensitive-files", "nginx-bad-user-agent", "nginx-cve-2021-41773",
+        "http-cve-probing", "apache_log4j2_cve-2021-44228", "http-wordpress-scan",
+        "nginx-http-backdoor", "http-admin-interface-probing"}) {
     web_files.push_back(hub + t + "/" + t + ".log");
   }
   for (const std::string& path : web_files) {
@@ -291,8 +293,8 @@ struct Corpus {
 const Corpus& corpus() {
   static const Corpus c = [] {
     Corpus k;
-    k.mappings = *FieldMappings::load(SOC_SOURCE_DIR
-                                      "/signatures/packs/default/field_mappings.yaml");
+    k.mappings =
+        *FieldMappings::load(SOC_SOURCE_DIR "/signatures/packs/default/field_mappings.yaml");
     k.rules = load_rules(std::string(SOC_SHARED_DATA) + "/sigma").rules;
     k.samples = samples_from_rules(k.rules, k.mappings);
     for (Sample& s : samples_from_logs()) k.samples.push_back(std::move(s));
@@ -339,14 +341,24 @@ TEST(SigmaRuleSet, PrefilterGivesTheSameResultsAsEvaluatingEveryRule) {
     const char* name;
     RuleSetOptions options;
   };
+  auto options = [](PrefilterEngine engine, std::vector<LogSource> declared, bool lazy) {
+    RuleSetOptions o;
+    o.engine = engine;
+    o.routes = std::move(declared);
+    o.lazy_routes = lazy;
+    return o;
+  };
   const Config configs[] = {
-      {"vectorscan", {true, PrefilterEngine::kVectorscan, {}}},
-      {"re2-set", {true, PrefilterEngine::kRe2Set, {}}},
-      {"vectorscan+routes", {true, PrefilterEngine::kVectorscan, routes}},
-      {"re2-set+routes", {true, PrefilterEngine::kRe2Set, routes}},
+      {"vectorscan shared", options(PrefilterEngine::kVectorscan, {}, false)},
+      {"re2-set shared", options(PrefilterEngine::kRe2Set, {}, false)},
+      {"vectorscan lazy routes", options(PrefilterEngine::kVectorscan, {}, true)},
+      {"vectorscan declared routes", options(PrefilterEngine::kVectorscan, routes, false)},
+      {"re2-set declared routes", options(PrefilterEngine::kRe2Set, routes, false)},
   };
   std::vector<CompileIssue> issues;
-  auto plain = RuleSet::compile(c.rules, c.mappings, issues, RuleSetOptions{false, {}, {}});
+  RuleSetOptions no_prefilter;
+  no_prefilter.use_prefilter = false;
+  auto plain = RuleSet::compile(c.rules, c.mappings, issues, no_prefilter);
   ASSERT_TRUE(plain);
   EXPECT_EQ((*plain)->stats().prefilter, "none");
   std::size_t eval_plain = 0;
@@ -358,8 +370,8 @@ TEST(SigmaRuleSet, PrefilterGivesTheSameResultsAsEvaluatingEveryRule) {
     for (std::size_t r : m) matched_rules[(*plain)->rules()[r].title]++;
   }
   std::cout << c.samples.size() << " samples (" << routes.size() << " log sources), " << matches
-            << " matches of " << matched_rules.size() << " distinct rules; rules evaluated: "
-            << eval_plain << " without prefilter";
+            << " matches of " << matched_rules.size()
+            << " distinct rules; rules evaluated: " << eval_plain << " without prefilter";
   for (const Config& config : configs) {
     auto set = RuleSet::compile(c.rules, c.mappings, issues, config.options);
     ASSERT_TRUE(set) << config.name;
@@ -375,6 +387,8 @@ TEST(SigmaRuleSet, PrefilterGivesTheSameResultsAsEvaluatingEveryRule) {
     }
     EXPECT_EQ(differing, 0u) << config.name;
     EXPECT_LT(evaluated * 5, eval_plain) << config.name;  // most evaluations are skipped
+    if (config.options.lazy_routes) EXPECT_EQ((*set)->route_count(), routes.size());
+    if (!config.options.routes.empty()) EXPECT_EQ((*set)->stats().routes, routes.size());
     std::cout << ", " << evaluated << " with " << config.name;
   }
   std::cout << "\n";
@@ -386,23 +400,28 @@ TEST(SigmaRuleSet, PrefilterGivesTheSameResultsAsEvaluatingEveryRule) {
 TEST(SigmaRuleSet, ConcurrentMatchingAgreesWithSingleThread) {
   const Corpus& c = corpus();
   std::vector<CompileIssue> issues;
+  auto reference = RuleSet::compile(c.rules, c.mappings, issues);
+  ASSERT_TRUE(reference);
+  const auto expected = as_indexes(**reference, match_all(**reference, c.samples));
+  // A fresh set: the threads race to build its routes while matching.
   auto set = RuleSet::compile(c.rules, c.mappings, issues);
   ASSERT_TRUE(set);
-  const auto expected = match_all(**set, c.samples);
   std::vector<std::thread> threads;
   std::vector<int> ok(4, 0);
   for (int t = 0; t < 4; ++t) {
-    threads.emplace_back([&, t] { ok[t] = match_all(**set, c.samples) == expected; });
+    threads.emplace_back(
+        [&, t] { ok[t] = as_indexes(**set, match_all(**set, c.samples)) == expected; });
   }
   for (std::thread& t : threads) t.join();
   EXPECT_EQ(ok, (std::vector<int>{1, 1, 1, 1}));
+  EXPECT_GT((*set)->route_count(), 10u);
 }
 
 TEST(SigmaRuleSet, SwappingSetsWhole) {
-  auto first = compile_texts({rule_with("one", "    product: linux\n",
-                                        "    k:\n        - 'alpha'\n    condition: k\n")});
-  auto second = compile_texts({rule_with("two", "    product: linux\n",
-                                         "    k:\n        - 'alpha'\n    condition: k\n")});
+  auto first = compile_texts(
+      {rule_with("one", "    product: linux\n", "    k:\n        - 'alpha'\n    condition: k\n")});
+  auto second = compile_texts(
+      {rule_with("two", "    product: linux\n", "    k:\n        - 'alpha'\n    condition: k\n")});
   std::shared_ptr<const RuleSet> current = first;
   const std::shared_ptr<const RuleSet> in_flight = std::atomic_load(&current);
   std::atomic_store(&current, second);
@@ -421,26 +440,28 @@ TEST(SigmaRuleSet, SwappingSetsWhole) {
 TEST(SigmaRuleSet, EmptySetAndIssues) {
   std::vector<CompileIssue> issues;
   std::vector<SigmaRule> rules;
-  auto bad = parse_rule(testing::rule_yaml("    s:\n        f|nope: x\n    condition: s\n"),
-                        "bad.yml");
+  auto bad =
+      parse_rule(testing::rule_yaml("    s:\n        f|nope: x\n    condition: s\n"), "bad.yml");
   ASSERT_TRUE(bad);
   rules.push_back(*bad);
   auto set = RuleSet::compile(rules, testing::passthrough_mappings(), issues);
   ASSERT_TRUE(set);
   EXPECT_TRUE((*set)->rules().empty());
   ASSERT_EQ(issues.size(), 1u);
-  EXPECT_EQ(format_issue(issues[0]), "bad.yml:10: [11111111-2222-3333-4444-555555555555] "
-                                     "Test rule: unsupported modifier nope");
+  EXPECT_EQ(format_issue(issues[0]),
+            "bad.yml:10: [11111111-2222-3333-4444-555555555555] "
+            "Test rule: unsupported modifier nope");
   std::vector<const CompiledRule*> out;
   (*set)->match(make_event({}, "x"), {"linux", {}, {}}, out);
   EXPECT_TRUE(out.empty());
 }
 
 TEST(SigmaAlert, CarriesRuleAndEvent) {
-  auto rule = testing::compile_text(
-      testing::rule_yaml("    s:\n        user: root\n    condition: s\n"));
+  auto rule =
+      testing::compile_text(testing::rule_yaml("    s:\n        user: root\n    condition: s\n"));
   ASSERT_TRUE(rule);
-  Event e = make_event({{"user", std::string("root")}, {"source.ip", *IpAddress::parse("1.2.3.4")},
+  Event e = make_event({{"user", std::string("root")},
+                        {"source.ip", *IpAddress::parse("1.2.3.4")},
                         {"tags", std::string("from-event")}},
                        "Accepted password for root");
   e.kind = EventKind::kLog;

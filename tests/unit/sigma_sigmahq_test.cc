@@ -53,11 +53,10 @@ TEST(SigmaHQ, EveryRuleCompilesOrHasAReason) {
   std::sort(by_count.rbegin(), by_count.rend());
 
   std::cout << loaded.files << " files, " << documents << " documents, " << compiled
-            << " compiled (" << (100.0 * static_cast<double>(compiled) /
-                                 static_cast<double>(documents))
-            << "%), " << issues.size() << " not compiled; prefilter "
-            << (*set)->stats().prefilter << " with " << (*set)->stats().literals
-            << " literals, " << (*set)->stats().unfiltered_rules
+            << " compiled ("
+            << (100.0 * static_cast<double>(compiled) / static_cast<double>(documents)) << "%), "
+            << issues.size() << " not compiled; prefilter " << (*set)->stats().prefilter << " with "
+            << (*set)->stats().literals << " literals, " << (*set)->stats().unfiltered_rules
             << " rules without a required literal\n";
   for (const auto& [folder, n] : per_folder) std::cout << "  " << n << "\t" << folder << "\n";
   std::cout << "Reasons by count:\n";

@@ -37,8 +37,8 @@ inline const FieldMappings& passthrough_mappings() {
 }
 
 // "title/logsource" boilerplate around a detection block (indented by 4 spaces per level).
-inline std::string rule_yaml(const std::string& detection, const std::string& logsource =
-                                                               "    product: linux\n") {
+inline std::string rule_yaml(const std::string& detection,
+                             const std::string& logsource = "    product: linux\n") {
   return "title: Test rule\nid: 11111111-2222-3333-4444-555555555555\nlevel: high\n"
          "tags:\n    - attack.t1110\nlogsource:\n" +
          logsource + "detection:\n" + detection;
