@@ -97,6 +97,7 @@ TEST(SigmaRuleSet, RulesWhoseLiteralsAreAbsentAreNotEvaluated) {
   set->match(make_event({{"cmd", std::string("an evilthing")}}), ls, out, &stats);
   EXPECT_EQ(stats.evaluated, 3u);
   EXPECT_EQ(out.size(), 3u);
+  EXPECT_EQ(set->route_count(), 1u);  // built by the first match for this log source
   // Literals are found in any field or the raw text, and in the text of typed values.
   auto num = compile_texts({rule_with("n", "    product: linux\n",
                                       "    s:\n        port|startswith: '4444'\n"
