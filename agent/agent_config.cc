@@ -13,7 +13,8 @@ constexpr std::int64_t kMaxBatchBytes = 8 << 20;
 
 // A relative path in the config is relative to the config file's folder.
 std::string relative_to(const std::string& dir, const std::string& path) {
-  return path.empty() || path.front() == '/' ? path : dir + "/" + path;
+  if (path.empty() || path.front() == '/') return path;
+  return (std::filesystem::path(dir) / path).string();
 }
 
 Result<AgentConfig> read(Config& c, const std::string& config_dir, const ActiveRules& rules) {
@@ -73,9 +74,9 @@ Result<AgentConfig> load_agent_config(const std::string& path,
   if (!config) return tl::unexpected(config.error());
   auto applied = config->apply_overrides(overrides);
   if (!applied) return tl::unexpected(applied.error());
-  std::string dir = std::filesystem::path(path).parent_path().lexically_normal().string();
-  if (dir.empty()) dir = ".";
-  return read(*config, dir, rules);
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = std::filesystem::current_path();
+  return read(*config, dir.lexically_normal().string(), rules);
 }
 
 }  // namespace soc::agent

@@ -388,8 +388,12 @@ TEST(SigmaRuleSet, PrefilterGivesTheSameResultsAsEvaluatingEveryRule) {
     }
     EXPECT_EQ(differing, 0u) << config.name;
     EXPECT_LT(evaluated * 5, eval_plain) << config.name;  // most evaluations are skipped
-    if (config.options.lazy_routes) EXPECT_EQ((*set)->route_count(), routes.size());
-    if (!config.options.routes.empty()) EXPECT_EQ((*set)->stats().routes, routes.size());
+    if (config.options.lazy_routes) {
+      EXPECT_EQ((*set)->route_count(), routes.size()) << config.name;
+    }
+    if (!config.options.routes.empty()) {
+      EXPECT_EQ((*set)->stats().routes, routes.size()) << config.name;
+    }
     std::cout << ", " << evaluated << " with " << config.name;
   }
   std::cout << "\n";
@@ -415,7 +419,9 @@ TEST(SigmaRuleSet, ConcurrentMatchingAgreesWithSingleThread) {
   }
   for (std::thread& t : threads) t.join();
   EXPECT_EQ(ok, (std::vector<int>{1, 1, 1, 1}));
-  EXPECT_GT((*set)->route_count(), 10u);
+  // Threads that find another building take the shared scanner for that event instead of
+  // waiting, so not every route need exist after one pass; some must.
+  EXPECT_GT((*set)->route_count(), 0u);
 }
 
 TEST(SigmaRuleSet, SwappingSetsWhole) {

@@ -1,0 +1,122 @@
+// Decoder throughput per format (lines/s and bytes/s), and file-to-alerts on one core: decode,
+// group, route and match every line of a sample against the default pack plus every loadable
+// SigmaHQ rule.
+#include <benchmark/benchmark.h>
+
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent/decode/audit_assembler.h"
+#include "agent/decode/decoder_registry.h"
+#include "agent/logsource.h"
+#include "signatures/load_rule_set.h"
+
+namespace {
+
+std::vector<std::string> read_lines(const std::string& relative) {
+  std::vector<std::string> lines;
+  std::ifstream in(std::string(SOC_SHARED_DATA) + "/" + relative);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty() && line[0] != '#') lines.push_back(line);
+  }
+  return lines;
+}
+
+struct Sample {
+  const char* name;
+  const char* format;
+  const char* file;
+};
+
+constexpr Sample kSamples[] = {
+    {"sshd", "syslog", "logs/loghub/OpenSSH/OpenSSH_2k.log"},
+    {"linux_syslog", "syslog", "logs/loghub/Linux/Linux_2k.log"},
+    {"web_access", "web_access", "logs/nielsbasjes-logparser/hackers-access.log"},
+    {"auditd", "auditd", "logs/crowdsec-hub-tests/tests/auditd-logs/auditd-logs.log"},
+    {"auto_sshd", "auto", "logs/loghub/OpenSSH/OpenSSH_2k.log"},
+};
+
+void BM_Decode(benchmark::State& state, const Sample& sample) {
+  const std::vector<std::string> lines = read_lines(sample.file);
+  auto decoder = soc::agent::make_decoder(sample.format);
+  if (lines.empty() || !decoder) {
+    state.SkipWithError("sample or decoder missing");
+    return;
+  }
+  std::size_t bytes = 0;
+  for (const auto& l : lines) bytes += l.size() + 1;
+  std::size_t decoded = 0;
+  for (auto _ : state) {
+    for (const std::string& line : lines) {
+      soc::Event e;
+      e.raw = line;
+      decoded += (*decoder)->decode(e) ? 1 : 0;
+      benchmark::DoNotOptimize(e);
+    }
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * lines.size()));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes));
+  state.counters["decoded_share"] =
+      static_cast<double>(decoded) / static_cast<double>(state.iterations() * lines.size());
+}
+
+void BM_FileToAlerts(benchmark::State& state, const Sample& sample) {
+  const std::vector<std::string> lines = read_lines(sample.file);
+  const std::string pack = std::string(SOC_SOURCE_DIR) + "/signatures/packs/default";
+  const std::string sigma = std::string(SOC_SHARED_DATA) + "/sigma";
+  auto loaded = soc::sigma::load_rule_set(
+      {pack + "/rules", sigma + "/rules/linux", sigma + "/rules/web",
+       sigma + "/rules-threat-hunting/linux", sigma + "/rules-emerging-threats"},
+      pack + "/field_mappings.yaml");
+  auto decoder = soc::agent::make_decoder(sample.format);
+  if (lines.empty() || !loaded || !decoder) {
+    state.SkipWithError("sample, rules or decoder missing");
+    return;
+  }
+  soc::agent::LogSourceRouter router({});
+  soc::agent::AuditAssembler assembler;
+  std::vector<soc::Event> ready;
+  std::vector<const soc::sigma::CompiledRule*> matches;
+  std::size_t alerts = 0;
+  for (auto _ : state) {
+    for (const std::string& line : lines) {
+      soc::Event e;
+      e.raw = line;
+      (*decoder)->decode(e);
+      ready.clear();
+      assembler.push(std::move(e), ready);
+      for (const soc::Event& event : ready) {
+        matches.clear();
+        loaded->rules->match(event, router.route(event), matches);
+        alerts += matches.size();
+      }
+    }
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * lines.size()));
+  state.counters["rules"] = static_cast<double>(loaded->rules->rules().size());
+  state.counters["alerts_per_line"] =
+      static_cast<double>(alerts) / static_cast<double>(state.iterations() * lines.size());
+}
+
+void register_all() {
+  for (const Sample& s : kSamples) {
+    benchmark::RegisterBenchmark((std::string("BM_Decode/") + s.name).c_str(), BM_Decode, s);
+  }
+  for (const Sample& s : {kSamples[0], kSamples[2], kSamples[3]}) {
+    benchmark::RegisterBenchmark((std::string("BM_FileToAlerts/") + s.name).c_str(),
+                                 BM_FileToAlerts, s);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  register_all();
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
