@@ -31,15 +31,17 @@ std::string lower(std::string s) {
 // problem in error(). yaml-cpp may still throw on malformed nodes: parse_rules catches it.
 class DocParser {
  public:
-  DocParser(std::string_view file, std::size_t& budget) : file_(file), budget_(budget) {}
+  // line_offset: lines before the document's text (the parser sees one document at a time).
+  DocParser(std::string_view file, int line_offset, std::size_t& budget)
+      : file_(file), line_offset_(line_offset), budget_(budget) {}
 
   const DocError& error() const { return error_; }
 
   bool parse(const YAML::Node& doc, SigmaRule& rule) {
     if (!count(doc)) return false;
-    if (!doc.IsMap()) return fail(line_of(doc), "a rule must be a YAML map");
+    if (!doc.IsMap()) return fail(line(doc), "a rule must be a YAML map");
     rule.file = std::string(file_);
-    rule.line = line_of(doc);
+    rule.line = line(doc);
     if (!optional_scalar(doc, "id", rule.id) || !optional_scalar(doc, "title", rule.title)) {
       return false;
     }
@@ -48,9 +50,9 @@ class DocParser {
       return fail(rule.line, "sigma filter (meta-rule): not supported by the agent engine");
     }
     if (const YAML::Node action = doc["action"]) {
-      return fail(line_of(action), "rule collection action '" +
-                                       (action.IsScalar() ? action.Scalar() : std::string()) +
-                                       "' is not supported (one rule per document)");
+      return fail(line(action), "rule collection action '" +
+                                    (action.IsScalar() ? action.Scalar() : std::string()) +
+                                    "' is not supported (one rule per document)");
     }
     if (rule.title.empty()) return fail(rule.line, "missing title");
     if (!optional_scalar(doc, "status", rule.status) ||
@@ -62,14 +64,14 @@ class DocParser {
     rule.level = lower(rule.level);
     if (!rule.level.empty() && rule.level != "informational" && rule.level != "low" &&
         rule.level != "medium" && rule.level != "high" && rule.level != "critical") {
-      return fail(line_of(doc["level"]), "unknown level '" + rule.level + "'");
+      return fail(line(doc["level"]), "unknown level '" + rule.level + "'");
     }
     if (const YAML::Node tags = doc["tags"]; tags && !tags.IsNull()) {
       if (!count(tags)) return false;
-      if (!tags.IsSequence()) return fail(line_of(tags), "tags: expected a list");
+      if (!tags.IsSequence()) return fail(line(tags), "tags: expected a list");
       for (const YAML::Node& t : tags) {
         if (!count(t)) return false;
-        if (!t.IsScalar()) return fail(line_of(t), "tags: expected text items");
+        if (!t.IsScalar()) return fail(line(t), "tags: expected text items");
         rule.tags.push_back(t.Scalar());
       }
     }
@@ -77,6 +79,11 @@ class DocParser {
   }
 
  private:
+  int line(const YAML::Node& node) const {
+    const int l = line_of(node);
+    return l > 0 ? l + line_offset_ : 0;
+  }
+
   bool fail(int line, std::string reason) {
     error_ = DocError{line, std::move(reason)};
     return false;
@@ -95,7 +102,7 @@ class DocParser {
     const YAML::Node n = map[key];
     if (!n || n.IsNull()) return true;
     if (!count(n)) return false;
-    if (!n.IsScalar()) return fail(line_of(n), std::string(key) + ": expected text");
+    if (!n.IsScalar()) return fail(line(n), std::string(key) + ": expected text");
     out = n.Scalar();
     return true;
   }
@@ -104,7 +111,7 @@ class DocParser {
     const YAML::Node ls = doc["logsource"];
     if (!ls) return fail(rule.line, "missing logsource");
     if (!count(ls)) return false;
-    if (!ls.IsMap()) return fail(line_of(ls), "logsource: expected a map");
+    if (!ls.IsMap()) return fail(line(ls), "logsource: expected a map");
     RuleLogSource& out = rule.logsource;
     if (!optional_scalar(ls, "product", out.product) ||
         !optional_scalar(ls, "category", out.category) ||
@@ -119,7 +126,7 @@ class DocParser {
 
   bool value_of(const YAML::Node& n, DetectionValue& v) {
     if (!count(n)) return false;
-    v.line = line_of(n);
+    v.line = line(n);
     if (!n || n.IsNull()) {
       v.is_null = true;
       return true;
@@ -132,7 +139,7 @@ class DocParser {
 
   bool item_of(const std::string& key, const YAML::Node& key_node, const YAML::Node& value,
                const std::string& ident, DetectionItem& item) {
-    item.line = line_of(key_node);
+    item.line = line(key_node);
     std::size_t bar = key.find('|');
     item.field = key.substr(0, bar);
     while (bar != std::string::npos) {
@@ -142,7 +149,7 @@ class DocParser {
     }
     if (!count(value)) return false;
     if (value.IsMap()) {
-      return fail(line_of(value), "search identifier " + ident + ": value of " + key + " is a map");
+      return fail(line(value), "search identifier " + ident + ": value of " + key + " is a map");
     }
     if (!value.IsSequence()) {
       item.values.emplace_back();
@@ -150,8 +157,8 @@ class DocParser {
     }
     for (const YAML::Node& v : value) {
       if (v.IsSequence() || v.IsMap()) {
-        return fail(line_of(v), "search identifier " + ident + ": value list of " + key +
-                                    " holds a list or map");
+        return fail(line(v), "search identifier " + ident + ": value list of " + key +
+                                 " holds a list or map");
       }
       item.values.emplace_back();
       if (!value_of(v, item.values.back())) return false;
@@ -167,12 +174,12 @@ class DocParser {
     for (const auto& kv : map) {
       if (!count(kv.first)) return false;
       if (!kv.first.IsScalar()) {
-        return fail(line_of(kv.first), "search identifier " + ident + ": key is not text");
+        return fail(line(kv.first), "search identifier " + ident + ": key is not text");
       }
       items.emplace_back();
       if (!item_of(kv.first.Scalar(), kv.first, kv.second, ident, items.back())) return false;
     }
-    if (items.empty()) return fail(line_of(map), "search identifier " + ident + " is empty");
+    if (items.empty()) return fail(line(map), "search identifier " + ident + " is empty");
     return true;
   }
 
@@ -180,7 +187,7 @@ class DocParser {
                      SearchIdentifier& id) {
     if (!count(body)) return false;
     id.name = name;
-    id.line = line_of(key);
+    id.line = line(key);
     if (body.IsMap()) {
       id.alternatives.emplace_back();
       return map_items(body, name, id.alternatives.back());
@@ -204,7 +211,7 @@ class DocParser {
         id.alternatives.emplace_back();
         if (!map_items(e, name, id.alternatives.back())) return false;
       } else if (e.IsSequence()) {
-        return fail(line_of(e), "search identifier " + name + ": nested list");
+        return fail(line(e), "search identifier " + name + ": nested list");
       } else {
         keywords.values.emplace_back();
         if (!value_of(e, keywords.values.back())) return false;
@@ -222,13 +229,13 @@ class DocParser {
     const YAML::Node det = doc["detection"];
     if (!det) return fail(rule.line, "missing detection");
     if (!count(det)) return false;
-    if (!det.IsMap()) return fail(line_of(det), "detection: expected a map");
+    if (!det.IsMap()) return fail(line(det), "detection: expected a map");
     for (const auto& kv : det) {
       if (!count(kv.first)) return false;
-      if (!kv.first.IsScalar()) return fail(line_of(kv.first), "detection: key is not text");
+      if (!kv.first.IsScalar()) return fail(line(kv.first), "detection: key is not text");
       const std::string name = kv.first.Scalar();
       if (name == "condition") {
-        rule.condition_line = line_of(kv.first);
+        rule.condition_line = line(kv.first);
         const YAML::Node c = kv.second;
         if (!count(c)) return false;
         if (c.IsScalar()) {
@@ -236,7 +243,7 @@ class DocParser {
         } else if (c.IsSequence()) {
           for (const YAML::Node& one : c) {
             if (!count(one)) return false;
-            if (!one.IsScalar()) return fail(line_of(one), "condition: expected text");
+            if (!one.IsScalar()) return fail(line(one), "condition: expected text");
             rule.conditions.push_back(one.Scalar());
           }
         }
@@ -244,19 +251,20 @@ class DocParser {
         continue;
       }
       if (name == "timeframe") {
-        return fail(line_of(kv.first),
+        return fail(line(kv.first),
                     "timeframe (aggregation) is not supported: write a correlation rule");
       }
-      if (name.empty()) return fail(line_of(kv.first), "detection: empty search identifier");
+      if (name.empty()) return fail(line(kv.first), "detection: empty search identifier");
       rule.detection.emplace_back();
       if (!identifier_of(name, kv.first, kv.second, rule.detection.back())) return false;
     }
-    if (rule.conditions.empty()) return fail(line_of(det), "missing condition");
-    if (rule.detection.empty()) return fail(line_of(det), "detection has no search identifier");
+    if (rule.conditions.empty()) return fail(line(det), "missing condition");
+    if (rule.detection.empty()) return fail(line(det), "detection has no search identifier");
     return true;
   }
 
   std::string_view file_;
+  int line_offset_ = 0;
   std::size_t& budget_;
   DocError error_;
 };
@@ -291,6 +299,67 @@ int count_lines(std::string_view text) {
          (!text.empty() && text.back() != '\n' ? 1 : 0);
 }
 
+// Whether text holds anything besides blank lines, comments, document markers and directives.
+bool has_content(std::string_view text) {
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t eol = text.find('\n', pos);
+    if (eol == std::string_view::npos) eol = text.size();
+    std::string_view line = text.substr(pos, eol - pos);
+    pos = eol + 1;
+    const std::size_t first = line.find_first_not_of(" \t\r");
+    if (first == std::string_view::npos || line[first] == '#' || line[0] == '%') continue;
+    if (line.substr(0, 3) == "---" || line.substr(0, 3) == "...") {
+      const std::size_t rest = line.find_first_not_of(" \t\r", 3);
+      if (rest == std::string_view::npos || line[rest] == '#') continue;
+    }
+    return true;
+  }
+  return false;
+}
+
+// One YAML document of a stream: its text and the 0-based line it starts on.
+struct DocumentText {
+  std::string_view text;
+  int first_line = 0;
+};
+
+// Splits a stream at its document markers: a line starting with `---` or `...` followed by a
+// space, a tab or the line end (YAML recognises them only there). A `---` line begins the next
+// document (it may carry content, `--- |`); a `...` line ends the current one.
+//
+// yaml-cpp's LoadAll is not used: it loops forever, allocating, on a document starting with a
+// stray `,` (found by fuzz_sigma); YAML::Load of a single document handles it.
+std::vector<DocumentText> split_documents(std::string_view yaml) {
+  std::vector<DocumentText> docs;
+  std::size_t start = 0;  // of the current document
+  int start_line = 0;
+  int line = 0;
+  auto is_marker = [&](std::size_t pos, char c) {
+    if (yaml.size() - pos < 3 || yaml[pos] != c || yaml[pos + 1] != c || yaml[pos + 2] != c) {
+      return false;
+    }
+    return yaml.size() - pos == 3 || yaml[pos + 3] == ' ' || yaml[pos + 3] == '\t' ||
+           yaml[pos + 3] == '\n' || yaml[pos + 3] == '\r';
+  };
+  for (std::size_t pos = 0; pos < yaml.size(); ++line) {
+    std::size_t eol = yaml.find('\n', pos);
+    eol = eol == std::string_view::npos ? yaml.size() : eol + 1;
+    if (is_marker(pos, '-')) {
+      docs.push_back({yaml.substr(start, pos - start), start_line});
+      start = pos;
+      start_line = line;
+    } else if (is_marker(pos, '.')) {
+      docs.push_back({yaml.substr(start, pos - start), start_line});
+      start = eol;
+      start_line = line + 1;
+    }
+    pos = eol;
+  }
+  docs.push_back({yaml.substr(start), start_line});
+  return docs;
+}
+
 }  // namespace
 
 ParsedRules parse_rules(std::string_view yaml, std::string_view file) {
@@ -299,52 +368,55 @@ ParsedRules parse_rules(std::string_view yaml, std::string_view file) {
     out.issues.push_back(issue(file, 0, nullptr, "rule file larger than 1 MiB"));
     return out;
   }
-  std::vector<YAML::Node> docs;
-  try {
-    docs = YAML::LoadAll(std::string(yaml));
-  } catch (const YAML::DeepRecursion& e) {
-    out.issues.push_back(
-        issue(file, e.mark.line >= 0 ? e.mark.line + 1 : 0, nullptr,
-              "YAML nested too deeply (more than " + std::to_string(e.depth() - 1) + " levels)"));
-    return out;
-  } catch (const YAML::Exception& e) {
-    out.issues.push_back(
-        issue(file, e.mark.line >= 0 ? e.mark.line + 1 : 0, nullptr, "YAML syntax: " + e.msg));
-    return out;
-  } catch (const std::exception& e) {
-    out.issues.push_back(issue(file, 0, nullptr, std::string("YAML: ") + e.what()));
-    return out;
-  }
   std::size_t budget = kMaxRuleNodes;
-  const int total_lines = count_lines(yaml);
-  for (std::size_t i = 0; i < docs.size(); ++i) {
-    const YAML::Node& doc = docs[i];
-    if (!doc || doc.IsNull()) continue;  // an empty document (e.g. a trailing ---)
+  const std::vector<DocumentText> texts = split_documents(yaml);
+  for (const DocumentText& text : texts) {
+    YAML::Node doc;
     try {
-      DocParser parser(file, budget);
+      doc = YAML::Load(std::string(text.text));
+    } catch (const YAML::DeepRecursion& e) {
+      out.issues.push_back(
+          issue(file, e.mark.line >= 0 ? e.mark.line + 1 + text.first_line : 0, nullptr,
+                "YAML nested too deeply (more than " + std::to_string(e.depth() - 1) + " levels)"));
+      continue;
+    } catch (const YAML::Exception& e) {
+      out.issues.push_back(issue(file, e.mark.line >= 0 ? e.mark.line + 1 + text.first_line : 0,
+                                 nullptr, "YAML syntax: " + e.msg));
+      continue;
+    } catch (const std::exception& e) {
+      out.issues.push_back(
+          issue(file, text.first_line + 1, nullptr, std::string("YAML: ") + e.what()));
+      continue;
+    }
+    if (!doc || doc.IsNull()) {
+      // An empty document (a trailing ---) is fine; text that reads as nothing is not (yaml-cpp
+      // returns an empty document for a stream starting with a stray `,`).
+      if (has_content(text.text)) {
+        out.issues.push_back(issue(file, text.first_line + 1, nullptr,
+                                   "YAML syntax: the document holds text but no YAML value"));
+      }
+      continue;
+    }
+    const int doc_line = line_of(doc) > 0 ? line_of(doc) + text.first_line : 0;
+    try {
+      DocParser parser(file, text.first_line, budget);
       SigmaRule rule;
       if (!parser.parse(doc, rule)) {
         const SigmaRule who = identify(doc);
         const DocError& e = parser.error();
-        out.issues.push_back(issue(file, e.line > 0 ? e.line : line_of(doc), &who, e.reason));
+        out.issues.push_back(issue(file, e.line > 0 ? e.line : doc_line, &who, e.reason));
         continue;
       }
-      rule.end_line = total_lines;
-      for (std::size_t j = i + 1; j < docs.size(); ++j) {
-        const int next = line_of(docs[j]);
-        if (next > 0) {
-          rule.end_line = std::max(rule.line, next - 1);
-          break;
-        }
-      }
+      rule.end_line = text.first_line + count_lines(text.text);
       out.rules.push_back(std::move(rule));
     } catch (const YAML::Exception& e) {
       const SigmaRule who = identify(doc);
-      out.issues.push_back(
-          issue(file, e.mark.line >= 0 ? e.mark.line + 1 : line_of(doc), &who, "YAML: " + e.msg));
+      out.issues.push_back(issue(file,
+                                 e.mark.line >= 0 ? e.mark.line + 1 + text.first_line : doc_line,
+                                 &who, "YAML: " + e.msg));
     } catch (const std::exception& e) {
       const SigmaRule who = identify(doc);
-      out.issues.push_back(issue(file, line_of(doc), &who, std::string("YAML: ") + e.what()));
+      out.issues.push_back(issue(file, doc_line, &who, std::string("YAML: ") + e.what()));
     }
   }
   return out;

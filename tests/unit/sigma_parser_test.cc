@@ -112,6 +112,39 @@ TEST(SigmaParser, MultiDocumentFileAndCorrelation) {
   EXPECT_EQ(parsed.issues[0].line, 1);
 }
 
+TEST(SigmaParser, EachDocumentStandsAlone) {
+  // A broken document does not take the others with it; lines count from the file's start;
+  // `...` ends a document.
+  const std::string text =
+      "title: One\nlogsource: {product: linux}\ndetection: {s: {a: b}, condition: s}\n"
+      "...\n"
+      "--- # second\ntitle: Two\nlogsource: {product: linux}\ndetection:\n  s: [a, b\n"
+      "---\ntitle: Three\nlogsource: {product: linux}\ndetection: {s: {a: b}, condition: s}\n";
+  ParsedRules parsed = parse_rules(text, "f.yml");
+  ASSERT_EQ(parsed.rules.size(), 2u);
+  EXPECT_EQ(parsed.rules[0].title, "One");
+  EXPECT_EQ(parsed.rules[0].line, 1);
+  EXPECT_EQ(parsed.rules[0].end_line, 3);  // the `...` line is no part of it
+  EXPECT_EQ(parsed.rules[1].title, "Three");
+  EXPECT_EQ(parsed.rules[1].line, 11);
+  EXPECT_EQ(parsed.rules[1].detection[0].line, 13);
+  ASSERT_EQ(parsed.issues.size(), 1u);
+  EXPECT_GE(parsed.issues[0].line, 9);
+  EXPECT_LE(parsed.issues[0].line, 10);
+  EXPECT_NE(parsed.issues[0].reason.find("YAML syntax"), std::string::npos);
+}
+
+TEST(SigmaParser, StrayCommaIsReportedNotHung) {
+  // yaml-cpp's LoadAll loops forever on this (found by fuzz_sigma); it must give an issue.
+  for (const char* text : {",", ",title: x\nlogsource: {product: linux}\n", "# c\n---\n,"}) {
+    ParsedRules parsed = parse_rules(text, "c.yml");
+    ASSERT_EQ(parsed.issues.size(), 1u) << text;
+    EXPECT_EQ(parsed.issues[0].reason, "YAML syntax: the document holds text but no YAML value")
+        << text;
+  }
+  EXPECT_TRUE(parse_rules("# only a comment\n---\n...\n", "c.yml").issues.empty());
+}
+
 TEST(SigmaParser, YamlSyntaxErrorHasLine) {
   auto rule = parse_rule(
       "title: x\nlogsource:\n  product: linux\ndetection:\n  sel: [a, b\n"
