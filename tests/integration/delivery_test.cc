@@ -30,9 +30,8 @@ void expect_exactly_once(const Deployment& d, std::vector<std::string> expected,
   std::sort(expected.begin(), expected.end());
   ASSERT_EQ(stored.size(), expected.size());
   const auto diff = std::mismatch(stored.begin(), stored.end(), expected.begin());
-  EXPECT_TRUE(diff.first == stored.end())
-      << "stored lines differ from the file's lines, first: '" << *diff.first << "' vs '"
-      << *diff.second << "'";
+  EXPECT_TRUE(diff.first == stored.end()) << "stored lines differ from the file's lines, first: '"
+                                          << *diff.first << "' vs '" << *diff.second << "'";
 }
 
 // Waits until the agent has nothing unacknowledged and the store holds `n` events.
