@@ -64,21 +64,23 @@ struct Confusion {
 Confusion evaluate_fail2ban(const std::string& file) {
   Confusion c;
   std::ifstream in(kData + "/logs/fail2ban/" + file);
-  std::optional<bool> label;
+  bool labeled = false;  // the previous line was a failJSON label
+  bool expected = false;
   for (std::string line; std::getline(in, line);) {
     if (line.rfind("# failJSON:", 0) == 0) {
       const auto j = nlohmann::json::parse(line.substr(11), nullptr, false);
-      label = !j.is_discarded() && j.value("match", false);
+      labeled = true;
+      expected = !j.is_discarded() && j.value("match", false);
       continue;
     }
-    if (line.empty() || line[0] == '#' || !label) continue;
+    if (line.empty() || line[0] == '#' || !labeled) continue;
     const bool predicted = flagged(line);
-    if (*label) {
+    if (expected) {
       predicted ? ++c.tp : ++c.fn;
     } else {
       predicted ? ++c.fp : ++c.tn;
     }
-    label.reset();
+    labeled = false;
   }
   return c;
 }
