@@ -512,9 +512,10 @@ void add_sockaddr(string_view hex, std::vector<Field>& f) {
   f.push_back(Field{"auditd.data.socket.family", std::move(family_name)});
 }
 
-void add_int(std::vector<Field>& f, const char* name, string_view v) {
+// The number in `v` as an integer field; nothing when it is not one.
+void add_int_text(std::vector<Field>& f, const char* name, string_view v) {
   std::int64_t n = 0;
-  if (parse_int(v, n)) f.push_back(Field{name, n});
+  if (parse_int(v, n)) append_int(f, name, n);
 }
 
 // auditd.keys: the rule keys, split at ',' (hex-encoded keys were joined with ',' above).
@@ -613,14 +614,6 @@ Key classify(string_view k) {
   }
 }
 
-// Fields are built in place (no temporary Field to move).
-template <typename T, typename V>
-void add(std::vector<Field>& f, string_view name, V&& v) {
-  Field& field = f.emplace_back();
-  field.name.assign(name.data(), name.size());
-  field.value.emplace<T>(std::forward<V>(v));
-}
-
 }  // namespace
 
 bool AuditdDecoder::decode(Event& event) const {
@@ -639,9 +632,9 @@ bool AuditdDecoder::decode(Event& event) const {
 
   std::vector<Field>& f = event.fields;
   f.reserve(f.size() + kvs.size() + 12);
-  add<std::string>(f, "auditd.message_type", h.type);
-  add<std::int64_t>(f, "auditd.sequence", h.sequence);
-  if (!h.node.empty()) add<std::string>(f, "auditd.node", h.node);
+  append_field<std::string>(f, "auditd.message_type", h.type);
+  append_field<std::int64_t>(f, "auditd.sequence", h.sequence);
+  if (!h.node.empty()) append_field<std::string>(f, "auditd.node", h.node);
 
   for (const Kv& kv : kvs) {
     if (kv.skip) continue;
@@ -689,48 +682,48 @@ bool AuditdDecoder::decode(Event& event) const {
     };
     switch (key) {
       case Key::kPid:
-        if (once()) add_int(f, "process.pid", v);
+        if (once()) add_int_text(f, "process.pid", v);
         break;
       case Key::kPpid:
-        if (once()) add_int(f, "process.ppid", v);
+        if (once()) add_int_text(f, "process.ppid", v);
         break;
       case Key::kExe:
-        if (once()) add<std::string>(f, "process.executable", v);
+        if (once()) append_field<std::string>(f, "process.executable", v);
         break;
       case Key::kComm:
-        if (once()) add<std::string>(f, "process.name", v);
+        if (once()) append_field<std::string>(f, "process.name", v);
         break;
       case Key::kTitle:
-        if (once()) add<std::string>(f, "process.title", v);
+        if (once()) append_field<std::string>(f, "process.title", v);
         break;
       case Key::kUid:
-        if (once()) add<std::string>(f, "user.id", v);
+        if (once()) append_field<std::string>(f, "user.id", v);
         break;
       case Key::kAuid:
-        if (!unset_id(v) && once()) add<std::string>(f, "user.audit.id", v);
+        if (!unset_id(v) && once()) append_field<std::string>(f, "user.audit.id", v);
         break;
       case Key::kEuid:
-        if (once()) add<std::string>(f, "user.effective.id", v);
+        if (once()) append_field<std::string>(f, "user.effective.id", v);
         break;
       case Key::kGid:
-        if (once()) add<std::string>(f, "user.group.id", v);
+        if (once()) append_field<std::string>(f, "user.group.id", v);
         break;
       case Key::kAddr:
         if (!sockaddr && !seen) {
           if (auto ip = IpAddress::parse(v)) {
             seen = true;
-            add<IpAddress>(f, "source.ip", *ip);
+            append_field<IpAddress>(f, "source.ip", *ip);
           }
         }
         break;
       case Key::kName:
-        if (path_record && once()) add<std::string>(f, "file.path", v);
+        if (path_record && once()) append_field<std::string>(f, "file.path", v);
         break;
       case Key::kCwd:
-        if (once()) add<std::string>(f, "process.working_directory", v);
+        if (once()) append_field<std::string>(f, "process.working_directory", v);
         break;
       case Key::kCmd:
-        if (user_cmd && once()) add<std::string>(f, "process.command_line", v);
+        if (user_cmd && once()) append_field<std::string>(f, "process.command_line", v);
         break;
       case Key::kOp:
         if (action.empty() && meaningful(v)) action = v;
@@ -745,10 +738,12 @@ bool AuditdDecoder::decode(Event& event) const {
         if (enriched_uid.empty() && meaningful(v) && v != "unset") enriched_uid = v;
         break;
       case Key::kEnrichedAuid:
-        if (meaningful(v) && v != "unset" && once()) add<std::string>(f, "user.audit.name", v);
+        if (meaningful(v) && v != "unset" && once())
+          append_field<std::string>(f, "user.audit.name", v);
         break;
       case Key::kEnrichedEuid:
-        if (meaningful(v) && v != "unset" && once()) add<std::string>(f, "user.effective.name", v);
+        if (meaningful(v) && v != "unset" && once())
+          append_field<std::string>(f, "user.effective.name", v);
         break;
       case Key::kKey: {
         // Old kernels log the rule key as key="key=net".
@@ -773,25 +768,25 @@ bool AuditdDecoder::decode(Event& event) const {
         if (!command_line.empty()) command_line.push_back(' ');
         command_line += a;
       }
-      add<std::string>(f, "process.command_line", std::move(command_line));
-      add<StringList>(f, "process.args", std::move(args));
+      append_field<std::string>(f, "process.command_line", std::move(command_line));
+      append_field<StringList>(f, "process.args", std::move(args));
     }
-    if (argc >= 0) add<std::int64_t>(f, "process.args_count", argc);
+    if (argc >= 0) append_field<std::int64_t>(f, "process.args_count", argc);
   }
   if (!user_name.empty()) {
-    add<std::string>(f, "user.name", user_name);
+    append_field<std::string>(f, "user.name", user_name);
   } else if (!enriched_uid.empty()) {
-    add<std::string>(f, "user.name", enriched_uid);
+    append_field<std::string>(f, "user.name", enriched_uid);
   }
-  if (auto o = outcome(result)) add<std::string>(f, "event.outcome", *o);
+  if (auto o = outcome(result)) append_field<std::string>(f, "event.outcome", *o);
   if (!action.empty()) {
-    add<std::string>(f, "event.action", action);
+    append_field<std::string>(f, "event.action", action);
   } else {
     std::string lower(h.type);
     for (char& c : lower) {
       if (is_upper(c)) c = static_cast<char>(c - 'A' + 'a');
     }
-    add<std::string>(f, "event.action", std::move(lower));
+    append_field<std::string>(f, "event.action", std::move(lower));
   }
   event.time_ns = h.time_ns;
   return true;

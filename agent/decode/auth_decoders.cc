@@ -208,40 +208,31 @@ struct Record {
   bool invalid_user = false;
 };
 
-void add_string(Fields& f, std::string_view name, std::string_view value) {
-  f.push_back(Field{std::string(name), FieldValue(std::in_place_type<std::string>, value)});
-}
-
-void add_int(Fields& f, std::string_view name, std::int64_t value) {
-  f.push_back(Field{std::string(name), FieldValue(value)});
-}
-
 void add_if(Fields& f, std::string_view name, std::string_view value) {
-  if (!value.empty()) add_string(f, name, value);
+  if (!value.empty()) append_string(f, name, value);
 }
 
 // source.ip (an address) or source.domain (a name); nothing when there is no host.
 void add_host(Fields& f, std::string_view ip_name, std::string_view domain_name, const Host& host) {
   if (host.text.empty()) return;
   if (host.is_ip) {
-    f.push_back(Field{std::string(ip_name), FieldValue(host.ip)});
+    append_field<IpAddress>(f, ip_name, host.ip);
   } else {
-    add_string(f, domain_name, host.text);
+    append_string(f, domain_name, host.text);
   }
 }
 
 void add_port(Fields& f, std::string_view name, std::string_view port) {
-  if (is_port(port)) add_int(f, name, to_int(port));
+  if (is_port(port)) append_int(f, name, to_int(port));
 }
 
 void emit(const Record& r, Fields& f) {
-  add_string(f, "event.action", r.action);
+  append_string(f, "event.action", r.action);
   add_if(f, "event.outcome", r.outcome);
   if (!r.category.empty()) {
-    f.push_back(
-        Field{std::string("event.category"), FieldValue(StringList{std::string(r.category)})});
+    append_field<StringList>(f, "event.category", 1, std::string(r.category));
   }
-  if (r.has_user) add_string(f, "user.name", r.user);
+  if (r.has_user) append_string(f, "user.name", r.user);
   add_if(f, "user.id", r.user_id);
   add_if(f, "user.target.name", r.target_user);
   add_if(f, "user.target.id", r.target_user_id);
@@ -250,14 +241,14 @@ void emit(const Record& r, Fields& f) {
   add_if(f, "group.id", r.group_id);
   add_host(f, "source.ip", "source.domain", r.source);
   if (!r.source_domain.empty() && is_hostname(r.source_domain)) {
-    add_string(f, "source.domain", r.source_domain);
+    append_string(f, "source.domain", r.source_domain);
   }
   add_port(f, "source.port", r.source_port);
   add_if(f, "source.user.name", r.source_user);
   add_host(f, "destination.ip", "destination.domain", r.dest);
   add_port(f, "destination.port", r.dest_port);
   add_if(f, "ssh.method", r.method);
-  if (r.invalid_user) f.push_back(Field{std::string("ssh.invalid_user"), FieldValue(true)});
+  if (r.invalid_user) append_field<bool>(f, "ssh.invalid_user", true);
   add_if(f, "event.reason", r.reason);
   add_if(f, "process.command_line", r.command);
   add_if(f, "process.working_directory", r.working_directory);
@@ -267,7 +258,7 @@ void emit(const Record& r, Fields& f) {
   add_if(f, "pam.logname", r.logname);
   add_if(f, "pam.module", r.pam_module);
   add_if(f, "pam.service", r.pam_service);
-  if (r.failure_count > 0) add_int(f, "pam.failure_count", r.failure_count);
+  if (r.failure_count > 0) append_int(f, "pam.failure_count", r.failure_count);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1315,11 +1306,11 @@ bool split_mac(std::string_view mac, std::string& dst, std::string& src) {
 }
 
 void add_number(Fields& f, std::string_view name, std::string_view digits) {
-  if (all_digits(digits)) add_int(f, name, to_int(digits));
+  if (all_digits(digits)) append_int(f, name, to_int(digits));
 }
 
 void emit_firewall(const FirewallLine& line, Fields& f) {
-  add_string(f, "event.action", "firewall_log");
+  append_string(f, "event.action", "firewall_log");
   f.push_back(Field{std::string("event.category"), FieldValue(StringList{std::string("network")})});
   add_if(f, "iptables.prefix", line.prefix);
   add_if(f, "observer.ingress.interface.name", line.in);
@@ -1327,8 +1318,8 @@ void emit_firewall(const FirewallLine& line, Fields& f) {
   std::string dst_mac;
   std::string src_mac;
   if (split_mac(line.mac, dst_mac, src_mac)) {
-    add_string(f, "destination.mac", dst_mac);
-    add_string(f, "source.mac", src_mac);
+    append_string(f, "destination.mac", dst_mac);
+    append_string(f, "source.mac", src_mac);
   }
   add_host(f, "source.ip", "source.domain", line.src_host);
   add_host(f, "destination.ip", "destination.domain", line.dst_host);
@@ -1337,7 +1328,7 @@ void emit_firewall(const FirewallLine& line, Fields& f) {
     for (char& c : transport) c = lower(c);
     if (transport == "icmpv6") transport = "ipv6-icmp";
     if (transport == "udp") add_number(f, "iptables.udp.length", line.len2);
-    add_string(f, "network.transport", transport);
+    append_string(f, "network.transport", transport);
   }
   add_port(f, "source.port", line.spt);
   add_port(f, "destination.port", line.dpt);
@@ -1392,7 +1383,7 @@ bool ProgramDecoder::decode(Event& event) const {
       unwrap_repeated_message(message != nullptr ? std::string_view(body) : event.raw, count);
   event.fields.reserve(event.fields.size() + 16);
   if (!decode_body(tag, inner, event.fields)) return false;
-  if (count > 1) add_int(event.fields, "log.syslog.repeat_count", count);
+  if (count > 1) append_int(event.fields, "log.syslog.repeat_count", count);
   return true;
 }
 

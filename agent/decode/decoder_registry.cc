@@ -57,6 +57,9 @@ class SyslogChainDecoder final : public Decoder {
 
   std::string_view name() const override { return mode_.name; }
 
+  // Header plus body fields of most auth lines; more only cost a reallocation.
+  static constexpr std::size_t kTypicalFields = 16;
+
   bool decode(Event& event) const override {
     SyslogHeader h;
     const bool has_header = header_.parse(event.raw, h);
@@ -66,20 +69,12 @@ class SyslogChainDecoder final : public Decoder {
     while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.remove_suffix(1);
     std::int64_t repeated = 1;
     body = unwrap_repeated_message(body, repeated);
-    // Fields are built in a per-thread scratch vector whose capacity is reused, then moved into
-    // the event with one exact allocation. The views point into event.raw, never modified.
-    thread_local std::vector<Field> scratch;
-    scratch.clear();
-    if (has_header) SyslogDecoder::emit_fields(h, scratch);
-    const bool body_ok = decode_body(h.program, h.tag, body, scratch);
-    if (body_ok && repeated > 1) {
-      scratch.push_back(Field{std::string("log.syslog.repeat_count"), FieldValue(repeated)});
-    }
-    if (!scratch.empty()) {
-      event.fields.reserve(event.fields.size() + scratch.size());
-      for (Field& f : scratch) event.fields.push_back(std::move(f));
-      scratch.clear();
-    }
+    // Fields go straight into the event (room for a typical line reserved once); the views in
+    // `h` and `body` point into event.raw, which is never modified here.
+    event.fields.reserve(event.fields.size() + kTypicalFields);
+    if (has_header) SyslogDecoder::emit_fields(h, event.fields);
+    const bool body_ok = decode_body(h.program, h.tag, body, event.fields);
+    if (body_ok && repeated > 1) append_int(event.fields, "log.syslog.repeat_count", repeated);
     if (has_header && h.has_time) event.time_ns = h.time_ns;
     return has_header || body_ok;
   }

@@ -406,14 +406,6 @@ std::size_t scan_structured_data(std::string_view s) {
   return i;
 }
 
-void add_string(std::vector<Field>& fields, std::string_view name, std::string_view value) {
-  fields.push_back(Field{std::string(name), FieldValue(std::in_place_type<std::string>, value)});
-}
-
-void add_int(std::vector<Field>& fields, std::string_view name, std::int64_t value) {
-  fields.push_back(Field{std::string(name), FieldValue(value)});
-}
-
 // Converts a wall time to ns since the epoch, reading it in `zone` unless it has its own offset.
 TimeNs to_time_ns(const WallTime& w, std::int64_t year, const SyslogTimeZone& zone) {
   const std::int64_t wall = wall_seconds(w, year);
@@ -563,17 +555,17 @@ void SyslogDecoder::emit(const SyslogHeader& h, Event& event) {
 
 void SyslogDecoder::emit_fields(const SyslogHeader& h, std::vector<Field>& f) {
   if (h.priority >= 0) {
-    add_int(f, "log.syslog.facility.code", h.priority >> 3);
-    add_int(f, "log.syslog.severity.code", h.priority & 7);
+    append_int(f, "log.syslog.facility.code", h.priority >> 3);
+    append_int(f, "log.syslog.severity.code", h.priority & 7);
   }
-  if (!h.hostname.empty()) add_string(f, "host.hostname", h.hostname);
-  if (!h.program.empty()) add_string(f, "process.name", h.program);
-  if (h.pid >= 0) add_int(f, "process.pid", h.pid);
-  if (h.tag.size() != h.program.size()) add_string(f, "log.syslog.appname", h.tag);
-  if (!h.proc_id.empty()) add_string(f, "log.syslog.procid", h.proc_id);
-  if (!h.msg_id.empty()) add_string(f, "log.syslog.msgid", h.msg_id);
-  if (!h.structured_data.empty()) add_string(f, "log.syslog.structured_data", h.structured_data);
-  add_string(f, "log.syslog.message", h.message);
+  if (!h.hostname.empty()) append_string(f, "host.hostname", h.hostname);
+  if (!h.program.empty()) append_string(f, "process.name", h.program);
+  if (h.pid >= 0) append_int(f, "process.pid", h.pid);
+  if (h.tag.size() != h.program.size()) append_string(f, "log.syslog.appname", h.tag);
+  if (!h.proc_id.empty()) append_string(f, "log.syslog.procid", h.proc_id);
+  if (!h.msg_id.empty()) append_string(f, "log.syslog.msgid", h.msg_id);
+  if (!h.structured_data.empty()) append_string(f, "log.syslog.structured_data", h.structured_data);
+  append_string(f, "log.syslog.message", h.message);
 }
 
 bool SyslogDecoder::decode(Event& event) const {

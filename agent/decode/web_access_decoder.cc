@@ -366,17 +366,6 @@ void split_host_port(string_view hp, string_view& host, std::optional<std::int64
   }
 }
 
-// Fields are built in place (no temporary Field to move).
-template <typename T, typename V>
-void add(std::vector<Field>& f, string_view name, V&& v) {
-  Field& field = f.emplace_back();
-  field.name.assign(name.data(), name.size());
-  field.value.emplace<T>(std::forward<V>(v));
-}
-void add_string(std::vector<Field>& f, string_view name, string_view v) {
-  add<std::string>(f, name, v);
-}
-
 }  // namespace
 
 bool WebAccessDecoder::decode(Event& event) const {
@@ -574,34 +563,34 @@ bool WebAccessDecoder::decode(Event& event) const {
         }
       }
     }
-    add<IpAddress>(f, "source.ip", chain.ips[src]);
+    append_field<IpAddress>(f, "source.ip", chain.ips[src]);
     if (chain.size > 1 && xff_entries > 0 && xff_entries < chain.size) {
-      add<IpAddress>(f, "client.ip", chain.ips[chain.size - 1]);
+      append_field<IpAddress>(f, "client.ip", chain.ips[chain.size - 1]);
     }
     if (chain.size > 1) {
       StringList related;
       related.reserve(chain.size);
       for (std::size_t i = 0; i < chain.size; ++i) related.push_back(chain.ips[i].to_string());
-      add<StringList>(f, "related.ip", std::move(related));
+      append_field<StringList>(f, "related.ip", std::move(related));
     }
   } else if (!peer_text.empty() && !is_dash(peer_text)) {
-    add_string(f, "source.domain", peer_text);
+    append_string(f, "source.domain", peer_text);
   }
-  if (user.find_first_not_of("- ") != string_view::npos) add_string(f, "user.name", user);
+  if (user.find_first_not_of("- ") != string_view::npos) append_string(f, "user.name", user);
 
   const Request req = split_request(request);
   string_view url_domain;
   std::optional<std::int64_t> url_port;
   if (req.valid) {
-    add_string(f, "http.request.method", req.method);
-    add_string(f, "url.original", req.target);
+    append_string(f, "http.request.method", req.method);
+    append_string(f, "url.original", req.target);
     string_view path_query;
     const string_view t = req.target;
     if (t.front() == '/') {
       path_query = t;
     } else if (iequals_prefix(t, "http://") || iequals_prefix(t, "https://")) {
       const std::size_t scheme_end = t.find(':');
-      add_string(f, "url.scheme", t.substr(0, scheme_end));
+      append_string(f, "url.scheme", t.substr(0, scheme_end));
       const string_view after = t.substr(scheme_end + 3);
       const std::size_t auth_end = after.find_first_of("/?#");
       split_host_port(after.substr(0, auth_end), url_domain, url_port);
@@ -610,23 +599,23 @@ bool WebAccessDecoder::decode(Event& event) const {
     if (!path_query.empty()) {
       const std::size_t q = path_query.find('?');
       const string_view path = path_query.substr(0, q);
-      if (!path.empty()) add<std::string>(f, "url.path", percent_decode(path));
+      if (!path.empty()) append_field<std::string>(f, "url.path", percent_decode(path));
       if (q != string_view::npos && q + 1 < path_query.size()) {
-        add<std::string>(f, "url.query", percent_decode(path_query.substr(q + 1)));
+        append_field<std::string>(f, "url.query", percent_decode(path_query.substr(q + 1)));
       }
     }
-    if (!req.version.empty()) add_string(f, "http.version", req.version);
+    if (!req.version.empty()) append_string(f, "http.version", req.version);
   } else if (!request.empty() && !is_dash(request)) {
-    add_string(f, "url.original", request);
+    append_string(f, "url.original", request);
   }
   if (url_domain.empty() && !vhost.empty()) split_host_port(vhost, url_domain, url_port);
-  if (!url_domain.empty()) add_string(f, "url.domain", url_domain);
-  if (url_port) add<std::int64_t>(f, "url.port", *url_port);
+  if (!url_domain.empty()) append_string(f, "url.domain", url_domain);
+  if (url_port) append_field<std::int64_t>(f, "url.port", *url_port);
 
-  if (status) add<std::int64_t>(f, "http.response.status_code", *status);
-  if (bytes) add<std::int64_t>(f, "http.response.body.bytes", *bytes);
-  if (referrer && !referrer->empty()) add_string(f, "http.request.referrer", *referrer);
-  if (agent && !agent->empty()) add_string(f, "user_agent.original", *agent);
+  if (status) append_field<std::int64_t>(f, "http.response.status_code", *status);
+  if (bytes) append_field<std::int64_t>(f, "http.response.body.bytes", *bytes);
+  if (referrer && !referrer->empty()) append_string(f, "http.request.referrer", *referrer);
+  if (agent && !agent->empty()) append_string(f, "user_agent.original", *agent);
   event.time_ns = *time_ns;
   return true;
 }
