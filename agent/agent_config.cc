@@ -53,6 +53,9 @@ Result<AgentConfig> read(Config& c, const std::string& config_dir, const ActiveR
   if (!a.rule_paths.empty() && a.field_mappings.empty()) {
     return tl::unexpected(c.error("rules.field_mappings", "is required when rules.paths is set"));
   }
+  auto trusted = c.get_string_list("packs.trusted_keys");
+  if (!trusted) return tl::unexpected(trusted.error());
+  for (const std::string& k : *trusted) a.pack_trusted_keys.push_back(relative_to(config_dir, k));
   auto sources = make_sources(c, rules);
   if (!sources) return tl::unexpected(sources.error());
   if (sources->sources.empty()) {

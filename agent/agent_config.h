@@ -25,6 +25,8 @@ struct AgentConfig {
   std::vector<std::unique_ptr<Source>> sources;
   std::vector<std::string> rule_paths;  // Sigma rule files or folders; empty = no matching
   std::string field_mappings;           // the field-mapping file for those rules
+  // Admin public keys (PEM files) whose signed packs the agent accepts from the collector.
+  std::vector<std::string> pack_trusted_keys;
 };
 
 // Loads path, applies overrides and validates every key (unknown keys are errors). The sources

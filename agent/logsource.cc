@@ -60,10 +60,21 @@ const sigma::LogSource& LogSourceRouter::route(const Event& event) {
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     // "sshd-session" and "sshd(pam_unix)" are sshd for routing.
     if (program.starts_with("sshd")) program = "sshd";
+    if (routing_ != nullptr) {
+      for (const pack::RoutingEntry& entry : *routing_) {
+        if (entry.program == program) add(ls.services, entry.service);
+      }
+    }
     add(ls.services, program);
   }
   if (cache_.size() >= kMaxCachedShapes) cache_.clear();  // hostile logs: many program names
   return cache_.emplace(std::move(key), std::move(ls)).first->second;
+}
+
+void LogSourceRouter::set_routing(const std::vector<pack::RoutingEntry>* routing) {
+  if (routing == routing_) return;
+  routing_ = routing;
+  cache_.clear();
 }
 
 }  // namespace soc::agent

@@ -6,12 +6,15 @@
 //     holds an EXECVE record;
 //   - a web access line adds the category "webserver".
 // The configured product (default "linux") is kept; configured categories/services come first.
+// A pack's routing entries add a service to the events of a program (set_routing).
 #pragma once
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "common/event.h"
+#include "signatures/pack/manifest.h"
 #include "signatures/sigma/rule_set.h"
 
 namespace soc::agent {
@@ -23,8 +26,13 @@ class LogSourceRouter {
   explicit LogSourceRouter(sigma::LogSource configured) : configured_(std::move(configured)) {}
   const sigma::LogSource& route(const Event& event);
 
+  // Uses `routing` (which must stay alive and unchanged while in use: a pack's, held by the
+  // caller's rule snapshot) from now on; a different table than before empties the cache.
+  void set_routing(const std::vector<pack::RoutingEntry>* routing);
+
  private:
   sigma::LogSource configured_;
+  const std::vector<pack::RoutingEntry>* routing_ = nullptr;
   std::map<std::string, sigma::LogSource, std::less<>> cache_;  // shape key -> log source
 };
 

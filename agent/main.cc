@@ -11,6 +11,7 @@
 #include "common/curve_keys.h"
 #include "common/log.h"
 #include "common/program.h"
+#include "signatures/pack/signing_key.h"
 #include "signatures/load_rule_set.h"
 
 namespace {
@@ -41,7 +42,19 @@ int run_agent(const std::string& config_path, const std::vector<std::string>& ov
     }
     log(LogLevel::kInfo, "rules", loaded->total, " rules: ", loaded->rules->rules().size(),
         " compiled, ", loaded->issues.size(), " failed");
-    rules.set(loaded->rules);
+    auto snapshot = std::make_shared<agent::RuleSnapshot>();
+    snapshot->rules = loaded->rules;
+    rules.set(std::move(snapshot));
+  }
+  agent::PackUpdaterConfig pack_config;
+  pack_config.state_dir = config->pipeline.state_dir;
+  for (const std::string& path : config->pack_trusted_keys) {
+    auto key = pack::PublicKey::load(path);
+    if (!key) {
+      std::cerr << "soc-agent: packs.trusted_keys: " << key.error().message << "\n";
+      return 2;
+    }
+    pack_config.trusted_keys.push_back(std::move(*key));
   }
   if (check_only) {
     std::cout << config_path << ": ok\n";
@@ -49,6 +62,12 @@ int run_agent(const std::string& config_path, const std::vector<std::string>& ov
   }
   set_log_level(config->log_level);
   ::umask(077);  // state, spool and lock hold what the host logged: owner only
+  // The saved pack is restored before the sources run, so nothing is matched with older rules.
+  agent::PackUpdater packs(std::move(pack_config), rules);
+  if (auto restored = packs.restore(); !restored) {
+    log(LogLevel::kError, "packs", "saved pack not used (", restored.error().message,
+        "); running the configured rules until the collector pushes one");
+  }
   const auto& stop = install_stop_signals();
   auto link = agent::CollectorLink::connect(
       {config->collector_endpoint, config->collector_public_key, *keys, config->limits});
@@ -62,6 +81,7 @@ int run_agent(const std::string& config_path, const std::vector<std::string>& ov
     std::cerr << "soc-agent: " << pipeline.error().message << "\n";
     return 1;
   }
+  (*pipeline)->set_pack_updater(&packs);
   log(LogLevel::kInfo, "agent", "started; public key ", keys->public_key, ", collector ",
       config->collector_endpoint);
   auto result = (*pipeline)->run(stop);

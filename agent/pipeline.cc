@@ -257,13 +257,28 @@ void Pipeline::handle(const wire::Message& message) {
         log(LogLevel::kError, "agent", r.error().message);
     }
     rewind_to(nack->expected_seq, "the collector saw a gap");
+  } else if (const auto* push = std::get_if<wire::PackPush>(&message)) {
+    if (packs_ != nullptr) {
+      packs_->offer(*push);
+    } else {
+      ++packs_ignored_;
+    }
   }
+}
+
+void Pipeline::send_pack_reports() {
+  if (packs_ == nullptr) return;
+  const std::vector<wire::PackReport> reports = packs_->take_reports();
+  if (reports.empty()) return;
+  for (const wire::PackReport& report : reports) (void)link_->try_send(wire::encode(report));
+  send_heartbeat();  // the active pack's version, at once
 }
 
 void Pipeline::send_heartbeat() {
   wire::Heartbeat hb;
   hb.epoch = state_.epoch;
   hb.counters = counters();
+  if (packs_ != nullptr) hb.pack_version = packs_->active_version();
   (void)link_->try_send(wire::encode(hb));
   last_heartbeat_ms_ = monotonic_ms();
 }
@@ -285,6 +300,8 @@ std::map<std::string, std::uint64_t> Pipeline::counters() const {
   for (const auto& source : sources_) {
     for (const auto& [name, value] : source->counters()) c[source->name() + "." + name] = value;
   }
+  if (packs_ != nullptr) c.merge(packs_->counters());
+  c["packs_ignored"] = packs_ignored_;
   return c;
 }
 
@@ -306,6 +323,7 @@ Result<void> Pipeline::run(const std::atomic<bool>& stop) {
       send_heartbeat();
     }
     if (auto r = send_ready(); !r) return r;
+    send_pack_reports();
     if (monotonic_ms() - last_heartbeat_ms_ >= config_.heartbeat_interval_ms) send_heartbeat();
     // Wait for acks only as long as nothing else is to be done.
     int wait_ms = 0;

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/pack_updater.h"
 #include "agent/sources/source.h"
 #include "agent/transport/agent_state.h"
 #include "agent/transport/collector_link.h"
@@ -59,6 +60,11 @@ class Pipeline {
   // Counters for heartbeats and logs.
   std::map<std::string, std::uint64_t> counters() const;
 
+  // Packs pushed by the collector go to `updater` (which must outlive the pipeline), and its
+  // verdicts go back to the collector, followed by a heartbeat naming the active pack. Without
+  // an updater, pushed packs are ignored (counted as packs_ignored).
+  void set_pack_updater(PackUpdater* updater) { packs_ = updater; }
+
  private:
   Pipeline(PipelineConfig config, std::vector<std::unique_ptr<Source>> sources,
            std::unique_ptr<CollectorLink> link, AgentState state, Spool spool, int lock_fd);
@@ -74,6 +80,7 @@ class Pipeline {
   void rewind_to(std::uint64_t seq, const char* why);
   Result<void> refresh_base(std::uint64_t seq);
   void send_heartbeat();
+  void send_pack_reports();
 
   PipelineConfig config_;
   std::vector<std::unique_ptr<Source>> sources_;
@@ -98,6 +105,8 @@ class Pipeline {
   std::uint64_t resends_ = 0;
   std::uint64_t pauses_ = 0;
   int lock_fd_ = -1;  // holds the state_dir lock for the pipeline's lifetime
+  PackUpdater* packs_ = nullptr;
+  std::uint64_t packs_ignored_ = 0;
 
  public:
   ~Pipeline();

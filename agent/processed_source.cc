@@ -40,14 +40,27 @@ void ProcessedSource::flush(std::vector<Event>& out) {
 }
 
 void ProcessedSource::emit(std::vector<Event>& ready, std::vector<Event>& out) {
-  const std::shared_ptr<const sigma::RuleSet> rules = rules_.get();  // one set per poll
+  // One snapshot per poll: every event of it is matched by the same rules, whatever is
+  // swapped in meanwhile.
+  std::shared_ptr<const RuleSnapshot> snapshot = rules_.get();
+  if (snapshot != snapshot_) {
+    // Held until the next change, so the router's routing table stays alive.
+    snapshot_ = std::move(snapshot);
+    router_.set_routing(snapshot_ != nullptr ? &snapshot_->routing : nullptr);
+  }
+  const RuleSnapshot* current = snapshot_.get();
+  const sigma::RuleSet* rules = current != nullptr ? current->rules.get() : nullptr;
   for (Event& event : ready) {
     matches_.clear();
     if (rules != nullptr) rules->match(event, router_.route(event), matches_);
     out.push_back(std::move(event));
     const std::size_t matched_index = out.size() - 1;
     for (const sigma::CompiledRule* rule : matches_) {
-      out.push_back(sigma::make_alert(out[matched_index], *rule));
+      Event& alert = out.emplace_back(sigma::make_alert(out[matched_index], *rule));
+      if (!current->pack_name.empty()) {
+        append_string(alert.fields, "pack.name", current->pack_name);
+        append_string(alert.fields, "pack.version", current->pack_version);
+      }
       ++alerts_;
     }
   }

@@ -2,7 +2,8 @@
 //   1. the source's decoder adds ECS fields (a line no decoder understands stays a plain event
 //      with its raw text, counted as "undecoded": never dropped);
 //   2. auditd records of one event are grouped into one event (AuditAssembler);
-//   3. the active Sigma rules are matched, and an `alert` event follows each matching event.
+//   3. the active Sigma rules are matched, and an `alert` event follows each matching event
+//      (with pack.name and pack.version when the rules came from a pack).
 // Grouping holds records until the next event starts; flush() releases them, so the pipeline
 // seals nothing that depends on a held record. Single-threaded like every Source.
 #pragma once
@@ -41,6 +42,7 @@ class ProcessedSource final : public Source {
   std::unique_ptr<Decoder> decoder_;
   LogSourceRouter router_;
   const ActiveRules& rules_;
+  std::shared_ptr<const RuleSnapshot> snapshot_;  // the rules of the last poll
   AuditAssembler assembler_;
   std::vector<Event> lines_;  // scratch: raw lines from the inner source
   std::vector<Event> ready_;  // scratch: decoded (and grouped) events

@@ -1,5 +1,7 @@
 #include "collector/collector_config.h"
 
+#include <filesystem>
+
 #include "common/config.h"
 
 namespace soc::collector {
@@ -27,6 +29,14 @@ Result<CollectorConfig> load_collector_config(const std::string& path,
   std::string level;
   SOC_TRY_ASSIGN(level, c.get_choice("log.level", "info", {"debug", "info", "warn", "error"}));
   parse_log_level(level, cc.log_level);
+  auto trusted = c.get_string_list("packs.trusted_keys");
+  if (!trusted) return tl::unexpected(trusted.error());
+  // A relative key path is relative to the config file's folder, like the agent's.
+  const std::filesystem::path config_dir = std::filesystem::path(path).parent_path();
+  for (const std::string& key : *trusted) {
+    cc.pack_trusted_keys.push_back(
+        key.empty() || key[0] == '/' ? key : (config_dir / key).lexically_normal().string());
+  }
   if (!cc.listen.starts_with("tcp://") && !cc.listen.starts_with("ipc://")) {
     return tl::unexpected(c.error("listen", "expected a tcp://HOST:PORT or ipc:// endpoint"));
   }

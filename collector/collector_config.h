@@ -22,6 +22,8 @@ struct CollectorConfig {
   // msgpack objects, so the decompressed limit stays modest.
   wire::Limits limits{.max_message_bytes = 16u << 20, .max_decompressed_bytes = 32u << 20};
   LogLevel log_level = LogLevel::kInfo;
+  // Admin public keys (PEM) that `socctl pack publish` checks a pack against before publishing.
+  std::vector<std::string> pack_trusted_keys;
 };
 
 // Loads path, applies overrides and validates every key (unknown keys are errors).

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
+#include "collector/pack_distributor.h"
 #include "collector/store/sqlite_store.h"
 #include "collector/zap_handler.h"
 #include "common/clock.h"
@@ -50,14 +51,20 @@ struct Ingest::Impl {
   std::int64_t last_stats_ms = 0;
   // Latest heartbeat per agent, written to the store at most once per kHeartbeatFlushMs so a
   // chatty agent costs no commit per message.
-  std::map<std::int64_t, std::pair<TimeNs, std::string>> pending_heartbeats;
+  struct PendingHeartbeat {
+    TimeNs seen_ns = 0;
+    std::string counters_json;
+    std::string pack_version;
+  };
+  std::map<std::int64_t, PendingHeartbeat> pending_heartbeats;
   std::int64_t last_heartbeat_flush_ms = 0;
+  std::unique_ptr<PackDistributor> packs;  // uses store and router
 
   void refuse(const std::string& reason, const std::string& detail);
   std::optional<AgentRecord> agent_for(const std::string& key);
   void receive_one(std::vector<PendingBatch>& batches);
   Result<void> commit(std::vector<PendingBatch>& batches);
-  void reply(const std::string& routing_id, const wire::Message& message);
+  bool reply(const std::string& routing_id, const wire::Message& message);
   void drain_monitor();
   void log_stats();
   void flush_heartbeats(bool force);
@@ -106,26 +113,38 @@ void Ingest::Impl::receive_one(std::vector<PendingBatch>& batches) {
            "agent " + agent->name + ": " + message.error().message);
     return;
   }
+  const auto* hb = std::get_if<wire::Heartbeat>(&*message);
+  packs->seen(*agent, frames[0].to_string(),
+              hb != nullptr ? std::optional<std::string>(hb->pack_version) : std::nullopt,
+              monotonic_ms());
   if (auto* batch = std::get_if<wire::Batch>(&*message)) {
     batches.push_back(PendingBatch{frames[0].to_string(), std::move(*batch), agent->id});
-  } else if (auto* hb = std::get_if<wire::Heartbeat>(&*message)) {
+  } else if (hb != nullptr) {
     ++counters.heartbeats;
     // Counter names come from the agent: invalid UTF-8 is replaced, never a reason to throw.
     pending_heartbeats[agent->id] = {
-        now_ns(), nlohmann::json(hb->counters)
-                      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+        now_ns(),
+        nlohmann::json(hb->counters).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+        hb->pack_version};
+  } else if (const auto* report = std::get_if<wire::PackReport>(&*message)) {
+    ++counters.pack_reports;
+    packs->report(*agent, *report);
   } else {
     refuse("unexpected_type", "agent " + agent->name + " sent a message only collectors send");
   }
 }
 
-void Ingest::Impl::reply(const std::string& routing_id, const wire::Message& message) {
+bool Ingest::Impl::reply(const std::string& routing_id, const wire::Message& message) {
   try {
-    router.send(zmq::buffer(routing_id), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
-    router.send(zmq::buffer(wire::encode(message)), zmq::send_flags::dontwait);
+    if (!router.send(zmq::buffer(routing_id),
+                     zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+      return false;
+    }
+    return router.send(zmq::buffer(wire::encode(message)), zmq::send_flags::dontwait).has_value();
   } catch (const zmq::error_t& e) {
     // The agent went away; it resends after reconnecting and gets its ack then.
     log(LogLevel::kDebug, "ingest", "reply not sent: ", e.what());
+    return false;
   }
 }
 
@@ -189,7 +208,9 @@ void Ingest::Impl::flush_heartbeats(bool force) {
   if (!force && now - last_heartbeat_flush_ms < kHeartbeatFlushMs) return;
   last_heartbeat_flush_ms = now;
   for (const auto& [agent_id, heartbeat] : pending_heartbeats) {
-    if (auto r = store->record_heartbeat(agent_id, heartbeat.first, heartbeat.second); !r) {
+    if (auto r = store->record_heartbeat(agent_id, heartbeat.seen_ns, heartbeat.counters_json,
+                                         heartbeat.pack_version);
+        !r) {
       log(LogLevel::kWarn, "ingest", "heartbeat of agent ", agent_id,
           " not recorded: ", r.error().message);
     }
@@ -240,6 +261,11 @@ Result<std::unique_ptr<Ingest>> Ingest::start(const CollectorConfig& config,
     return fail(ErrorCode::kIo, "listen on " + config.listen + ": " + e.what());
   }
   impl->last_stats_ms = monotonic_ms();
+  Impl* raw = impl.get();
+  impl->packs = std::make_unique<PackDistributor>(
+      *impl->store, [raw](const std::string& routing_id, const wire::Message& message) {
+        return raw->reply(routing_id, message);
+      });
   return std::unique_ptr<Ingest>(new Ingest(std::move(impl)));
 }
 
@@ -268,6 +294,7 @@ Result<void> Ingest::run(const std::atomic<bool>& stop) {
       log(LogLevel::kError, "ingest", "message handling failed: ", e.what());
     }
     if (auto r = s.commit(batches); !r) return r;
+    s.packs->poll(monotonic_ms());
     s.flush_heartbeats(false);
     s.log_stats();
   }

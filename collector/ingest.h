@@ -1,5 +1,6 @@
 // Ingest: the collector's receiving loop. A ROUTER socket (CURVE server, authenticated by the
-// ZapHandler) takes batches and heartbeats from agents; batches are stored in one transaction
+// ZapHandler) takes batches, heartbeats and pack reports from agents, and pushes the current
+// signature pack to them (PackDistributor); batches are stored in one transaction
 // per drained group, and each is acknowledged only after that transaction commits (or nacked
 // when the agent must resend an earlier one). Anything malformed, oversized, of an unknown
 // version or multipart is refused and counted, never trusted. A message above
@@ -28,6 +29,7 @@ struct IngestCounters {
   std::uint64_t batches_gap = 0;
   std::uint64_t events_stored = 0;
   std::uint64_t heartbeats = 0;
+  std::uint64_t pack_reports = 0;
   std::uint64_t handshake_failures = 0;
   std::map<std::string, std::uint64_t> refused;  // reason -> count
 };

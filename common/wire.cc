@@ -120,9 +120,23 @@ struct MessagePacker {
     pk.pack(n.reason);
   }
   void operator()(const Heartbeat& h) const {
-    header(4, MessageType::kHeartbeat);
+    header(5, MessageType::kHeartbeat);
     pk.pack(h.epoch);
     pk.pack(h.counters);
+    pk.pack(h.pack_version);
+  }
+  void operator()(const PackPush& p) const {
+    header(5, MessageType::kPackPush);
+    pk.pack(p.publication);
+    pk.pack(p.rollback);
+    pack_bin(pk, p.pack);
+  }
+  void operator()(const PackReport& r) const {
+    header(6, MessageType::kPackReport);
+    pk.pack(r.publication);
+    pk.pack(r.version);
+    pk.pack(r.accepted);
+    pk.pack(r.reason);
   }
 };
 
@@ -141,6 +155,18 @@ Result<std::uint64_t> as_uint(const msgpack::object& o, const char* what) {
 Result<std::string> as_string(const msgpack::object& o, const char* what) {
   if (o.type != msgpack::type::STR) return malformed(std::string(what) + " not a string");
   return std::string(o.via.str.ptr, o.via.str.size);
+}
+
+// A short string (a reason, a version): longer than limits.max_text_bytes is kTooLarge.
+Result<std::string> as_text(const msgpack::object& o, const char* what, const Limits& limits) {
+  if (o.type == msgpack::type::STR && o.via.str.size > limits.max_text_bytes)
+    return fail(ErrorCode::kTooLarge, std::string(what) + " longer than the limit");
+  return as_string(o, what);
+}
+
+Result<bool> as_bool(const msgpack::object& o, const char* what) {
+  if (o.type != msgpack::type::BOOLEAN) return malformed(std::string(what) + " not a boolean");
+  return o.via.boolean;
 }
 
 Result<FieldValue> decode_value(const msgpack::object& o) {
@@ -308,7 +334,7 @@ Result<Message> decode_batch(const msgpack::object* a, std::uint32_t n, const Li
 }
 
 Result<Message> decode_heartbeat(const msgpack::object* a, std::uint32_t n, const Limits& limits) {
-  if (n != 4) return malformed("heartbeat has the wrong number of fields");
+  if (n != 4 && n != 5) return malformed("heartbeat has the wrong number of fields");
   auto epoch = as_uint(a[2], "epoch");
   if (!epoch) return tl::unexpected(epoch.error());
   if (a[3].type != msgpack::type::MAP) return malformed("heartbeat counters not a map");
@@ -324,7 +350,36 @@ Result<Message> decode_heartbeat(const msgpack::object* a, std::uint32_t n, cons
     if (!value) return tl::unexpected(value.error());
     h.counters[*key] = *value;
   }
+  if (n == 5) {
+    auto version = as_text(a[4], "pack version", limits);
+    if (!version) return tl::unexpected(version.error());
+    h.pack_version = std::move(*version);
+  }
   return Message(std::move(h));
+}
+
+Result<Message> decode_pack_push(const msgpack::object* a, std::uint32_t n) {
+  if (n != 5) return malformed("pack push has the wrong number of fields");
+  auto publication = as_uint(a[2], "publication");
+  auto rollback = as_bool(a[3], "rollback");
+  if (!publication) return tl::unexpected(publication.error());
+  if (!rollback) return tl::unexpected(rollback.error());
+  if (a[4].type != msgpack::type::BIN) return malformed("pack is not bin");
+  return Message(PackPush{*publication, *rollback, std::string(a[4].via.bin.ptr, a[4].via.bin.size)});
+}
+
+Result<Message> decode_pack_report(const msgpack::object* a, std::uint32_t n,
+                                   const Limits& limits) {
+  if (n != 6) return malformed("pack report has the wrong number of fields");
+  auto publication = as_uint(a[2], "publication");
+  auto version = as_text(a[3], "pack version", limits);
+  auto accepted = as_bool(a[4], "accepted");
+  auto reason = as_text(a[5], "reason", limits);
+  if (!publication) return tl::unexpected(publication.error());
+  if (!version) return tl::unexpected(version.error());
+  if (!accepted) return tl::unexpected(accepted.error());
+  if (!reason) return tl::unexpected(reason.error());
+  return Message(PackReport{*publication, std::move(*version), *accepted, std::move(*reason)});
 }
 
 }  // namespace
@@ -361,7 +416,7 @@ Result<Message> decode(std::string_view bytes, const Limits& limits) {
   auto type = as_uint(a[1], "message type");
   if (!type) return tl::unexpected(type.error());
   if (*type < static_cast<std::uint64_t>(MessageType::kBatch) ||
-      *type > static_cast<std::uint64_t>(MessageType::kHeartbeat)) {
+      *type > static_cast<std::uint64_t>(MessageType::kPackReport)) {
     return fail(ErrorCode::kUnsupported, "unknown message type " + std::to_string(*type));
   }
   switch (static_cast<MessageType>(*type)) {
@@ -379,7 +434,7 @@ Result<Message> decode(std::string_view bytes, const Limits& limits) {
       if (n != 5) return malformed("nack has the wrong number of fields");
       auto epoch = as_uint(a[2], "epoch");
       auto seq = as_uint(a[3], "expected seq");
-      auto reason = as_string(a[4], "reason");
+      auto reason = as_text(a[4], "reason", limits);
       if (!epoch) return tl::unexpected(epoch.error());
       if (!seq) return tl::unexpected(seq.error());
       if (!reason) return tl::unexpected(reason.error());
@@ -387,6 +442,10 @@ Result<Message> decode(std::string_view bytes, const Limits& limits) {
     }
     case MessageType::kHeartbeat:
       return decode_heartbeat(a, n, limits);
+    case MessageType::kPackPush:
+      return decode_pack_push(a, n);
+    case MessageType::kPackReport:
+      return decode_pack_report(a, n, limits);
   }
   return fail(ErrorCode::kUnsupported, "unknown message type " + std::to_string(*type));
 }

@@ -1,5 +1,5 @@
-// EventStore: the collector's durable storage of agents, events and per-agent batch sequence
-// numbers. SQLite today (sqlite_store.h); PostgreSQL later behind the same interface.
+// EventStore: the collector's durable storage of agents, events, per-agent batch sequence
+// numbers and the published signature packs. SQLite today (sqlite_store.h); PostgreSQL later behind the same interface.
 //
 // Contract: one EventStore object is used by one thread at a time; open a second object (a
 // second connection) for another thread. Every method returns an Error instead of throwing.
@@ -28,6 +28,27 @@ struct AgentRecord {
   TimeNs last_seen_ns = 0;      // 0 = never connected
   std::string counters_json;    // the agent's last reported counters, "{}" if none
   std::uint64_t event_count = 0;
+  std::string pack_version;  // the active pack the agent last reported, "" for none
+  std::string pack_report;   // the agent's last refusal of a pack ("1.2.0: reason"), "" if none
+};
+
+// A signature pack file as kept by the collector (its bytes are signed; the collector keeps them
+// as they are and pushes them to agents).
+struct StoredPack {
+  std::string name;
+  std::string version;
+  std::string sha256;  // of the pack file
+  std::string bytes;
+};
+
+// One publication: which pack became the current one, when, and whether an admin asked for an
+// older one on purpose. The current pack is the newest publication's.
+struct PackPublication {
+  std::int64_t id = 0;
+  std::string name;
+  std::string version;
+  TimeNs published_ns = 0;
+  bool rollback = false;
 };
 
 // One batch as received from an enrolled agent. A stream is one agent installation (epoch):
@@ -85,9 +106,26 @@ class EventStore {
   virtual Result<std::optional<AgentRecord>> find_agent_by_key(const std::string& public_key) = 0;
   virtual Result<std::vector<AgentRecord>> list_agents() = 0;  // with event_count, by name
 
-  // Records that the agent was seen now, with its latest counters (a JSON object as text).
+  // Records that the agent was seen now, with its latest counters (a JSON object as text) and
+  // the version of its active pack ("" for none).
   virtual Result<void> record_heartbeat(std::int64_t agent_id, TimeNs seen_ns,
-                                        const std::string& counters_json) = 0;
+                                        const std::string& counters_json,
+                                        const std::string& pack_version) = 0;
+
+  // Records an agent's verdict on a pushed pack: accepted sets its pack version and clears the
+  // last refusal; refused keeps the version and records "VERSION: reason".
+  virtual Result<void> record_pack_report(std::int64_t agent_id, const std::string& version,
+                                          bool accepted, const std::string& reason) = 0;
+
+  // Keeps the pack (once per version: the same version with other bytes is kConflict) and makes
+  // it the current one, in one transaction. rollback marks a publication of an older pack.
+  virtual Result<PackPublication> publish_pack(const StoredPack& pack, bool rollback) = 0;
+  // The stored pack of a version; nullopt when there is none.
+  virtual Result<std::optional<StoredPack>> find_pack(const std::string& version) = 0;
+  // The newest publication; nullopt when nothing was ever published.
+  virtual Result<std::optional<PackPublication>> current_publication() = 0;
+  // Every publication, newest first.
+  virtual Result<std::vector<PackPublication>> pack_history() = 0;
 
   virtual Result<std::vector<StoredEvent>> query_events(const EventQuery& query) = 0;
   virtual Result<std::uint64_t> count_events(const EventQuery& query) = 0;  // ignores limit

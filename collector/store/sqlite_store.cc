@@ -26,7 +26,7 @@ constexpr int kBusyTimeoutMs = 5000;
 
 // Numbered schema migrations: kMigrations[i] takes a database from user_version i to i + 1.
 // Append only; never edit a script that has shipped.
-constexpr std::array<const char*, 2> kMigrations = {
+constexpr std::array<const char*, 3> kMigrations = {
     // 1: agents, per-stream last sequence numbers, events.
     R"sql(
 CREATE TABLE agents(
@@ -62,6 +62,21 @@ CREATE TABLE agent_event_counts(
   count INTEGER NOT NULL);
 INSERT INTO agent_event_counts(agent_id, count)
   SELECT agent_id, COUNT(*) FROM events GROUP BY agent_id;
+)sql",
+    // 3: signature packs, their publications, and each agent's active pack.
+    R"sql(
+CREATE TABLE packs(
+  version TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  bytes BLOB NOT NULL);
+CREATE TABLE pack_publications(
+  id INTEGER PRIMARY KEY,
+  version TEXT NOT NULL REFERENCES packs(version),
+  published_ns INTEGER NOT NULL,
+  rollback INTEGER NOT NULL);
+ALTER TABLE agents ADD COLUMN pack_version TEXT NOT NULL DEFAULT '';
+ALTER TABLE agents ADD COLUMN pack_report TEXT NOT NULL DEFAULT '';
 )sql",
 };
 
@@ -100,6 +115,10 @@ class StmtUse {
         sqlite3_bind_text64(stmt_, index, text.data(), text.size(), nullptr, SQLITE_UTF8));
     return *this;
   }
+  StmtUse& bind_blob(int index, std::string_view bytes) {
+    keep_first_error(sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), nullptr));
+    return *this;
+  }
   // SQLITE_ROW, SQLITE_DONE or an error code (a failed bind is reported here).
   int step() { return bind_rc_ != SQLITE_OK ? bind_rc_ : sqlite3_step(stmt_); }
 
@@ -108,6 +127,12 @@ class StmtUse {
     const unsigned char* data = sqlite3_column_text(stmt_, column);
     if (data == nullptr) return {};
     return std::string(reinterpret_cast<const char*>(data),
+                       static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
+  }
+  std::string blob(int column) const {
+    const void* data = sqlite3_column_blob(stmt_, column);
+    if (data == nullptr) return {};
+    return std::string(static_cast<const char*>(data),
                        static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
   }
 
@@ -331,7 +356,8 @@ int bind_filters(StmtUse& use, const EventQuery& query, std::string_view kind_na
 
 constexpr const char* kAgentColumns =
     "SELECT a.id, a.name, a.public_key, a.agency, a.enrolled_ns, a.last_seen_ns, a.counters, "
-    "COALESCE(c.count, 0) FROM agents a LEFT JOIN agent_event_counts c ON c.agent_id = a.id";
+    "COALESCE(c.count, 0), a.pack_version, a.pack_report "
+    "FROM agents a LEFT JOIN agent_event_counts c ON c.agent_id = a.id";
 
 AgentRecord read_agent(const StmtUse& use) {
   AgentRecord agent;
@@ -343,6 +369,8 @@ AgentRecord read_agent(const StmtUse& use) {
   agent.last_seen_ns = use.int64(5);
   agent.counters_json = use.text(6);
   agent.event_count = static_cast<std::uint64_t>(use.int64(7));
+  agent.pack_version = use.text(8);
+  agent.pack_report = use.text(9);
   return agent;
 }
 
@@ -360,7 +388,14 @@ class SqliteStore final : public EventStore {
   Result<std::optional<AgentRecord>> find_agent_by_key(const std::string& public_key) override;
   Result<std::vector<AgentRecord>> list_agents() override;
   Result<void> record_heartbeat(std::int64_t agent_id, TimeNs seen_ns,
-                                const std::string& counters_json) override;
+                                const std::string& counters_json,
+                                const std::string& pack_version) override;
+  Result<void> record_pack_report(std::int64_t agent_id, const std::string& version, bool accepted,
+                                  const std::string& reason) override;
+  Result<PackPublication> publish_pack(const StoredPack& pack, bool rollback) override;
+  Result<std::optional<StoredPack>> find_pack(const std::string& version) override;
+  Result<std::optional<PackPublication>> current_publication() override;
+  Result<std::vector<PackPublication>> pack_history() override;
   Result<std::vector<StoredEvent>> query_events(const EventQuery& query) override;
   Result<std::uint64_t> count_events(const EventQuery& query) override;
 
@@ -372,6 +407,7 @@ class SqliteStore final : public EventStore {
   Result<sqlite3_stmt*> cached_query(std::array<StmtHandle, kFilterCombinations>& cache,
                                      unsigned mask, bool count);
   Result<StoredEvent> read_event(const StmtUse& use);
+  Result<std::vector<PackPublication>> read_publications(std::int64_t limit);
 
   DbHandle db_;  // declared first: destroyed after the statements below
   StmtHandle select_stream_;
@@ -382,6 +418,12 @@ class SqliteStore final : public EventStore {
   StmtHandle find_agent_;
   StmtHandle list_agents_;
   StmtHandle heartbeat_;
+  StmtHandle pack_accepted_;
+  StmtHandle pack_refused_;
+  StmtHandle insert_pack_;
+  StmtHandle find_pack_;
+  StmtHandle insert_publication_;
+  StmtHandle publications_;
   std::array<StmtHandle, kFilterCombinations> query_cache_;
   std::array<StmtHandle, kFilterCombinations> count_cache_;
 };
@@ -403,7 +445,19 @@ Result<void> SqliteStore::prepare_statements() {
        "INSERT INTO agents(name, public_key, agency, enrolled_ns) VALUES(?, ?, ?, ?)"},
       {&find_agent_, agent_columns + " WHERE a.public_key = ?"},
       {&list_agents_, agent_columns + " ORDER BY a.name"},
-      {&heartbeat_, "UPDATE agents SET last_seen_ns = ?, counters = ? WHERE id = ?"},
+      {&heartbeat_,
+       "UPDATE agents SET last_seen_ns = ?, counters = ?, pack_version = ? WHERE id = ?"},
+      {&pack_accepted_, "UPDATE agents SET pack_version = ?, pack_report = '' WHERE id = ?"},
+      {&pack_refused_, "UPDATE agents SET pack_report = ? WHERE id = ?"},
+      {&insert_pack_,
+       "INSERT INTO packs(version, name, sha256, bytes) VALUES(?, ?, ?, ?) "
+       "ON CONFLICT(version) DO NOTHING"},
+      {&find_pack_, "SELECT name, version, sha256, bytes FROM packs WHERE version = ?"},
+      {&insert_publication_,
+       "INSERT INTO pack_publications(version, published_ns, rollback) VALUES(?, ?, ?)"},
+      {&publications_,
+       "SELECT p.id, k.name, p.version, p.published_ns, p.rollback FROM pack_publications p "
+       "JOIN packs k ON k.version = p.version ORDER BY p.id DESC LIMIT ?"},
   };
   for (const auto& [target, sql] : statements) {
     auto stmt = prepare(db_.get(), sql);
@@ -524,14 +578,85 @@ Result<std::vector<AgentRecord>> SqliteStore::list_agents() {
 }
 
 Result<void> SqliteStore::record_heartbeat(std::int64_t agent_id, TimeNs seen_ns,
-                                           const std::string& counters_json) {
+                                           const std::string& counters_json,
+                                           const std::string& pack_version) {
   StmtUse use(heartbeat_.get());
-  use.bind(1, seen_ns).bind(2, counters_json).bind(3, agent_id);
+  use.bind(1, seen_ns).bind(2, counters_json).bind(3, pack_version).bind(4, agent_id);
   if (use.step() != SQLITE_DONE) return store_error(db_.get(), "record heartbeat");
   if (sqlite3_changes(db_.get()) == 0) {
     return fail(ErrorCode::kNotFound, "no agent with id " + std::to_string(agent_id));
   }
   return ok();
+}
+
+Result<void> SqliteStore::record_pack_report(std::int64_t agent_id, const std::string& version,
+                                             bool accepted, const std::string& reason) {
+  StmtUse use(accepted ? pack_accepted_.get() : pack_refused_.get());
+  use.bind(1, accepted ? version : version + ": " + reason).bind(2, agent_id);
+  if (use.step() != SQLITE_DONE) return store_error(db_.get(), "record pack report");
+  return ok();
+}
+
+Result<PackPublication> SqliteStore::publish_pack(const StoredPack& pack, bool rollback) {
+  Transaction txn(db_.get());
+  if (txn.begin() != SQLITE_OK) return store_error(db_.get(), "begin");
+  auto existing = find_pack(pack.version);
+  if (!existing) return tl::unexpected(existing.error());
+  if (existing->has_value() && (*existing)->sha256 != pack.sha256) {
+    return fail(ErrorCode::kConflict, "another pack with version " + pack.version +
+                                          " was published before; give this one a new version");
+  }
+  if (!existing->has_value()) {
+    StmtUse use(insert_pack_.get());
+    use.bind(1, pack.version).bind(2, pack.name).bind(3, pack.sha256).bind_blob(4, pack.bytes);
+    if (use.step() != SQLITE_DONE) return store_error(db_.get(), "insert pack");
+  }
+  PackPublication publication;
+  publication.name = pack.name;
+  publication.version = pack.version;
+  publication.published_ns = now_ns();
+  publication.rollback = rollback;
+  {
+    StmtUse use(insert_publication_.get());
+    use.bind(1, pack.version).bind(2, publication.published_ns).bind(3, rollback ? 1 : 0);
+    if (use.step() != SQLITE_DONE) return store_error(db_.get(), "insert publication");
+  }
+  publication.id = sqlite3_last_insert_rowid(db_.get());
+  if (txn.commit() != SQLITE_OK) return store_error(db_.get(), "commit");
+  return publication;
+}
+
+Result<std::optional<StoredPack>> SqliteStore::find_pack(const std::string& version) {
+  StmtUse use(find_pack_.get());
+  use.bind(1, version);
+  const int rc = use.step();
+  if (rc == SQLITE_DONE) return std::optional<StoredPack>();
+  if (rc != SQLITE_ROW) return store_error(db_.get(), "find pack");
+  return std::optional<StoredPack>(StoredPack{use.text(0), use.text(1), use.text(2), use.blob(3)});
+}
+
+Result<std::optional<PackPublication>> SqliteStore::current_publication() {
+  auto newest = read_publications(1);
+  if (!newest) return tl::unexpected(newest.error());
+  if (newest->empty()) return std::optional<PackPublication>();
+  return std::optional<PackPublication>(newest->front());
+}
+
+Result<std::vector<PackPublication>> SqliteStore::pack_history() {
+  return read_publications(std::numeric_limits<std::int64_t>::max());
+}
+
+Result<std::vector<PackPublication>> SqliteStore::read_publications(std::int64_t limit) {
+  StmtUse use(publications_.get());
+  use.bind(1, limit);
+  std::vector<PackPublication> out;
+  int rc;
+  while ((rc = use.step()) == SQLITE_ROW) {
+    out.push_back(PackPublication{use.int64(0), use.text(1), use.text(2), use.int64(3),
+                                  use.int64(4) != 0});
+  }
+  if (rc != SQLITE_DONE) return store_error(db_.get(), "read publications");
+  return out;
 }
 
 Result<sqlite3_stmt*> SqliteStore::cached_query(std::array<StmtHandle, kFilterCombinations>& cache,

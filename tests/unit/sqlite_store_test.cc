@@ -560,15 +560,67 @@ TEST_F(SqliteStoreTest, HeartbeatUpdatesLastSeenAndCounters) {
   auto store = open();
   ASSERT_TRUE(store);
   AgentRecord agent = enroll(*store, "web-01", kKeyA);
-  ASSERT_TRUE(store->record_heartbeat(agent.id, 123'456, R"({"read":10,"sent":9})").has_value());
+  ASSERT_TRUE(store->record_heartbeat(agent.id, 123'456, R"({"read":10,"sent":9})", "1.2.0").has_value());
   auto found = store->find_agent_by_key(kKeyA);
   ASSERT_TRUE(found.has_value() && found->has_value());
   EXPECT_EQ((*found)->last_seen_ns, 123'456);
   EXPECT_EQ((*found)->counters_json, R"({"read":10,"sent":9})");
+  EXPECT_EQ((*found)->pack_version, "1.2.0");
 
-  auto unknown = store->record_heartbeat(agent.id + 1, 1, "{}");
+  auto unknown = store->record_heartbeat(agent.id + 1, 1, "{}", "");
   ASSERT_FALSE(unknown.has_value());
   EXPECT_EQ(unknown.error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(SqliteStoreTest, PacksArePublishedRolledBackAndReported) {
+  auto store = open();
+  ASSERT_TRUE(store);
+  auto none = store->current_publication();
+  ASSERT_TRUE(none.has_value());
+  EXPECT_FALSE(none->has_value());
+
+  const StoredPack v1{"default", "1.0.0", "aa", std::string("pack\0one", 8)};
+  const StoredPack v2{"default", "2.0.0", "bb", "pack two"};
+  auto p1 = store->publish_pack(v1, false);
+  ASSERT_TRUE(p1) << p1.error().message;
+  auto p2 = store->publish_pack(v2, false);
+  ASSERT_TRUE(p2) << p2.error().message;
+  EXPECT_GT(p2->id, p1->id);
+  // Same version, other bytes: refused; same bytes again: a new publication of the same pack.
+  auto clash = store->publish_pack(StoredPack{"default", "2.0.0", "cc", "other"}, false);
+  ASSERT_FALSE(clash);
+  EXPECT_EQ(clash.error().code, ErrorCode::kConflict);
+  auto back = store->publish_pack(v1, true);
+  ASSERT_TRUE(back) << back.error().message;
+
+  auto current = store->current_publication();
+  ASSERT_TRUE(current.has_value() && current->has_value());
+  EXPECT_EQ((*current)->version, "1.0.0");
+  EXPECT_TRUE((*current)->rollback);
+  EXPECT_EQ((*current)->id, back->id);
+  auto history = store->pack_history();
+  ASSERT_TRUE(history);
+  ASSERT_EQ(history->size(), 3u);
+  EXPECT_EQ((*history)[1].version, "2.0.0");
+  EXPECT_FALSE((*history)[1].rollback);
+  auto found = store->find_pack("1.0.0");
+  ASSERT_TRUE(found.has_value() && found->has_value());
+  EXPECT_EQ((*found)->bytes, v1.bytes);  // binary-safe
+  auto missing = store->find_pack("9");
+  ASSERT_TRUE(missing.has_value());
+  EXPECT_FALSE(missing->has_value());
+
+  AgentRecord agent = enroll(*store, "web-01", kKeyA);
+  ASSERT_TRUE(store->record_pack_report(agent.id, "2.0.0", false, "bad signature"));
+  auto listed = store->list_agents();
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(listed->front().pack_report, "2.0.0: bad signature");
+  EXPECT_EQ(listed->front().pack_version, "");
+  ASSERT_TRUE(store->record_pack_report(agent.id, "1.0.0", true, ""));
+  listed = store->list_agents();
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(listed->front().pack_version, "1.0.0");
+  EXPECT_EQ(listed->front().pack_report, "");
 }
 
 TEST_F(SqliteStoreTest, CreatesWalDatabaseAtNewestSchema) {
@@ -591,7 +643,7 @@ TEST_F(SqliteStoreTest, DataSurvivesCloseAndReopen) {
     agent_id = enroll(*store, "web-01", kKeyA).id;
     ASSERT_EQ(store_one(*store, make_batch(agent_id, 1, 1, 1, events)).outcome,
               BatchOutcome::kStored);
-    ASSERT_TRUE(store->record_heartbeat(agent_id, 77, R"({"sent":3})").has_value());
+    ASSERT_TRUE(store->record_heartbeat(agent_id, 77, R"({"sent":3})", "").has_value());
   }
   auto store = open();
   ASSERT_TRUE(store);

@@ -43,7 +43,11 @@ TEST(Wire, BatchRoundTripsCompressedAndPlain) {
 
 TEST(Wire, ControlMessagesRoundTrip) {
   const std::vector<Message> messages = {Ack{1, 2}, Nack{3, 4, "missing earlier batch"},
-                                         Heartbeat{5, {{"events_read", 10}, {"spool_bytes", 0}}},
+                                         Heartbeat{5, {{"events_read", 10}, {"spool_bytes", 0}}, ""},
+                                         Heartbeat{6, {}, "1.2.0"},
+                                         PackPush{7, true, std::string("pack\0bytes", 10)},
+                                         PackReport{7, "1.2.0", false, "bad signature"},
+                                         PackReport{8, "2", true, ""},
                                          Batch{1, 1, 1, {}}};
   for (const Message& m : messages) {
     auto decoded = decode(encode(m));
@@ -59,6 +63,36 @@ TEST(Wire, RejectsEveryTruncation) {
     ASSERT_FALSE(decoded) << "prefix of " << len << " bytes decoded";
     EXPECT_EQ(decoded.error().code, ErrorCode::kMalformed);
   }
+}
+
+TEST(Wire, HeartbeatOfAnOlderAgentHasNoPackVersion) {
+  msgpack::sbuffer buf;
+  msgpack::packer<msgpack::sbuffer> pk(buf);
+  pk.pack_array(4);
+  for (int v : {1, 4, 9}) pk.pack(v);
+  pk.pack(std::map<std::string, std::uint64_t>{{"events_read", 3}});
+  auto d = decode(std::string(buf.data(), buf.size()));
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(std::get<Heartbeat>(*d), (Heartbeat{9, {{"events_read", 3}}, ""}));
+}
+
+TEST(Wire, RejectsBadPackMessages) {
+  // rollback not a bool, pack not bin, wrong arity, an oversized reason.
+  const auto packed = [](auto&&... fields) {
+    msgpack::sbuffer buf;
+    msgpack::packer<msgpack::sbuffer> pk(buf);
+    pk.pack_array(sizeof...(fields));
+    (pk.pack(fields), ...);
+    return std::string(buf.data(), buf.size());
+  };
+  EXPECT_FALSE(decode(packed(1, 5, 1, 1, std::string("x"))));
+  EXPECT_FALSE(decode(packed(1, 5, 1, true, std::string("not bin"))));
+  EXPECT_FALSE(decode(packed(1, 5, 1, true)));
+  EXPECT_FALSE(decode(packed(1, 6, 1, std::string("1"), std::string("yes"), std::string(""))));
+  auto long_reason = decode(packed(1, 6, 1, std::string("1"), false, std::string(5000, 'r')));
+  ASSERT_FALSE(long_reason);
+  EXPECT_EQ(long_reason.error().code, ErrorCode::kTooLarge);
+  EXPECT_TRUE(decode(packed(1, 6, 1, std::string("1"), false, std::string("short"))));
 }
 
 TEST(Wire, RejectsTrailingBytesAndGarbage) {

@@ -1,0 +1,27 @@
+// CompiledPack: a verified pack made ready to match with: its Sigma rules compiled with its
+// field mappings into one immutable RuleSet. Built off to the side (any thread) and then
+// published whole (agent/active_rules.h); never modified afterwards.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "common/result.h"
+#include "signatures/pack/pack_file.h"
+#include "signatures/sigma/compile_issue.h"
+#include "signatures/sigma/rule_set.h"
+
+namespace soc::pack {
+
+struct CompiledPack {
+  Manifest manifest;
+  std::shared_ptr<const sigma::RuleSet> rules;
+  std::vector<sigma::CompileIssue> issues;  // rules left out (also listed in manifest.skipped)
+};
+
+// Fails (kInvalidArgument, the reason naming the first few rules) when a Sigma rule that the
+// manifest does not list as skipped fails to parse or compile, when the field mappings do not
+// parse, or when min_agent_version is above this agent's version (kUnsupported).
+Result<std::shared_ptr<const CompiledPack>> compile_pack(const VerifiedPack& pack);
+
+}  // namespace soc::pack
