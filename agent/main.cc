@@ -11,8 +11,8 @@
 #include "common/curve_keys.h"
 #include "common/log.h"
 #include "common/program.h"
-#include "signatures/pack/signing_key.h"
 #include "signatures/load_rule_set.h"
+#include "signatures/pack/signing_key.h"
 
 namespace {
 

@@ -12,6 +12,7 @@ find_package(SQLite3 REQUIRED)
 find_package(tl-expected REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(nlohmann_json REQUIRED)
+find_package(OpenSSL REQUIRED)  # OpenSSL::Crypto: Ed25519 pack signatures, SHA-256
 find_package(Threads REQUIRED)
 
 if(SOC_BUILD_TESTS)

@@ -24,9 +24,9 @@ void PackDistributor::poll(std::int64_t now_ms) {
     return;
   }
   current_id_ = p.id;
-  current_ = Current{wire::PackPush{static_cast<std::uint64_t>(p.id), p.rollback,
-                                    std::move((*stored)->bytes)},
-                     p.version};
+  current_ = Current{
+      wire::PackPush{static_cast<std::uint64_t>(p.id), p.rollback, std::move((*stored)->bytes)},
+      p.version};
   log(LogLevel::kInfo, kComponent, "current pack: ", p.name, " ", p.version,
       p.rollback ? " (rollback)" : "", ", publication ", p.id);
   for (auto& [agent_id, agent] : agents_) {

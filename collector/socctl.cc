@@ -3,6 +3,9 @@
 //   socctl --config COLLECTOR.yaml agent list [--json]
 //   socctl --config COLLECTOR.yaml events [--agent NAME] [--kind KIND] [--since 1h]
 //                                         [--until T] [--limit N] [--json] [--count]
+//   socctl rules check|test ...                     (socctl_rules.h)
+//   socctl pack keygen|build|verify|inspect ...     (socctl_pack.h, no collector needed)
+//   socctl --config COLLECTOR.yaml pack publish|rollback|list ...   (socctl_publish.h)
 #include <cstdio>
 #include <iostream>
 #include <regex>
@@ -11,6 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include "collector/collector_config.h"
+#include "collector/socctl_pack.h"
+#include "collector/socctl_publish.h"
 #include "collector/socctl_rules.h"
 #include "collector/store/sqlite_store.h"
 #include "collector/time_spec.h"
@@ -91,6 +96,8 @@ int agent_list(EventStore& store, bool json) {
                                                                     : nlohmann::json(format_rfc3339(
                                                                           a.last_seen_ns))},
                                   {"events", a.event_count},
+                                  {"pack_version", a.pack_version},
+                                  {"pack_report", a.pack_report},
                                   {"counters",
                                    counters.is_discarded() ? nlohmann::json::object() : counters}}
                        .dump()
@@ -98,12 +105,13 @@ int agent_list(EventStore& store, bool json) {
     }
     return 0;
   }
-  std::printf("%-20s %-14s %10s  %-20s  %s\n", "NAME", "AGENCY", "EVENTS", "LAST SEEN",
-              "PUBLIC KEY");
+  std::printf("%-20s %-14s %10s  %-20s  %-10s  %s\n", "NAME", "AGENCY", "EVENTS", "LAST SEEN",
+              "PACK", "PUBLIC KEY");
   for (const AgentRecord& a : *agents) {
-    std::printf("%-20s %-14s %10llu  %-20s  %s\n", a.name.c_str(), a.agency.c_str(),
+    std::printf("%-20s %-14s %10llu  %-20s  %-10s  %s\n", a.name.c_str(), a.agency.c_str(),
                 static_cast<unsigned long long>(a.event_count), short_time(a.last_seen_ns).c_str(),
-                a.public_key.c_str());
+                a.pack_version.empty() ? "-" : a.pack_version.c_str(), a.public_key.c_str());
+    if (!a.pack_report.empty()) std::printf("    last pack refused: %s\n", a.pack_report.c_str());
   }
   return 0;
 }
@@ -212,18 +220,52 @@ int main(int argc, char** argv) {
     cmd->add_option("--field-mappings", rules_args.field_mappings,
                     "field mapping file (default: the nearest field_mappings.yaml above RULES)");
   }
+  auto* pack_cmd = app.add_subcommand("pack", "build, sign, check and publish signature packs");
+  pack_cmd->require_subcommand(1);
+  std::string pack_dir, pack_file, pack_key, pack_out, pack_version;
+  std::vector<std::string> pack_pubkeys;
+  bool pack_force = false, pack_skip_invalid = false, pack_json = false;
+  auto* keygen = pack_cmd->add_subcommand("keygen", "make an Ed25519 pack-signing keypair");
+  keygen->add_option("--out-dir", pack_dir, "folder for pack_signing.key and .pub")->required();
+  keygen->add_flag("--force", pack_force, "overwrite existing key files");
+  auto* build = pack_cmd->add_subcommand("build", "validate a pack folder and sign it");
+  build->add_option("dir", pack_dir, "pack folder (pack.yaml, rules/, field_mappings.yaml)")
+      ->required();
+  build->add_option("--key", pack_key, "the secret signing key (pack_signing.key)")->required();
+  build->add_option("-o,--output", pack_out, "the pack file to write")->required();
+  build->add_flag("--skip-invalid", pack_skip_invalid,
+                  "leave out rules that do not compile (recorded in the manifest)");
+  auto* verify = pack_cmd->add_subcommand("verify", "check a pack's signature and contents");
+  verify->add_option("file", pack_file, "pack file")->required();
+  verify->add_option("--pubkey", pack_pubkeys, "trusted public key (repeatable)")->required();
+  auto* inspect = pack_cmd->add_subcommand("inspect", "show a pack's manifest (not verified)");
+  inspect->add_option("file", pack_file, "pack file")->required();
+  inspect->add_flag("--json", pack_json, "the manifest as JSON");
+  auto* publish = pack_cmd->add_subcommand("publish", "make a pack current; agents get it");
+  publish->add_option("file", pack_file, "pack file")->required();
+  auto* rollback = pack_cmd->add_subcommand("rollback", "republish an older pack on purpose");
+  rollback->add_option("version", pack_version, "a version published before")->required();
+  auto* packs_list = pack_cmd->add_subcommand("list", "publications, newest (current) first");
+  packs_list->add_flag("--json", pack_json, "one JSON object per line");
   CLI11_PARSE(app, argc, argv);
   if (check->parsed()) return rules_check(rules_args);
   if (test->parsed()) return rules_test(rules_args);
+  if (keygen->parsed()) return pack_keygen(pack_dir, pack_force);
+  if (build->parsed()) return pack_build(pack_dir, pack_key, pack_out, pack_skip_invalid);
+  if (verify->parsed()) return pack_verify(pack_file, pack_pubkeys);
+  if (inspect->parsed()) return pack_inspect(pack_file, pack_json);
   if (config_path.empty()) return fail_with("--config COLLECTOR.yaml is required", kExitUsage);
 
   auto config = load_collector_config(config_path, {});
   if (!config) return fail_with(config.error().message, kExitUsage);
-  const bool writes = add->parsed();
+  const bool writes = add->parsed() || publish->parsed() || rollback->parsed();
   auto store =
       open_sqlite_store(config->store_path, writes ? StoreMode::kReadWrite : StoreMode::kReadOnly);
   if (!store) return fail_with(config->store_path + ": " + store.error().message);
   if (add->parsed()) return agent_add(**store, add_args);
   if (list->parsed()) return agent_list(**store, list_json);
+  if (publish->parsed()) return pack_publish(**store, *config, pack_file);
+  if (rollback->parsed()) return pack_rollback(**store, *config, pack_version);
+  if (packs_list->parsed()) return pack_list(**store, pack_json);
   return events(**store, ev);
 }

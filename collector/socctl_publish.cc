@@ -109,9 +109,9 @@ int pack_rollback(EventStore& store, const CollectorConfig& config, const std::s
   auto stored = store.find_pack(version);
   if (!stored) return complain(stored.error().message);
   if (!stored->has_value()) {
-    return complain("no pack with version " + version +
-                        " was ever published (socctl pack list shows them)",
-                    kExitUsage);
+    return complain(
+        "no pack with version " + version + " was ever published (socctl pack list shows them)",
+        kExitUsage);
   }
   // Checked again: a key may have been withdrawn since the pack was published.
   auto manifest = check_like_an_agent((*stored)->bytes, config);

@@ -1,11 +1,11 @@
 #include "common/wire.h"
 
-#include <zstd.h>
-
 #include <cstring>
 #include <exception>
 
 #include <msgpack.hpp>
+
+#include "common/zstd_codec.h"
 
 namespace soc::wire {
 namespace {
@@ -51,33 +51,6 @@ void pack_event(Packer& pk, const Event& e) {
   }
 }
 
-// One compression and one decompression context per thread, reused across messages.
-struct ZstdContexts {
-  ZSTD_CCtx* compress = ZSTD_createCCtx();
-  ZSTD_DCtx* decompress = ZSTD_createDCtx();
-  ZstdContexts() = default;
-  ZstdContexts(const ZstdContexts&) = delete;
-  ZstdContexts& operator=(const ZstdContexts&) = delete;
-  ~ZstdContexts() {
-    ZSTD_freeCCtx(compress);
-    ZSTD_freeDCtx(decompress);
-  }
-};
-
-ZstdContexts& zstd_contexts() {
-  thread_local ZstdContexts contexts;
-  return contexts;
-}
-
-std::string compress(const std::string& plain) {
-  std::string out(ZSTD_compressBound(plain.size()), '\0');
-  const std::size_t n = ZSTD_compressCCtx(zstd_contexts().compress, out.data(), out.size(),
-                                          plain.data(), plain.size(), kZstdLevel);
-  if (ZSTD_isError(n) != 0) return {};
-  out.resize(n);
-  return out;
-}
-
 void pack_bin(Packer& pk, const std::string& bytes) {
   pk.pack_bin(static_cast<std::uint32_t>(bytes.size()));
   pk.pack_bin_body(bytes.data(), static_cast<std::uint32_t>(bytes.size()));
@@ -99,7 +72,7 @@ struct MessagePacker {
     pk.pack(b.base);
     const std::string plain = encode_events(b.events);
     std::string packed;
-    if (compression == Compression::kAuto) packed = compress(plain);
+    if (compression == Compression::kAuto) packed = zstd_compress(plain, kZstdLevel);
     if (!packed.empty() && packed.size() < plain.size()) {
       pk.pack(kCodecZstd);
       pack_bin(pk, packed);
@@ -290,16 +263,18 @@ Result<std::vector<Event>> decode_events(std::string_view payload, const Limits&
 }
 
 Result<std::string> decompress(std::string_view packed, const Limits& limits) {
-  const unsigned long long size = ZSTD_getFrameContentSize(packed.data(), packed.size());
-  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN)
-    return malformed("bad zstd frame");
-  if (size > limits.max_decompressed_bytes)
-    return fail(ErrorCode::kTooLarge, "batch payload decompresses beyond the limit");
-  std::string out(static_cast<std::size_t>(size), '\0');
-  const std::size_t n = ZSTD_decompressDCtx(zstd_contexts().decompress, out.data(), out.size(),
-                                            packed.data(), packed.size());
-  if (ZSTD_isError(n) != 0 || n != size) return malformed("zstd payload does not decompress");
-  return out;
+  std::string out;
+  switch (zstd_decompress(packed, limits.max_decompressed_bytes, out)) {
+    case ZstdStatus::kOk:
+      return out;
+    case ZstdStatus::kBadFrame:
+      return malformed("bad zstd frame");
+    case ZstdStatus::kTooLarge:
+      return fail(ErrorCode::kTooLarge, "batch payload decompresses beyond the limit");
+    case ZstdStatus::kCorrupt:
+      break;
+  }
+  return malformed("zstd payload does not decompress");
 }
 
 Result<Message> decode_batch(const msgpack::object* a, std::uint32_t n, const Limits& limits) {
@@ -365,7 +340,8 @@ Result<Message> decode_pack_push(const msgpack::object* a, std::uint32_t n) {
   if (!publication) return tl::unexpected(publication.error());
   if (!rollback) return tl::unexpected(rollback.error());
   if (a[4].type != msgpack::type::BIN) return malformed("pack is not bin");
-  return Message(PackPush{*publication, *rollback, std::string(a[4].via.bin.ptr, a[4].via.bin.size)});
+  return Message(
+      PackPush{*publication, *rollback, std::string(a[4].via.bin.ptr, a[4].via.bin.size)});
 }
 
 Result<Message> decode_pack_report(const msgpack::object* a, std::uint32_t n,

@@ -1,5 +1,6 @@
 // EventStore: the collector's durable storage of agents, events, per-agent batch sequence
-// numbers and the published signature packs. SQLite today (sqlite_store.h); PostgreSQL later behind the same interface.
+// numbers and the published signature packs. SQLite today (sqlite_store.h); PostgreSQL later behind
+// the same interface.
 //
 // Contract: one EventStore object is used by one thread at a time; open a second object (a
 // second connection) for another thread. Every method returns an Error instead of throwing.
@@ -25,8 +26,8 @@ struct AgentRecord {
   std::string public_key;  // Z85, 40 characters: the agent's identity
   std::string agency;
   TimeNs enrolled_ns = 0;
-  TimeNs last_seen_ns = 0;      // 0 = never connected
-  std::string counters_json;    // the agent's last reported counters, "{}" if none
+  TimeNs last_seen_ns = 0;    // 0 = never connected
+  std::string counters_json;  // the agent's last reported counters, "{}" if none
   std::uint64_t event_count = 0;
   std::string pack_version;  // the active pack the agent last reported, "" for none
   std::string pack_report;   // the agent's last refusal of a pack ("1.2.0: reason"), "" if none
@@ -78,9 +79,9 @@ struct BatchResult {
 struct EventQuery {
   std::optional<std::string> agent;  // agent name
   std::optional<EventKind> kind;
-  std::optional<TimeNs> since;       // inclusive, on event time
-  std::optional<TimeNs> until;       // exclusive
-  std::size_t limit = 100;           // newest first
+  std::optional<TimeNs> since;  // inclusive, on event time
+  std::optional<TimeNs> until;  // exclusive
+  std::size_t limit = 100;      // newest first
 };
 
 struct StoredEvent {

@@ -591,8 +591,10 @@ Result<void> SqliteStore::record_heartbeat(std::int64_t agent_id, TimeNs seen_ns
 
 Result<void> SqliteStore::record_pack_report(std::int64_t agent_id, const std::string& version,
                                              bool accepted, const std::string& reason) {
+  // Bound without a copy: the text must outlive step().
+  const std::string text = accepted ? version : version + ": " + reason;
   StmtUse use(accepted ? pack_accepted_.get() : pack_refused_.get());
-  use.bind(1, accepted ? version : version + ": " + reason).bind(2, agent_id);
+  use.bind(1, text).bind(2, agent_id);
   if (use.step() != SQLITE_DONE) return store_error(db_.get(), "record pack report");
   return ok();
 }
@@ -652,8 +654,8 @@ Result<std::vector<PackPublication>> SqliteStore::read_publications(std::int64_t
   std::vector<PackPublication> out;
   int rc;
   while ((rc = use.step()) == SQLITE_ROW) {
-    out.push_back(PackPublication{use.int64(0), use.text(1), use.text(2), use.int64(3),
-                                  use.int64(4) != 0});
+    out.push_back(
+        PackPublication{use.int64(0), use.text(1), use.text(2), use.int64(3), use.int64(4) != 0});
   }
   if (rc != SQLITE_DONE) return store_error(db_.get(), "read publications");
   return out;

@@ -23,7 +23,7 @@ class PackVersion {
   std::string to_string() const;
 
   std::strong_ordering operator<=>(const PackVersion& other) const;
-  bool operator==(const PackVersion& other) const { return (*this <=> other) == 0; }
+  bool operator==(const PackVersion& other) const { return std::is_eq(*this <=> other); }
 
  private:
   std::array<std::uint32_t, 4> parts_{};

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "signatures/sigma/yaml_documents.h"
+
 namespace soc::sigma {
 
 namespace {
@@ -299,67 +301,6 @@ int count_lines(std::string_view text) {
          (!text.empty() && text.back() != '\n' ? 1 : 0);
 }
 
-// Whether text holds anything besides blank lines, comments, document markers and directives.
-bool has_content(std::string_view text) {
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    std::size_t eol = text.find('\n', pos);
-    if (eol == std::string_view::npos) eol = text.size();
-    std::string_view line = text.substr(pos, eol - pos);
-    pos = eol + 1;
-    const std::size_t first = line.find_first_not_of(" \t\r");
-    if (first == std::string_view::npos || line[first] == '#' || line[0] == '%') continue;
-    if (line.substr(0, 3) == "---" || line.substr(0, 3) == "...") {
-      const std::size_t rest = line.find_first_not_of(" \t\r", 3);
-      if (rest == std::string_view::npos || line[rest] == '#') continue;
-    }
-    return true;
-  }
-  return false;
-}
-
-// One YAML document of a stream: its text and the 0-based line it starts on.
-struct DocumentText {
-  std::string_view text;
-  int first_line = 0;
-};
-
-// Splits a stream at its document markers: a line starting with `---` or `...` followed by a
-// space, a tab or the line end (YAML recognises them only there). A `---` line begins the next
-// document (it may carry content, `--- |`); a `...` line ends the current one.
-//
-// yaml-cpp's LoadAll is not used: it loops forever, allocating, on a document starting with a
-// stray `,` (found by fuzz_sigma); YAML::Load of a single document handles it.
-std::vector<DocumentText> split_documents(std::string_view yaml) {
-  std::vector<DocumentText> docs;
-  std::size_t start = 0;  // of the current document
-  int start_line = 0;
-  int line = 0;
-  auto is_marker = [&](std::size_t pos, char c) {
-    if (yaml.size() - pos < 3 || yaml[pos] != c || yaml[pos + 1] != c || yaml[pos + 2] != c) {
-      return false;
-    }
-    return yaml.size() - pos == 3 || yaml[pos + 3] == ' ' || yaml[pos + 3] == '\t' ||
-           yaml[pos + 3] == '\n' || yaml[pos + 3] == '\r';
-  };
-  for (std::size_t pos = 0; pos < yaml.size(); ++line) {
-    std::size_t eol = yaml.find('\n', pos);
-    eol = eol == std::string_view::npos ? yaml.size() : eol + 1;
-    if (is_marker(pos, '-')) {
-      docs.push_back({yaml.substr(start, pos - start), start_line});
-      start = pos;
-      start_line = line;
-    } else if (is_marker(pos, '.')) {
-      docs.push_back({yaml.substr(start, pos - start), start_line});
-      start = eol;
-      start_line = line + 1;
-    }
-    pos = eol;
-  }
-  docs.push_back({yaml.substr(start), start_line});
-  return docs;
-}
-
 }  // namespace
 
 ParsedRules parse_rules(std::string_view yaml, std::string_view file) {
@@ -369,8 +310,8 @@ ParsedRules parse_rules(std::string_view yaml, std::string_view file) {
     return out;
   }
   std::size_t budget = kMaxRuleNodes;
-  const std::vector<DocumentText> texts = split_documents(yaml);
-  for (const DocumentText& text : texts) {
+  const std::vector<YamlDocumentText> texts = split_yaml_documents(yaml);
+  for (const YamlDocumentText& text : texts) {
     YAML::Node doc;
     try {
       doc = YAML::Load(std::string(text.text));
@@ -391,7 +332,7 @@ ParsedRules parse_rules(std::string_view yaml, std::string_view file) {
     if (!doc || doc.IsNull()) {
       // An empty document (a trailing ---) is fine; text that reads as nothing is not (yaml-cpp
       // returns an empty document for a stream starting with a stray `,`).
-      if (has_content(text.text)) {
+      if (yaml_has_content(text.text)) {
         out.issues.push_back(issue(file, text.first_line + 1, nullptr,
                                    "YAML syntax: the document holds text but no YAML value"));
       }

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -24,14 +25,13 @@ constexpr const char* kMarker = "pack-swap-probe";
 // A pack source folder whose one rule raises an alert on every line holding kMarker.
 void write_pack_source(const std::string& dir, const std::string& version) {
   fs::create_directories(dir + "/rules");
-  std::ofstream(dir + "/pack.yaml") << "name: probe\nversion: " << version
-                                    << "\ndescription: every probe line alerts\n";
+  std::ofstream(dir + "/pack.yaml")
+      << "name: probe\nversion: " << version << "\ndescription: every probe line alerts\n";
   std::ofstream(dir + "/rules/probe.yml") << "title: Probe Line\n"
                                              "id: 0f9e4c52-8d43-4b8e-a2f5-0c1d2e3f4a5b\n"
                                              "logsource:\n  product: linux\n"
                                              "detection:\n  keywords:\n    - '"
-                                          << kMarker
-                                          << "'\n  condition: keywords\nlevel: low\n";
+                                          << kMarker << "'\n  condition: keywords\nlevel: low\n";
 }
 
 std::string socctl_ok(const std::vector<std::string>& args) {
@@ -125,14 +125,19 @@ TEST_F(PacksTest, PublishedPackIsSwappedInUnderLoadWithEveryLineMatchedOnce) {
   EXPECT_GE(written / seconds, 45'000.0) << "the writer fell behind the intended load";
   ASSERT_TRUE(published);
   // Reported within 5 s of the publication (the agent list is read from the collector's store).
-  ASSERT_TRUE(wait_until([&] { return agent_runs("a", "2.0.0"); },
-                         std::chrono::seconds(5) -
-                             std::chrono::duration_cast<std::chrono::milliseconds>(
-                                 std::chrono::steady_clock::now() - published_at)))
+  ASSERT_TRUE(
+      wait_until([&] { return agent_runs("a", "2.0.0"); },
+                 std::chrono::seconds(5) - std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               std::chrono::steady_clock::now() - published_at)))
       << "the agent did not report 2.0.0 within 5 s of the publication";
+  std::printf("[packs] agent reported 2.0.0 %lld ms after the publication, under %.0f lines/s\n",
+              static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         std::chrono::steady_clock::now() - published_at)
+                                         .count()),
+              written / seconds);
 
-  ASSERT_TRUE(wait_until([&] { return d_.stored_count("a") >= 2u * written; },
-                         std::chrono::seconds(120)));
+  ASSERT_TRUE(
+      wait_until([&] { return d_.stored_count("a") >= 2u * written; }, std::chrono::seconds(120)));
   auto store =
       collector::open_sqlite_store(d_.dir() + "/store/events.db", collector::StoreMode::kReadOnly);
   ASSERT_TRUE(store);
@@ -159,7 +164,9 @@ TEST_F(PacksTest, PublishedPackIsSwappedInUnderLoadWithEveryLineMatchedOnce) {
   for (int i = 0; i < written; ++i) {
     ASSERT_NE(version_of_line[i], 0) << "line " << i << " was not matched";
     if (version_of_line[i] == 2 && first_v2 == written) first_v2 = i;
-    if (i > first_v2) ASSERT_EQ(version_of_line[i], 2) << "line " << i << " went back to 1.0.0";
+    if (i > first_v2) {
+      ASSERT_EQ(version_of_line[i], 2) << "line " << i << " went back to 1.0.0";
+    }
   }
   EXPECT_GT(first_v2, 0);
   EXPECT_LT(first_v2, written) << "2.0.0 never matched";
@@ -181,6 +188,8 @@ TEST_F(PacksTest, RefusalsAreReportedRollbackIsExplicitAndThePackSurvivesRestart
   d_.add_agent("a", {log}, true, agent_trusts(keys_ + "/pack_signing.pub"));
   d_.start_agent("a");
   const std::string config = d_.collector_config();
+  socctl_ok({"--config", config, "pack", "publish", pack_file("1.0.0")});
+  ASSERT_TRUE(wait_until([&] { return agent_runs("a", "1.0.0"); }, std::chrono::seconds(20)));
   socctl_ok({"--config", config, "pack", "publish", pack_file("2.0.0")});
   ASSERT_TRUE(wait_until([&] { return agent_runs("a", "2.0.0"); }, std::chrono::seconds(20)));
 
@@ -189,6 +198,9 @@ TEST_F(PacksTest, RefusalsAreReportedRollbackIsExplicitAndThePackSurvivesRestart
       run_command({SOCCTL_BIN, "--config", config, "pack", "publish", pack_file("1.0.0")});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("not newer"), std::string::npos) << r.output;
+  r = run_command({SOCCTL_BIN, "--config", config, "pack", "rollback", "0.5"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("was ever published"), std::string::npos) << r.output;
 
   // Signed by a key the agent does not hold: refused by the agent, reported with the reason.
   socctl_ok({"--config", config, "pack", "publish", d_.dir() + "/probe-3.pack"});
