@@ -29,8 +29,8 @@ class PackDistributor {
  public:
   using Sender = std::function<bool(const std::string& routing_id, const wire::Message&)>;
   static constexpr std::int64_t kPollIntervalMs = 500;
-  static constexpr std::int64_t kRecentAgentMs = 10 * 60 * 1000;
-  static constexpr std::int64_t kRetryMs = 60 * 1000;
+  static constexpr std::int64_t kRecentAgentMs = 10LL * 60 * 1000;
+  static constexpr std::int64_t kRetryMs = 60LL * 1000;
 
   // `store` must outlive the distributor.
   PackDistributor(EventStore& store, Sender send) : store_(store), send_(std::move(send)) {}
