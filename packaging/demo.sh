@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The demo behind `./soc demo`: a collector and an agent on loopback, the agent tailing a copy of
-# a real sshd log; waits until every line is stored, then shows what an analyst would look at.
+# The demo behind `./soc demo`: a collector and an agent on loopback; an admin signs the default
+# rule pack and publishes it, the agent receives it, then tails copies of a real sshd log and a
+# web access log; waits until every line is stored, then shows what an analyst would look at.
 # Usage: packaging/demo.sh BUILD_DIR   (called by ./soc demo after building)
 set -euo pipefail
 
@@ -22,17 +23,20 @@ mkdir -p "$DEMO/logs"
 
 SAMPLE="$ROOT/../shared/data/logs/loghub/OpenSSH/OpenSSH_2k.log"
 [ -f "$SAMPLE" ] || SAMPLE="$ROOT/tests/data/sample-sshd.log"
-cp "$SAMPLE" "$DEMO/logs/auth.log"
-chmod u+w "$DEMO/logs/auth.log"
+mkdir -p "$DEMO/samples"
+cp "$SAMPLE" "$DEMO/samples/auth.log"
+chmod u+w "$DEMO/samples/auth.log"
 # The sample's last line has no line end; a logging daemon always writes one, and the agent
 # (rightly) waits for it before it takes the line.
-[ -z "$(tail -c 1 "$DEMO/logs/auth.log")" ] || echo >> "$DEMO/logs/auth.log"
+[ -z "$(tail -c 1 "$DEMO/samples/auth.log")" ] || echo >> "$DEMO/samples/auth.log"
 WEB_SAMPLE="$ROOT/../shared/data/logs/crowdsec-hub-tests/tests/nginx-http-sqli-probing/nginx-http-sqli-probing.log"
 [ -f "$WEB_SAMPLE" ] || WEB_SAMPLE="$ROOT/tests/data/sample-access.log"
-cp "$WEB_SAMPLE" "$DEMO/logs/access.log"
-chmod u+w "$DEMO/logs/access.log"
-[ -z "$(tail -c 1 "$DEMO/logs/access.log")" ] || echo >> "$DEMO/logs/access.log"
-LINES=$(( $(wc -l < "$DEMO/logs/auth.log") + $(wc -l < "$DEMO/logs/access.log") ))
+cp "$WEB_SAMPLE" "$DEMO/samples/access.log"
+chmod u+w "$DEMO/samples/access.log"
+[ -z "$(tail -c 1 "$DEMO/samples/access.log")" ] || echo >> "$DEMO/samples/access.log"
+LINES=$(( $(wc -l < "$DEMO/samples/auth.log") + $(wc -l < "$DEMO/samples/access.log") ))
+: > "$DEMO/logs/auth.log"
+: > "$DEMO/logs/access.log"
 
 # A free port, starting at the default 7600.
 PORT=7600
@@ -42,11 +46,19 @@ say "keys: the collector's and the agent's CURVE keypairs"
 "$COLLECTOR" keygen --out-dir "$DEMO/collector/keys" | sed 's/^/    /'
 "$AGENT" keygen --out-dir "$DEMO/agent/keys" | sed 's/^/    /'
 
+say "admin: an Ed25519 pack-signing key, then the default pack built, checked and signed"
+"$SOCCTL" pack keygen --out-dir "$DEMO/admin" | sed 's/^/    /'
+"$SOCCTL" pack build "$ROOT/signatures/packs/default" --key "$DEMO/admin/pack_signing.key" \
+  -o "$DEMO/default.pack" | sed 's/^/    /'
+"$SOCCTL" pack verify "$DEMO/default.pack" --pubkey "$DEMO/admin/pack_signing.pub" | sed 's/^/    /'
+
 cat > "$DEMO/collector.yaml" <<YAML
 listen: tcp://127.0.0.1:$PORT
 keys_dir: $DEMO/collector/keys
 store:
   path: $DEMO/collector/events.db
+packs:
+  trusted_keys: [$DEMO/admin/pack_signing.pub]
 YAML
 cat > "$DEMO/agent.yaml" <<YAML
 collector:
@@ -63,9 +75,8 @@ sources:
     paths: [$DEMO/logs/access.log]
     start: beginning
     format: web_access
-rules:
-  paths: [$ROOT/signatures/packs/default/rules]
-  field_mappings: $ROOT/signatures/packs/default/field_mappings.yaml
+packs:
+  trusted_keys: [$DEMO/admin/pack_signing.pub]
 YAML
 
 say "collector: listening on tcp://127.0.0.1:$PORT, store $DEMO/collector/events.db"
@@ -78,9 +89,23 @@ say "enrolling the agent (its identity is its public key)"
 "$SOCCTL" --config "$DEMO/collector.yaml" agent add demo-host-1 \
   --key "$DEMO/agent/keys/public.key" --agency demo-agency | sed 's/^/    /'
 
-say "agent: tailing $DEMO/logs/auth.log ($(basename "$SAMPLE")) and $DEMO/logs/access.log ($(basename "$WEB_SAMPLE")), $LINES lines, with the default rule pack"
+say "admin: socctl pack publish (the collector pushes it to every agent)"
+"$SOCCTL" --config "$DEMO/collector.yaml" pack publish "$DEMO/default.pack" | sed 's/^/    /'
+
+say "agent: started; it receives the pack, checks its signature, compiles it and reports it"
 "$AGENT" --config "$DEMO/agent.yaml" > "$DEMO/agent.log" 2>&1 &
 echo $! > "$DEMO/agent.pid"
+pack_reported() {
+  "$SOCCTL" --config "$DEMO/collector.yaml" agent list --json 2>/dev/null |
+    grep -q '"pack_version":"[0-9]'
+}
+for _ in $(seq 300); do pack_reported && break; sleep 0.1; done
+pack_reported || { echo "the agent did not report the pack; see $DEMO/agent.log" >&2; exit 1; }
+grep "active pack" "$DEMO/agent.log" | sed 's/^.*packs: /    /'
+
+say "the logs grow: $(basename "$SAMPLE") and $(basename "$WEB_SAMPLE"), $LINES lines"
+cat "$DEMO/samples/auth.log" >> "$DEMO/logs/auth.log"
+cat "$DEMO/samples/access.log" >> "$DEMO/logs/access.log"
 
 count() { "$SOCCTL" --config "$DEMO/collector.yaml" events --kind log --count 2>/dev/null || echo 0; }
 for _ in $(seq 600); do [ "$(count)" -ge "$LINES" ] && break; sleep 0.1; done
@@ -92,14 +117,17 @@ fi
 say "all $LINES lines stored exactly once, decoded into ECS fields"
 
 echo
-say "socctl agent list"
+say "socctl agent list   (PACK: the pack version each agent runs)"
 "$SOCCTL" --config "$DEMO/collector.yaml" agent list
+echo
+say "socctl pack list"
+"$SOCCTL" --config "$DEMO/collector.yaml" pack list
 echo
 say "socctl events --kind log --limit 5   (newest first)"
 "$SOCCTL" --config "$DEMO/collector.yaml" events --kind log --limit 5
 echo
 ALERTS=$("$SOCCTL" --config "$DEMO/collector.yaml" events --kind alert --count)
-say "socctl events --kind alert --limit 10   ($ALERTS alerts raised by the default pack)"
+say "socctl events --kind alert --limit 10   ($ALERTS alerts raised by the published pack)"
 "$SOCCTL" --config "$DEMO/collector.yaml" events --kind alert --limit 10
 echo
 say "socctl events --kind alert --limit 1 --json   (ECS-shaped, ready for Elastic/OpenSearch)"
