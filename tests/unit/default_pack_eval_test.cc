@@ -91,11 +91,20 @@ TEST(PackEval, Fail2banLabeledLines) {
     double min_precision;
     double min_recall;
   };
-  // Measured 2026-11-29; see the printed numbers.
+  // Measured 2026-11-30; see the printed numbers.
   const Case cases[] = {
-      {"sshd.log", 0.85, 0.40},    {"pam-generic.log", 0.99, 0.50},      {"vsftpd.log", 0.99, 0.75},
-      {"proftpd.log", 0.99, 0.70}, {"apache-shellshock.log", 0.99, 0.0},  // error-log lines: the
-                                                                          // pack reads access logs
+      // sshd: most remaining false positives are lines fail2ban leaves unlabeled for its own
+      // bookkeeping (no host in the line, or a pam_unix(sshd:auth) line that sshd reports again).
+      {"sshd.log", 0.86, 0.87},
+      {"sshd-journal.log", 0.86, 0.87},
+      // pam-generic: the one "false positive" is a real failure in the pre-0.99.2 Linux-PAM format
+      // ("pop(pam_unix)[N]: authentication failure ..."), labeled false only because fail2ban no
+      // longer parses that format; the same format carries the brute force of loghub Linux_2k.
+      {"pam-generic.log", 0.88, 0.99},
+      {"vsftpd.log", 0.99, 0.99},
+      {"proftpd.log", 0.99, 0.99},
+      {"dropbear.log", 0.99, 0.99},
+      {"apache-shellshock.log", 0.99, 0.0},  // error-log lines: the pack reads access logs
   };
   for (const Case& c : cases) {
     const Confusion r = evaluate_fail2ban(c.file);
@@ -128,18 +137,23 @@ TEST(PackEval, CrowdsecAttackFixturesAreFlagged) {
     const char* fixture;
     double min_recall;
   };
-  // Measured 2026-11-29; see the printed numbers.
+  // Measured 2026-11-30; see the printed numbers.
   const Case cases[] = {
       {"nginx-http-sqli-probing", 1.0},
-      {"nginx-http-xss-probing", 0.30},
-      {"nginx-http-path-traversal", 0.66},
-      {"nginx-http-sensitive-files", 0.33},
-      {"apache2-http-sensitive-files", 0.07},
+      {"nginx-http-xss-probing", 1.0},
+      {"nginx-http-path-traversal", 1.0},
+      {"nginx-http-sensitive-files", 1.0},
+      {"apache2-http-sensitive-files", 1.0},
       {"apache_log4j2_cve-2021-44228", 1.0},
       {"nginx-bad-user-agent", 1.0},
       {"ssh-bf", 1.0},
       {"sshd-invalid-bf", 1.0},
       {"ssh-slow-bf", 1.0},
+      {"sshd-bad-keyexchange-bf", 1.0},
+      {"sshd-refused-conn", 1.0},
+      {"vsftpd-bf", 1.0},
+      {"proftpd-bf", 1.0},
+      {"pam-logs", 1.0},
       {"auditd-postexploit-exec-from-net", 0.33},
   };
   for (const Case& c : cases) {
@@ -157,10 +171,11 @@ TEST(PackEval, CrowdsecBenignFixturesAreMostlyQuiet) {
     double max_flagged;
   };
   const Case cases[] = {
-      {"nginx_http-logs", 1.0},
-      {"apache2-logs", 1.0},
-      {"sshd-success-logs", 1.0},
-      {"sshd-logs-fp", 1.0},
+      // Measured 2026-11-30. apache2-logs: 1 of 9 lines, a masscan user agent.
+      {"nginx_http-logs", 0.0},
+      {"apache2-logs", 0.12},
+      {"sshd-success-logs", 0.0},
+      {"sshd-logs-fp", 0.0},
   };
   for (const Case& c : cases) {
     int lines = 0;
