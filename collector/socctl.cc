@@ -82,6 +82,21 @@ int agent_add(EventStore& store, const AgentAddArgs& args) {
   return 0;
 }
 
+// The counters an admin looks at first, from an agent's last heartbeat ("" when it sent none):
+// "read 3601, spooled 0 batches, resent 0, packs accepted 1 / refused 0".
+std::string counter_summary(const std::string& counters_json) {
+  const auto c = nlohmann::json::parse(counters_json, nullptr, false);
+  if (c.is_discarded() || !c.is_object() || c.empty()) return "";
+  const auto get = [&](const char* name) {
+    const auto it = c.find(name);
+    return it != c.end() && it->is_number_unsigned() ? std::to_string(it->get<std::uint64_t>())
+                                                     : std::string("?");
+  };
+  return "read " + get("events_read") + ", spooled " + get("spool_batches") + " batches, resent " +
+         get("batches_resent") + ", packs accepted " + get("packs_accepted") + " / refused " +
+         get("packs_refused");
+}
+
 int agent_list(EventStore& store, bool json) {
   auto agents = store.list_agents();
   if (!agents) return fail_with(agents.error().message);
@@ -111,6 +126,8 @@ int agent_list(EventStore& store, bool json) {
     std::printf("%-20s %-14s %10llu  %-20s  %-10s  %s\n", a.name.c_str(), a.agency.c_str(),
                 static_cast<unsigned long long>(a.event_count), short_time(a.last_seen_ns).c_str(),
                 a.pack_version.empty() ? "-" : a.pack_version.c_str(), a.public_key.c_str());
+    const std::string counters = counter_summary(a.counters_json);
+    if (!counters.empty()) std::printf("    %s\n", counters.c_str());
     if (!a.pack_report.empty()) std::printf("    last pack refused: %s\n", a.pack_report.c_str());
   }
   return 0;
