@@ -1,11 +1,13 @@
 // soc-agent: reads logs on an agency host and streams them to the collector.
 //   soc-agent --config FILE [--set KEY=VALUE]... [--check-config]
 //   soc-agent keygen --out-dir DIR [--force]
+//   soc-agent --pcap FILE [--set KEY=VALUE]...   (flows of a capture file as JSON lines)
 #include <sys/stat.h>
 
 #include <iostream>
 
 #include "agent/agent_config.h"
+#include "agent/pcap_replay.h"
 #include "agent/pipeline.h"
 #include "agent/transport/collector_link.h"
 #include "common/curve_keys.h"
@@ -96,6 +98,7 @@ int run_agent(const std::string& config_path, const std::vector<std::string>& ov
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (soc::agent::is_pcap_replay(argc, argv)) return soc::agent::run_pcap_replay(argc, argv);
   return soc::daemon_main(argc, argv, "soc-agent",
                           "reads logs and streams them to the SOC collector",
                           [](const soc::DaemonOptions& o) {

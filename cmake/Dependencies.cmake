@@ -4,6 +4,8 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(ZMQ REQUIRED IMPORTED_TARGET libzmq)
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 pkg_check_modules(HS REQUIRED IMPORTED_TARGET libhs)  # Vectorscan
+pkg_check_modules(PCAP REQUIRED IMPORTED_TARGET libpcap)  # packet capture (agent/net)
+pkg_check_modules(CAP REQUIRED IMPORTED_TARGET libcap)  # dropping capabilities after capture opens
 find_package(cppzmq REQUIRED)
 find_package(msgpack REQUIRED CONFIG)  # target msgpackc-cxx
 find_package(zstd REQUIRED CONFIG)

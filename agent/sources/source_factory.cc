@@ -4,8 +4,11 @@
 #include <set>
 
 #include "agent/decode/decoder_registry.h"
+#include "agent/net/capabilities.h"
 #include "agent/processed_source.h"
 #include "agent/sources/file_source.h"
+#include "agent/sources/pcap_source.h"
+#include "common/log.h"
 
 namespace soc::agent {
 namespace {
@@ -14,6 +17,7 @@ namespace {
 struct BuiltSource {
   std::unique_ptr<Source> source;
   std::size_t max_event_bytes = 0;
+  bool drop_capabilities = false;  // a live capture is open: drop capabilities afterwards
 };
 
 // Room for the fields a source adds next to the raw text (paths, flags).
@@ -47,29 +51,50 @@ Result<BuiltSource> build_file_source(Config& config, const std::string& prefix,
   return BuiltSource{std::make_unique<FileSource>(std::move(fc)), max_event_bytes};
 }
 
+// Flow events are small: addresses, counters and a few strings.
+constexpr std::size_t kFlowEventBytes = 4096;
+
+Result<BuiltSource> build_pcap_source(Config& config, const std::string& prefix,
+                                      const std::string& name) {
+  auto pc = read_pcap_source_config(config, prefix, name);
+  if (!pc) return tl::unexpected(pc.error());
+  const bool drop = pc->drop_capabilities;
+  auto source = PcapSource::open(std::move(*pc));
+  if (!source) return tl::unexpected(config.error(prefix, source.error().message));
+  const bool live = (*source)->live();
+  return BuiltSource{std::move(*source), kFlowEventBytes, live && drop};
+}
+
 struct SourceType {
   const char* name;
   SourceBuilder build;
+  bool decodes_lines;  // reads `format` and runs a log decoder on each event
 };
 
 // The registration list of source types.
 constexpr SourceType kSourceTypes[] = {
-    {"file", &build_file_source},
+    {"file", &build_file_source, true},
+    {"pcap", &build_pcap_source, false},
 };
 
 // The keys every source type shares: format (decoder) and logsource (Sigma routing).
+// Sources that do not produce lines (pcap) have no `format` key and no decoder.
 Result<std::unique_ptr<Source>> wrap_with_processing(Config& config, const std::string& prefix,
                                                      std::unique_ptr<Source> source,
-                                                     const ActiveRules& rules) {
-  std::string known;
-  for (std::string_view f : decoder_formats())
-    known += (known.empty() ? "" : " | ") + std::string(f);
-  auto format = config.get_string(prefix + ".format", "auto");
-  if (!format) return tl::unexpected(format.error());
-  auto decoder = make_decoder(*format);
-  if (!decoder) {
-    return tl::unexpected(
-        config.error(prefix + ".format", "expected one of " + known + ", got '" + *format + "'"));
+                                                     const ActiveRules& rules, bool decodes_lines) {
+  std::unique_ptr<Decoder> line_decoder;
+  if (decodes_lines) {
+    std::string known;
+    for (std::string_view f : decoder_formats())
+      known += (known.empty() ? "" : " | ") + std::string(f);
+    auto format = config.get_string(prefix + ".format", "auto");
+    if (!format) return tl::unexpected(format.error());
+    auto decoder = make_decoder(*format);
+    if (!decoder) {
+      return tl::unexpected(
+          config.error(prefix + ".format", "expected one of " + known + ", got '" + *format + "'"));
+    }
+    line_decoder = std::move(*decoder);
   }
   sigma::LogSource logsource;
   auto product = config.get_string(prefix + ".logsource.product", "");
@@ -82,7 +107,7 @@ Result<std::unique_ptr<Source>> wrap_with_processing(Config& config, const std::
   if (!services) return tl::unexpected(services.error());
   logsource.services = *services;
   return std::unique_ptr<Source>(std::make_unique<ProcessedSource>(
-      std::move(source), std::move(*decoder), std::move(logsource), rules));
+      std::move(source), std::move(line_decoder), std::move(logsource), rules));
 }
 
 }  // namespace
@@ -91,6 +116,7 @@ Result<SourceSet> make_sources(Config& config, const ActiveRules& rules) {
   auto count = config.sequence_size("sources");
   if (!count) return tl::unexpected(count.error());
   SourceSet set;
+  bool drop_capabilities = false;
   std::set<std::string> names;
   std::string known;
   for (const SourceType& t : kSourceTypes)
@@ -114,9 +140,19 @@ Result<SourceSet> make_sources(Config& config, const ActiveRules& rules) {
     auto built = found->build(config, prefix, *name);
     if (!built) return tl::unexpected(built.error());
     set.max_event_bytes = std::max(set.max_event_bytes, built->max_event_bytes);
-    auto processed = wrap_with_processing(config, prefix, std::move(built->source), rules);
+    drop_capabilities = drop_capabilities || built->drop_capabilities;
+    auto processed =
+        wrap_with_processing(config, prefix, std::move(built->source), rules, found->decodes_lines);
     if (!processed) return tl::unexpected(processed.error());
     set.sources.push_back(std::move(*processed));
+  }
+  if (drop_capabilities) {
+    // Every live capture is open now; the handles work on without privileges.
+    if (auto dropped = net::drop_all_capabilities(); !dropped) {
+      return tl::unexpected(dropped.error());
+    }
+    log(LogLevel::kInfo, "pcap", "live captures open; capabilities dropped (now '",
+        net::capabilities_text(), "')");
   }
   return set;
 }

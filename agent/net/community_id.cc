@@ -1,0 +1,74 @@
+#include "agent/net/community_id.h"
+
+#include <openssl/evp.h>
+
+#include <cstring>
+
+#include "agent/net/packet.h"
+
+namespace soc::agent::net {
+namespace {
+
+std::string base64(const unsigned char* data, std::size_t len) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((len + 2) / 3 * 4);
+  for (std::size_t i = 0; i < len; i += 3) {
+    const std::uint32_t n = (static_cast<std::uint32_t>(data[i]) << 16) |
+                            (i + 1 < len ? static_cast<std::uint32_t>(data[i + 1]) << 8 : 0) |
+                            (i + 2 < len ? data[i + 2] : 0);
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += i + 1 < len ? kAlphabet[(n >> 6) & 63] : '=';
+    out += i + 2 < len ? kAlphabet[n & 63] : '=';
+  }
+  return out;
+}
+
+// SHA-1, fetched once: an implicit fetch per digest (EVP_sha1()) costs more than the hash.
+const EVP_MD* sha1() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA1", nullptr);
+  return md;
+}
+
+}  // namespace
+
+std::string community_id_v1(const CommunityIdInput& in, std::uint16_t seed) {
+  const std::size_t alen = in.v6 ? 16 : 4;
+  const bool has_ports = in.proto == kProtoTcp || in.proto == kProtoUdp || in.proto == kProtoIcmp ||
+                         in.proto == kProtoIcmpv6 || in.proto == 132;
+  const std::uint8_t* a = in.src.data();
+  const std::uint8_t* b = in.dst.data();
+  std::uint16_t pa = has_ports ? in.sport : 0;
+  std::uint16_t pb = has_ports ? in.dport : 0;
+  const int cmp = std::memcmp(a, b, alen);
+  const bool ordered = in.one_way || cmp < 0 || (cmp == 0 && pa <= pb);
+  if (!ordered) {
+    std::swap(a, b);
+    std::swap(pa, pb);
+  }
+  unsigned char buf[2 + 16 + 16 + 2 + 4];
+  std::size_t n = 0;
+  buf[n++] = static_cast<unsigned char>(seed >> 8);
+  buf[n++] = static_cast<unsigned char>(seed);
+  std::memcpy(buf + n, a, alen);
+  n += alen;
+  std::memcpy(buf + n, b, alen);
+  n += alen;
+  buf[n++] = in.proto;
+  buf[n++] = 0;
+  if (has_ports) {
+    buf[n++] = static_cast<unsigned char>(pa >> 8);
+    buf[n++] = static_cast<unsigned char>(pa);
+    buf[n++] = static_cast<unsigned char>(pb >> 8);
+    buf[n++] = static_cast<unsigned char>(pb);
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_len = 0;
+  const EVP_MD* md = sha1();
+  if (md == nullptr || EVP_Digest(buf, n, digest, &digest_len, md, nullptr) != 1) return "";
+  return "1:" + base64(digest, digest_len);
+}
+
+}  // namespace soc::agent::net
