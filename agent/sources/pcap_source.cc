@@ -89,7 +89,10 @@ PcapSource::PcapSource(PcapSourceConfig config, std::unique_ptr<net::PcapCapture
                        net::LinkType link)
     : config_(std::move(config)),
       capture_(std::move(capture)),
-      processor_(link, config_.processor) {}
+      analyzers_(config_.processor.flows.source),
+      processor_(link, config_.processor) {
+  analyzers_.register_with(processor_.flows());
+}
 
 std::size_t PcapSource::poll(std::vector<Event>& out, std::size_t max_events) {
   if (pending_pos_ >= pending_.size() && !finished_) {

@@ -12,7 +12,8 @@
 // - Live traffic cannot be replayed, so a live source's checkpoint is empty and restore()
 //   accepts anything: flows open at a stop or crash are not reported. flush() releases the
 //   events already made (never the flows still open: they are not "held" lines).
-// Events: kind=flow, source=the interface or file, fields per agent/net/README.md.
+// Events: kind=flow, plus dns/http/tls summaries from the protocol analyzers
+// (agent/net/protocols), source=the interface or file, fields per agent/net/README.md.
 // Single-threaded like every Source.
 #pragma once
 
@@ -23,6 +24,7 @@
 
 #include "agent/net/packet_processor.h"
 #include "agent/net/pcap_capture.h"
+#include "agent/net/protocols/default_analyzers.h"
 #include "agent/sources/source.h"
 #include "common/config.h"
 
@@ -67,6 +69,7 @@ class PcapSource final : public Source {
 
   PcapSourceConfig config_;
   std::unique_ptr<net::PcapCapture> capture_;
+  net::protocols::DefaultAnalyzers analyzers_;  // before processor_: its table uses them
   net::PacketProcessor processor_;
   std::vector<Event> pending_;  // made, not yet returned
   std::size_t pending_pos_ = 0;

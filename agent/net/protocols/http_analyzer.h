@@ -1,0 +1,37 @@
+// HTTP/1.x as a FlowAnalyzer: one `http` event per request/response pair (or a request left
+// unanswered, or a response without a request seen, at flow end). Fields: method, URL parts,
+// version, user agent, status, content types and body lengths; see agent/net/protocols/README.md.
+//
+// Contract: the factory attaches an analyzer to every TCP flow; it gives up (wants_more() false)
+// unless the client's first bytes look like a request line (an upper-case token and a space).
+// Requests are queued (pipelining; at most kHttpMaxPending, the oldest is emitted unanswered to
+// make room) and responses paired with them in order; 1xx interim responses are skipped.
+// Bodies are never held: they are counted and skipped by Content-Length or chunked framing, or
+// until the connection closes. A header block is held up to kHttpMaxHeader bytes; a longer one,
+// a malformed start line, or a gap outside a body of known length ends the analysis of that
+// direction. CONNECT and 101 Switching Protocols end it too (the rest is not HTTP).
+// Single-threaded; no exceptions.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "agent/net/flow_analyzer.h"
+
+namespace soc::agent::net::protocols {
+
+inline constexpr std::size_t kHttpMaxHeader = 16 * 1024;
+inline constexpr std::size_t kHttpMaxPending = 32;
+
+class HttpAnalyzerFactory final : public FlowAnalyzerFactory {
+ public:
+  explicit HttpAnalyzerFactory(std::string source = {}) : source_(std::move(source)) {}
+  std::string_view name() const override { return "http"; }
+  std::unique_ptr<FlowAnalyzer> create(const Flow& flow) override;
+
+ private:
+  std::string source_;
+};
+
+}  // namespace soc::agent::net::protocols
