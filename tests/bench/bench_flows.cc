@@ -12,6 +12,7 @@
 
 #include "agent/net/packet_processor.h"
 #include "agent/net/pcap_capture.h"
+#include "agent/net/protocols/default_analyzers.h"
 
 namespace {
 
@@ -76,8 +77,9 @@ void BM_LibpcapReadOnly(benchmark::State& state) {
 }
 BENCHMARK(BM_LibpcapReadOnly)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
-// The same files through decoder, fragment reassembly and flow table, to flow events.
-void BM_PcapToFlows(benchmark::State& state) {
+// The same files through decoder, fragment reassembly and flow table, to flow events; with
+// `summaries`, the protocol analyzers of every pcap source (DNS, HTTP, TLS, SSH) run too.
+void pcap_to_events(benchmark::State& state, bool summaries) {
   std::uint64_t bytes = 0, packets = 0, flows = 0;
   std::vector<soc::Event> out;
   for (auto _ : state) {
@@ -89,7 +91,9 @@ void BM_PcapToFlows(benchmark::State& state) {
         state.SkipWithError(cap.error().message.c_str());
         return;
       }
+      soc::agent::net::protocols::DefaultAnalyzers analyzers(f);  // outlives proc
       PacketProcessor proc(*link_type_from_dlt((*cap)->datalink()), {});
+      if (summaries) analyzers.register_with(proc.flows());
       while (!(*cap)->at_end()) {
         auto n = (*cap)->dispatch(4096, [&](soc::TimeNs ts, const std::uint8_t* d,
                                             std::uint32_t caplen, std::uint32_t len) {
@@ -105,9 +109,12 @@ void BM_PcapToFlows(benchmark::State& state) {
     }
   }
   set_rates(state, bytes, packets);
-  state.counters["flows"] = static_cast<double>(flows) / static_cast<double>(state.iterations());
+  state.counters["events"] = static_cast<double>(flows) / static_cast<double>(state.iterations());
 }
+void BM_PcapToFlows(benchmark::State& state) { pcap_to_events(state, false); }
+void BM_PcapToFlowsAndSummaries(benchmark::State& state) { pcap_to_events(state, true); }
 BENCHMARK(BM_PcapToFlows)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_PcapToFlowsAndSummaries)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 // Memory of the flow table holding 100,000 flows (half TCP, half UDP, distinct 5-tuples).
 void BM_FlowTableMemoryPer100kFlows(benchmark::State& state) {
