@@ -35,6 +35,13 @@ cp "$WEB_SAMPLE" "$DEMO/samples/access.log"
 chmod u+w "$DEMO/samples/access.log"
 [ -z "$(tail -c 1 "$DEMO/samples/access.log")" ] || echo >> "$DEMO/samples/access.log"
 LINES=$(( $(wc -l < "$DEMO/samples/auth.log") + $(wc -l < "$DEMO/samples/access.log") ))
+# Captures replayed by pcap sources: an exploit-kit infection (HTTP), nmap version probes (DNS,
+# many flows), a TLS session to Google.
+PCAPS=()
+for p in pcaps/chrissanders-packets/ek_to_cryptowall4.pcapng pcaps/zeek-traces/nmap-vsn.pcap \
+         pcaps/zeek-traces/tls_chrome-34-google.pcap; do
+  [ -f "$ROOT/../shared/data/$p" ] && PCAPS+=("$ROOT/../shared/data/$p")
+done
 : > "$DEMO/logs/auth.log"
 : > "$DEMO/logs/access.log"
 
@@ -75,6 +82,7 @@ sources:
     paths: [$DEMO/logs/access.log]
     start: beginning
     format: web_access
+$(for p in "${PCAPS[@]}"; do printf '  - type: pcap\n    file: %s\n' "$p"; done)
 packs:
   trusted_keys: [$DEMO/admin/pack_signing.pub]
 YAML
@@ -115,6 +123,11 @@ if [ "$STORED" -ne "$LINES" ]; then
   exit 1
 fi
 say "all $LINES lines stored exactly once, decoded into ECS fields"
+if [ "${#PCAPS[@]}" -gt 0 ]; then
+  flows() { "$SOCCTL" --config "$DEMO/collector.yaml" events --kind flow --count 2>/dev/null || echo 0; }
+  for _ in $(seq 300); do [ "$(flows)" -gt 0 ] && break; sleep 0.1; done
+  say "captures replayed: $(flows) flows and their DNS, HTTP and TLS summaries stored"
+fi
 
 echo
 say "socctl agent list   (PACK: the pack version each agent runs)"
@@ -130,6 +143,13 @@ ALERTS=$("$SOCCTL" --config "$DEMO/collector.yaml" events --kind alert --count)
 say "socctl events --kind alert --limit 10   ($ALERTS alerts raised by the published pack)"
 "$SOCCTL" --config "$DEMO/collector.yaml" events --kind alert --limit 10
 echo
+if [ "${#PCAPS[@]}" -gt 0 ]; then
+  for kind in flow dns http tls; do
+    say "socctl events --kind $kind --limit 3 --json   (from the replayed captures)"
+    "$SOCCTL" --config "$DEMO/collector.yaml" events --kind "$kind" --limit 3 --json
+    echo
+  done
+fi
 say "socctl events --kind alert --limit 1 --json   (ECS-shaped, ready for Elastic/OpenSearch)"
 "$SOCCTL" --config "$DEMO/collector.yaml" events --kind alert --limit 1 --json
 echo
