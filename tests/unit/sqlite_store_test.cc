@@ -560,7 +560,8 @@ TEST_F(SqliteStoreTest, HeartbeatUpdatesLastSeenAndCounters) {
   auto store = open();
   ASSERT_TRUE(store);
   AgentRecord agent = enroll(*store, "web-01", kKeyA);
-  ASSERT_TRUE(store->record_heartbeat(agent.id, 123'456, R"({"read":10,"sent":9})", "1.2.0").has_value());
+  ASSERT_TRUE(
+      store->record_heartbeat(agent.id, 123'456, R"({"read":10,"sent":9})", "1.2.0").has_value());
   auto found = store->find_agent_by_key(kKeyA);
   ASSERT_TRUE(found.has_value() && found->has_value());
   EXPECT_EQ((*found)->last_seen_ns, 123'456);

@@ -42,13 +42,15 @@ TEST(Wire, BatchRoundTripsCompressedAndPlain) {
 }
 
 TEST(Wire, ControlMessagesRoundTrip) {
-  const std::vector<Message> messages = {Ack{1, 2}, Nack{3, 4, "missing earlier batch"},
-                                         Heartbeat{5, {{"events_read", 10}, {"spool_bytes", 0}}, ""},
-                                         Heartbeat{6, {}, "1.2.0"},
-                                         PackPush{7, true, std::string("pack\0bytes", 10)},
-                                         PackReport{7, "1.2.0", false, "bad signature"},
-                                         PackReport{8, "2", true, ""},
-                                         Batch{1, 1, 1, {}}};
+  const std::vector<Message> messages = {
+      Ack{1, 2},
+      Nack{3, 4, "missing earlier batch"},
+      Heartbeat{5, {{"events_read", 10}, {"spool_bytes", 0}}, ""},
+      Heartbeat{6, {}, "1.2.0"},
+      PackPush{7, true, std::string("pack\0bytes", 10)},
+      PackReport{7, "1.2.0", false, "bad signature"},
+      PackReport{8, "2", true, ""},
+      Batch{1, 1, 1, {}}};
   for (const Message& m : messages) {
     auto decoded = decode(encode(m));
     ASSERT_TRUE(decoded) << decoded.error().message;
