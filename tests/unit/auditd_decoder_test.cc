@@ -34,6 +34,8 @@
 #define SOC_SHARED_DATA "/work/shared/data"
 #endif
 
+#include "tests/unit/agreement.h"
+
 namespace soc::agent {
 namespace {
 
@@ -86,28 +88,6 @@ std::size_t count_fields(const Event& e, std::string_view name) {
   return static_cast<std::size_t>(std::count_if(e.fields.begin(), e.fields.end(),
                                                 [&](const Field& f) { return f.name == name; }));
 }
-
-struct Agreement {
-  std::size_t compared = 0;
-  std::size_t agreed = 0;
-  std::vector<std::string> misses;
-  void check(bool same, const std::string& what) {
-    ++compared;
-    if (same) {
-      ++agreed;
-    } else if (misses.size() < 25) {
-      misses.push_back(what);
-    }
-  }
-  double percent() const {
-    return compared == 0 ? 100.0
-                         : 100.0 * static_cast<double>(agreed) / static_cast<double>(compared);
-  }
-  void print(const std::string& name) const {
-    std::printf("[agreement] %s: %zu/%zu (%.1f%%)\n", name.c_str(), agreed, compared, percent());
-    for (const std::string& m : misses) std::printf("    miss: %s\n", m.c_str());
-  }
-};
 
 // "2016-12-07T02:16:32.414Z" (fraction optional) -> ns, independently of the decoders.
 std::optional<TimeNs> golden_time(const std::string& s) {
@@ -610,7 +590,7 @@ void compare_record(const std::string& where, const Event& e, const json& g, Rec
   st.kv.compared += local.compared;
   st.kv.agreed += local.agreed;
   for (const std::string& m : local.misses) {
-    if (st.kv.misses.size() < 25) st.kv.misses.push_back(m);
+    if (st.kv.misses.size() < Agreement::kMissesKept) st.kv.misses.push_back(m);
   }
 }
 

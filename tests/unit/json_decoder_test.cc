@@ -24,6 +24,8 @@
 #define SOC_SHARED_DATA "/work/shared/data"
 #endif
 
+#include "tests/unit/agreement.h"
+
 namespace soc::agent {
 namespace {
 
@@ -65,26 +67,6 @@ std::optional<std::string> as_text(const Event& e, std::string_view name) {
   if (const auto* i = std::get_if<std::int64_t>(v)) return std::to_string(*i);
   return std::nullopt;
 }
-
-struct Agreement {
-  std::size_t compared = 0;
-  std::size_t agreed = 0;
-  std::vector<std::string> misses;
-  void check(bool same, const std::string& what) {
-    ++compared;
-    if (same) {
-      ++agreed;
-    } else if (misses.size() < 20) {
-      misses.push_back(what);
-    }
-  }
-  void print(const std::string& name) const {
-    const double pct =
-        compared == 0 ? 100.0 : 100.0 * static_cast<double>(agreed) / static_cast<double>(compared);
-    std::printf("[agreement] %s: %zu/%zu (%.1f%%)\n", name.c_str(), agreed, compared, pct);
-    for (const std::string& m : misses) std::printf("    miss: %s\n", m.c_str());
-  }
-};
 
 // ---------------------------------------------------------------------------------------------
 // Hand-written lines.

@@ -24,6 +24,8 @@
 #define SOC_SHARED_DATA "/work/shared/data"
 #endif
 
+#include "tests/unit/agreement.h"
+
 namespace soc::agent {
 namespace {
 
@@ -81,28 +83,6 @@ std::optional<TimeNs> reference_time(const std::string& text) {
   }
   return (static_cast<TimeNs>(timegm(&tm)) - offset) * 1'000'000'000;
 }
-
-struct Agreement {
-  std::size_t compared = 0;
-  std::size_t agreed = 0;
-  std::vector<std::string> misses;
-  void check(bool same, const std::string& what) {
-    ++compared;
-    if (same) {
-      ++agreed;
-    } else if (misses.size() < 20) {
-      misses.push_back(what);
-    }
-  }
-  double percent() const {
-    return compared == 0 ? 100.0
-                         : 100.0 * static_cast<double>(agreed) / static_cast<double>(compared);
-  }
-  void print(const std::string& name) const {
-    std::printf("[agreement] %s: %zu/%zu (%.1f%%)\n", name.c_str(), agreed, compared, percent());
-    for (const std::string& m : misses) std::printf("    miss: %s\n", m.c_str());
-  }
-};
 
 // ---------------------------------------------------------------------------------------------
 // Hand-written lines.
