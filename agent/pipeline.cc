@@ -221,7 +221,7 @@ Result<void> Pipeline::send_ready() {
   while (send_cursor_ <= *spool_.newest() && send_cursor_ - oldest < config_.max_inflight) {
     auto bytes = spool_.read(send_cursor_);
     if (!bytes) return tl::unexpected(bytes.error());
-    if (!link_->try_send(*bytes)) break;
+    if (!link_->try_send(Channel::kData, *bytes)) break;
     if (send_cursor_ == oldest) last_progress_ms_ = now;
     ++batches_sent_;
     ++send_cursor_;
@@ -270,7 +270,8 @@ void Pipeline::send_pack_reports() {
   if (packs_ == nullptr) return;
   const std::vector<wire::PackReport> reports = packs_->take_reports();
   if (reports.empty()) return;
-  for (const wire::PackReport& report : reports) (void)link_->try_send(wire::encode(report));
+  for (const wire::PackReport& report : reports)
+    (void)link_->try_send(Channel::kControl, wire::encode(report));
   send_heartbeat();  // the active pack's version, at once
 }
 
@@ -279,7 +280,7 @@ void Pipeline::send_heartbeat() {
   hb.epoch = state_.epoch;
   hb.counters = counters();
   if (packs_ != nullptr) hb.pack_version = packs_->active_version();
-  (void)link_->try_send(wire::encode(hb));
+  (void)link_->try_send(Channel::kControl, wire::encode(hb));
   last_heartbeat_ms_ = monotonic_ms();
 }
 
@@ -294,6 +295,7 @@ std::map<std::string, std::uint64_t> Pipeline::counters() const {
       {"spool_bytes", spool_.bytes()},
       {"spool_full_pauses", pauses_},
       {"link_connects", link_->counters().connects},
+      {"link_control_connects", link_->counters().control_connects},
       {"link_handshake_failures", link_->counters().handshake_failures},
       {"link_malformed_received", link_->counters().malformed_received},
   };
@@ -316,12 +318,13 @@ Result<void> Pipeline::run(const std::atomic<bool>& stop) {
       if (auto r = seal_batch(); !r) return r;
     }
     if (auto r = save_idle_state(); !r) return r;
-    if (link_->take_reconnected()) {
+    if (link_->take_reconnected(Channel::kData) && link_->counters().connects > 1) {
       // After a reconnect, what was sent on the old connection may be lost: send it again.
       // (On the first connection everything sent went over it, so nothing to repeat.)
-      if (link_->counters().connects > 1) rewind_to(0, "reconnected");
-      send_heartbeat();
+      rewind_to(0, "reconnected");
     }
+    // A (new) control connection: the collector learns it, and our pack, from a heartbeat.
+    if (link_->take_reconnected(Channel::kControl)) send_heartbeat();
     if (auto r = send_ready(); !r) return r;
     send_pack_reports();
     if (monotonic_ms() - last_heartbeat_ms_ >= config_.heartbeat_interval_ms) send_heartbeat();

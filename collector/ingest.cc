@@ -30,6 +30,9 @@ constexpr std::int64_t kHeartbeatFlushMs = 1000;
 // Messages read per round at most (heartbeats and refused ones included), so the batches of
 // one round are committed and acked promptly whatever else arrives.
 constexpr std::size_t kMaxMessagesPerRound = 1024;
+// Events per round (one transaction) at most: a round is the longest a control message (pack
+// report, heartbeat) or a new publication waits, whatever the agents' batch sizes.
+constexpr std::size_t kMaxEventsPerRound = 8192;
 
 // A batch received in this round, waiting for the commit.
 struct PendingBatch {
@@ -114,9 +117,12 @@ void Ingest::Impl::receive_one(std::vector<PendingBatch>& batches) {
     return;
   }
   const auto* hb = std::get_if<wire::Heartbeat>(&*message);
-  packs->seen(*agent, frames[0].to_string(),
-              hb != nullptr ? std::optional<std::string>(hb->pack_version) : std::nullopt,
-              monotonic_ms());
+  if (!std::holds_alternative<wire::Batch>(*message)) {
+    // Heartbeats and reports come over the agent's control connection: packs are pushed there.
+    packs->seen(*agent, frames[0].to_string(),
+                hb != nullptr ? std::optional<std::string>(hb->pack_version) : std::nullopt,
+                monotonic_ms());
+  }
   if (auto* batch = std::get_if<wire::Batch>(&*message)) {
     batches.push_back(PendingBatch{frames[0].to_string(), std::move(*batch), agent->id});
   } else if (hb != nullptr) {
@@ -280,9 +286,13 @@ Result<void> Ingest::run(const std::atomic<bool>& stop) {
       if ((items[1].revents & ZMQ_POLLIN) != 0) s.drain_monitor();
       // Drain what is waiting (up to the commit size), store it in one transaction, then ack.
       std::size_t messages = 0;
+      std::size_t events = 0;
       while (batches.size() < s.config.max_batches_per_commit && messages < kMaxMessagesPerRound &&
+             events < kMaxEventsPerRound &&
              (s.router.get(zmq::sockopt::events) & ZMQ_POLLIN) != 0) {
+        const std::size_t before = batches.size();
         s.receive_one(batches);
+        if (batches.size() > before) events += batches.back().batch.events.size();
         ++messages;
       }
     } catch (const zmq::error_t& e) {

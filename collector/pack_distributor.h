@@ -5,10 +5,10 @@
 //
 //  - poll(): at most every kPollIntervalMs, reads the newest publication; when it changed,
 //    loads that pack and pushes it to each agent seen in the last kRecentAgentMs.
-//  - seen(): every message from an agent names its current connection (routing id); a
-//    heartbeat also names its active pack version. An agent on another version gets the pack
-//    when it was not pushed on this connection yet, or kRetryMs after the last push (an agent
-//    that refused it is not flooded).
+//  - seen(): every control message from an agent (heartbeat, report) names its current control
+//    connection (routing id); a heartbeat also names its active pack version. An agent on another
+//    version gets the pack when it was not pushed on this connection yet, or kRetryMs after the
+//    last push (an agent that refused it is not flooded).
 //  - report(): stores the verdict (agent list shows it) and logs refusals.
 // Single-threaded: used by the ingest loop only. Sending goes through the callback, which
 // returns false when the agent is not reachable (the push is then retried on its next message).

@@ -1,8 +1,12 @@
-// CollectorLink: the agent's ZeroMQ DEALER connection to the collector, CURVE always on.
+// CollectorLink: the agent's ZeroMQ connections to the collector, CURVE always on. Two DEALER
+// connections with the same agent key: `data` carries batches (and gets their acks), `control`
+// carries heartbeats and pack reports (and gets pushed packs), so a control message never waits
+// behind the megabytes of batches in flight - the collector reads the two fairly.
 //
-// ZeroMQ reconnects by itself; the link reports each completed handshake (take_reconnected) so
-// the pipeline can resend everything not yet acknowledged. ZMQ_IMMEDIATE is set, so nothing is
-// queued toward a collector that is not connected: try_send() then returns false.
+// ZeroMQ reconnects by itself; the link reports each completed handshake per channel
+// (take_reconnected) so the pipeline can resend everything not yet acknowledged, or say hello
+// again. ZMQ_IMMEDIATE is set, so nothing is queued toward a collector that is not connected:
+// try_send() then returns false.
 // Owned and used by the pipeline thread only.
 #pragma once
 
@@ -25,11 +29,14 @@ struct LinkConfig {
 };
 
 struct LinkCounters {
-  std::uint64_t connects = 0;
+  std::uint64_t connects = 0;          // data channel handshakes
+  std::uint64_t control_connects = 0;  // control channel handshakes
   std::uint64_t disconnects = 0;
   std::uint64_t handshake_failures = 0;
   std::uint64_t malformed_received = 0;
 };
+
+enum class Channel { kData, kControl };
 
 class CollectorLink {
  public:
@@ -39,16 +46,16 @@ class CollectorLink {
   CollectorLink& operator=(const CollectorLink&) = delete;
 
   // Queues bytes for sending without blocking; false when the collector is not reachable now.
-  bool try_send(const std::string& bytes);
+  bool try_send(Channel channel, const std::string& bytes);
 
-  // Waits up to timeout_ms for a message from the collector. Malformed ones are counted and
-  // skipped. nullopt on timeout.
+  // Waits up to timeout_ms for a message from the collector on either channel (control first).
+  // Malformed ones are counted and skipped. nullopt on timeout.
   std::optional<wire::Message> receive(int timeout_ms);
 
-  // True once after each successful handshake since the last call.
-  bool take_reconnected();
-  bool connected() const;
-  const LinkCounters& counters() const;
+  // True once after each successful handshake of `channel` since the last call.
+  bool take_reconnected(Channel channel);
+  bool connected() const;  // the data channel
+  LinkCounters counters() const;
 
  private:
   struct Impl;
