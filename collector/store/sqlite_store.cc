@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "collector/store/sqlite_util.h"
 #include "common/log.h"
 
 namespace soc::collector {
@@ -26,7 +27,7 @@ constexpr int kBusyTimeoutMs = 5000;
 
 // Numbered schema migrations: kMigrations[i] takes a database from user_version i to i + 1.
 // Append only; never edit a script that has shipped.
-constexpr std::array<const char*, 3> kMigrations = {
+constexpr std::array<const char*, 4> kMigrations = {
     // 1: agents, per-stream last sequence numbers, events.
     R"sql(
 CREATE TABLE agents(
@@ -78,110 +79,41 @@ CREATE TABLE pack_publications(
 ALTER TABLE agents ADD COLUMN pack_version TEXT NOT NULL DEFAULT '';
 ALTER TABLE agents ADD COLUMN pack_report TEXT NOT NULL DEFAULT '';
 )sql",
+    // 4: incidents (see incident_store.h), their evidence and their state changes.
+    R"sql(
+CREATE TABLE incidents(
+  id INTEGER PRIMARY KEY,
+  rule_id TEXT NOT NULL,
+  title TEXT NOT NULL,
+  level TEXT NOT NULL,
+  origin TEXT NOT NULL,
+  group_key TEXT NOT NULL,
+  state TEXT NOT NULL,
+  hits INTEGER NOT NULL,
+  first_seen_ns INTEGER NOT NULL,
+  last_seen_ns INTEGER NOT NULL,
+  created_ns INTEGER NOT NULL,
+  updated_ns INTEGER NOT NULL,
+  agencies TEXT NOT NULL,
+  hosts TEXT NOT NULL,
+  state_by TEXT NOT NULL DEFAULT '',
+  state_note TEXT NOT NULL DEFAULT '');
+CREATE UNIQUE INDEX incidents_open_key ON incidents(rule_id, group_key) WHERE state <> 'closed';
+CREATE INDEX incidents_state_updated ON incidents(state, updated_ns);
+CREATE TABLE incident_evidence(
+  incident_id INTEGER NOT NULL REFERENCES incidents(id),
+  event_id INTEGER NOT NULL REFERENCES events(id),
+  PRIMARY KEY(incident_id, event_id)) WITHOUT ROWID;
+CREATE TABLE incident_changes(
+  id INTEGER PRIMARY KEY,
+  incident_id INTEGER NOT NULL REFERENCES incidents(id),
+  time_ns INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  note TEXT NOT NULL);
+CREATE INDEX incident_changes_incident ON incident_changes(incident_id, id);
+)sql",
 };
-
-// ---------------------------------------------------------------------------------------------
-// RAII for the SQLite C API.
-
-struct DbCloser {
-  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-};
-using DbHandle = std::unique_ptr<sqlite3, DbCloser>;
-
-struct StmtFinalizer {
-  void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
-};
-using StmtHandle = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
-
-// One use of a prepared statement: binds, steps, reads columns; resets the statement and clears
-// its bindings when it goes out of scope so the cached statement can be reused. Text is bound
-// without copying (SQLITE_STATIC): the bound data must stay alive until the last step().
-class StmtUse {
- public:
-  explicit StmtUse(sqlite3_stmt* stmt) : stmt_(stmt) {}
-  ~StmtUse() {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-  StmtUse(const StmtUse&) = delete;
-  StmtUse& operator=(const StmtUse&) = delete;
-
-  StmtUse& bind(int index, std::int64_t value) {
-    keep_first_error(sqlite3_bind_int64(stmt_, index, value));
-    return *this;
-  }
-  StmtUse& bind(int index, std::string_view text) {
-    keep_first_error(
-        sqlite3_bind_text64(stmt_, index, text.data(), text.size(), nullptr, SQLITE_UTF8));
-    return *this;
-  }
-  StmtUse& bind_blob(int index, std::string_view bytes) {
-    keep_first_error(sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), nullptr));
-    return *this;
-  }
-  // SQLITE_ROW, SQLITE_DONE or an error code (a failed bind is reported here).
-  int step() { return bind_rc_ != SQLITE_OK ? bind_rc_ : sqlite3_step(stmt_); }
-
-  std::int64_t int64(int column) const { return sqlite3_column_int64(stmt_, column); }
-  std::string text(int column) const {
-    const unsigned char* data = sqlite3_column_text(stmt_, column);
-    if (data == nullptr) return {};
-    return std::string(reinterpret_cast<const char*>(data),
-                       static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
-  }
-  std::string blob(int column) const {
-    const void* data = sqlite3_column_blob(stmt_, column);
-    if (data == nullptr) return {};
-    return std::string(static_cast<const char*>(data),
-                       static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
-  }
-
- private:
-  void keep_first_error(int rc) {
-    if (bind_rc_ == SQLITE_OK) bind_rc_ = rc;
-  }
-
-  sqlite3_stmt* stmt_;
-  int bind_rc_ = SQLITE_OK;
-};
-
-// A write transaction (BEGIN IMMEDIATE: takes the write lock up front, so it never fails with
-// SQLITE_BUSY half-way). Rolled back on destruction unless commit() succeeded.
-class Transaction {
- public:
-  explicit Transaction(sqlite3* db) : db_(db) {}
-  ~Transaction() {
-    if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-  }
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-
-  int begin() { return sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr); }
-  int commit() { return sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr); }
-
- private:
-  sqlite3* db_;
-};
-
-tl::unexpected<Error> store_error(sqlite3* db, std::string_view what) {
-  std::string message(what);
-  message += ": ";
-  message += sqlite3_errmsg(db);
-  return fail(ErrorCode::kStore, std::move(message));
-}
-
-Result<StmtHandle> prepare(sqlite3* db, std::string_view sql) {
-  sqlite3_stmt* stmt = nullptr;
-  const int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
-                                    SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
-  if (rc != SQLITE_OK) return store_error(db, "prepare");
-  return StmtHandle(stmt);
-}
-
-Result<void> exec(sqlite3* db, const char* sql) {
-  if (sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK) return store_error(db, sql);
-  return ok();
-}
 
 // ---------------------------------------------------------------------------------------------
 // Schema migrations.
@@ -788,7 +720,7 @@ Result<void> configure(sqlite3* db, StoreMode mode) {
 
 int sqlite_schema_version() { return static_cast<int>(kMigrations.size()); }
 
-Result<std::unique_ptr<EventStore>> open_sqlite_store(const std::string& path, StoreMode mode) {
+Result<DbHandle> open_sqlite_database(const std::string& path, StoreMode mode) {
   auto db = open_connection(path, mode);
   if (!db) return tl::unexpected(db.error());
   if (auto configured = configure(db->get(), mode); !configured) {
@@ -797,6 +729,12 @@ Result<std::unique_ptr<EventStore>> open_sqlite_store(const std::string& path, S
   if (auto migrated = migrate(db->get(), mode); !migrated) {
     return tl::unexpected(migrated.error());
   }
+  return db;
+}
+
+Result<std::unique_ptr<EventStore>> open_sqlite_store(const std::string& path, StoreMode mode) {
+  auto db = open_sqlite_database(path, mode);
+  if (!db) return tl::unexpected(db.error());
   auto store = std::make_unique<SqliteStore>(std::move(*db));
   if (auto prepared = store->prepare_statements(); !prepared) {
     return tl::unexpected(prepared.error());

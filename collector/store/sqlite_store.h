@@ -6,6 +6,7 @@
 #include <string>
 
 #include "collector/store/event_store.h"
+#include "collector/store/sqlite_util.h"
 
 namespace soc::collector {
 
@@ -15,6 +16,11 @@ enum class StoreMode { kReadWrite, kReadOnly };
 // at path to the newest schema. kReadOnly fails with kNotFound when the file does not exist.
 Result<std::unique_ptr<EventStore>> open_sqlite_store(const std::string& path,
                                                       StoreMode mode = StoreMode::kReadWrite);
+
+// One configured connection (WAL, busy timeout, foreign keys) to the database at path, migrated
+// as open_sqlite_store does: for stores of other concepts that share the file (incidents).
+Result<DbHandle> open_sqlite_database(const std::string& path,
+                                      StoreMode mode = StoreMode::kReadWrite);
 
 // The schema version this build migrates to.
 int sqlite_schema_version();
