@@ -334,7 +334,7 @@ class SqliteStore final : public EventStore {
  private:
   Result<BatchResult> store_batch(const IncomingBatch& batch);
   Result<std::uint64_t> last_seq(std::int64_t agent_id, std::uint64_t epoch);
-  Result<void> insert_events(const IncomingBatch& batch);
+  Result<void> insert_events(const IncomingBatch& batch, std::vector<std::int64_t>& ids);
   Result<void> save_stream(const IncomingBatch& batch, std::int64_t event_count);
   Result<sqlite3_stmt*> cached_query(std::array<StmtHandle, kFilterCombinations>& cache,
                                      unsigned mask, bool count);
@@ -423,9 +423,11 @@ Result<std::vector<BatchResult>> SqliteStore::store_batches(
 Result<BatchResult> SqliteStore::store_batch(const IncomingBatch& batch) {
   auto last = last_seq(batch.agent_id, batch.epoch);
   if (!last) return tl::unexpected(last.error());
-  const BatchResult result = decide(*last, batch);
+  BatchResult result = decide(*last, batch);
   if (result.outcome != BatchOutcome::kStored) return result;
-  if (auto inserted = insert_events(batch); !inserted) return tl::unexpected(inserted.error());
+  if (auto inserted = insert_events(batch, result.event_ids); !inserted) {
+    return tl::unexpected(inserted.error());
+  }
   const auto count = batch.events ? static_cast<std::int64_t>(batch.events->size()) : 0;
   if (auto saved = save_stream(batch, count); !saved) return tl::unexpected(saved.error());
   return result;
@@ -440,8 +442,10 @@ Result<std::uint64_t> SqliteStore::last_seq(std::int64_t agent_id, std::uint64_t
   return static_cast<std::uint64_t>(use.int64(0));
 }
 
-Result<void> SqliteStore::insert_events(const IncomingBatch& batch) {
+Result<void> SqliteStore::insert_events(const IncomingBatch& batch,
+                                        std::vector<std::int64_t>& ids) {
   if (batch.events == nullptr) return ok();
+  ids.reserve(batch.events->size());
   for (const Event& event : *batch.events) {
     const std::string fields = fields_to_text(event.fields);
     StmtUse use(insert_event_.get());
@@ -449,6 +453,7 @@ Result<void> SqliteStore::insert_events(const IncomingBatch& batch) {
     use.bind(4, event_kind_name(event.kind)).bind(5, event.source).bind(6, event.raw);
     use.bind(7, fields);
     if (use.step() != SQLITE_DONE) return store_error(db_.get(), "insert event");
+    ids.push_back(sqlite3_last_insert_rowid(db_.get()));
   }
   return ok();
 }
