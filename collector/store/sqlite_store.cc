@@ -248,10 +248,10 @@ Result<std::vector<Field>> text_to_fields(const std::string& text) {
 
 BatchResult decide(std::uint64_t last, const IncomingBatch& batch) {
   const std::uint64_t next = last + 1;
-  if (batch.seq <= last) return {BatchOutcome::kDuplicate, 0, 0};
-  if (batch.seq == next) return {BatchOutcome::kStored, 0, 0};
-  if (batch.base > next) return {BatchOutcome::kStored, 0, batch.seq - next};
-  return {BatchOutcome::kGap, next, 0};
+  if (batch.seq <= last) return {BatchOutcome::kDuplicate, 0, 0, {}};
+  if (batch.seq == next) return {BatchOutcome::kStored, 0, 0, {}};
+  if (batch.base > next) return {BatchOutcome::kStored, 0, batch.seq - next, {}};
+  return {BatchOutcome::kGap, next, 0, {}};
 }
 
 // Query statements are built from fixed fragments; each filter present adds one placeholder.
