@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "collector/query/compiled_query.h"
 #include "common/clock.h"
 #include "common/event.h"
 #include "common/result.h"
@@ -85,6 +86,15 @@ struct EventQuery {
   std::size_t limit = 100;      // newest first
 };
 
+// A search in the query language (collector/query): the compiled query, the event-time window
+// and how many events to return, newest first (by event time, then by id).
+struct EventSearch {
+  query::CompiledQuery query;   // query.where == "": every event
+  std::optional<TimeNs> since;  // inclusive, on event time
+  std::optional<TimeNs> until;  // exclusive
+  std::size_t limit = 100;
+};
+
 struct StoredEvent {
   std::int64_t id = 0;
   TimeNs received_ns = 0;
@@ -131,6 +141,11 @@ class EventStore {
 
   virtual Result<std::vector<StoredEvent>> query_events(const EventQuery& query) = 0;
   virtual Result<std::uint64_t> count_events(const EventQuery& query) = 0;  // ignores limit
+
+  // Events matching a compiled search, newest first. The query's parameters are bound, never
+  // spliced into SQL. kStore for a database failure.
+  virtual Result<std::vector<StoredEvent>> search_events(const EventSearch& search) = 0;
+  virtual Result<std::uint64_t> count_search(const EventSearch& search) = 0;  // ignores limit
 };
 
 }  // namespace soc::collector

@@ -27,7 +27,7 @@ constexpr int kBusyTimeoutMs = 5000;
 
 // Numbered schema migrations: kMigrations[i] takes a database from user_version i to i + 1.
 // Append only; never edit a script that has shipped.
-constexpr std::array<const char*, 4> kMigrations = {
+constexpr std::array<const char*, 5> kMigrations = {
     // 1: agents, per-stream last sequence numbers, events.
     R"sql(
 CREATE TABLE agents(
@@ -112,6 +112,30 @@ CREATE TABLE incident_changes(
   actor TEXT NOT NULL,
   note TEXT NOT NULL);
 CREATE INDEX incident_changes_incident ON incident_changes(incident_id, id);
+)sql",
+    // 5: search (collector/query). Full-text index over the raw text, kept by triggers in the
+    // inserting transaction and backfilled here; expression indexes (with the event time, for
+    // newest-first scans) on the ECS fields analysts filter by, which must match the expressions
+    // of the query compiler (collector/query/compiler.cc, kIndexed) exactly.
+    R"sql(
+CREATE VIRTUAL TABLE events_fts USING fts5(message, content='events', content_rowid='id');
+INSERT INTO events_fts(rowid, message) SELECT id, message FROM events WHERE message <> '';
+CREATE TRIGGER events_fts_insert AFTER INSERT ON events WHEN new.message <> '' BEGIN
+  INSERT INTO events_fts(rowid, message) VALUES(new.id, new.message);
+END;
+CREATE TRIGGER events_fts_delete AFTER DELETE ON events WHEN old.message <> '' BEGIN
+  INSERT INTO events_fts(events_fts, rowid, message) VALUES('delete', old.id, old.message);
+END;
+CREATE INDEX events_source_ip ON events(json_extract(fields, '$."source.ip"'), time_ns)
+  WHERE json_extract(fields, '$."source.ip"') IS NOT NULL;
+CREATE INDEX events_destination_ip ON events(json_extract(fields, '$."destination.ip"'), time_ns)
+  WHERE json_extract(fields, '$."destination.ip"') IS NOT NULL;
+CREATE INDEX events_user_name ON events(json_extract(fields, '$."user.name"'), time_ns)
+  WHERE json_extract(fields, '$."user.name"') IS NOT NULL;
+CREATE INDEX events_host_hostname ON events(json_extract(fields, '$."host.hostname"'), time_ns)
+  WHERE json_extract(fields, '$."host.hostname"') IS NOT NULL;
+CREATE INDEX events_rule_id ON events(json_extract(fields, '$."rule.id"'), time_ns)
+  WHERE json_extract(fields, '$."rule.id"') IS NOT NULL;
 )sql",
 };
 
@@ -330,8 +354,11 @@ class SqliteStore final : public EventStore {
   Result<std::vector<PackPublication>> pack_history() override;
   Result<std::vector<StoredEvent>> query_events(const EventQuery& query) override;
   Result<std::uint64_t> count_events(const EventQuery& query) override;
+  Result<std::vector<StoredEvent>> search_events(const EventSearch& search) override;
+  Result<std::uint64_t> count_search(const EventSearch& search) override;
 
  private:
+  Result<StmtHandle> prepare_search(const EventSearch& search, bool count);
   Result<BatchResult> store_batch(const IncomingBatch& batch);
   Result<std::uint64_t> last_seq(std::int64_t agent_id, std::uint64_t epoch);
   Result<void> insert_events(const IncomingBatch& batch, std::vector<std::int64_t>& ids);
@@ -667,6 +694,122 @@ Result<std::uint64_t> SqliteStore::count_events(const EventQuery& query) {
   return static_cast<std::uint64_t>(use.int64(0));
 }
 
+// The SQL of a search: the compiled expression (whose parameters come first), then the time
+// window and the limit. Only fixed fragments and the compiler's fixed fragments are spliced.
+std::string search_sql(const EventSearch& search, bool count) {
+  std::string sql = count ? "SELECT COUNT(*) FROM events e"
+                          : "SELECT e.id, e.time_ns, e.received_ns, a.name, a.agency, e.kind, "
+                            "e.source, e.message, e.fields FROM events e";
+  if (!count || search.query.uses_agents) sql += " JOIN agents a ON a.id = e.agent_id";
+  sql += search.query.where.empty() ? " WHERE 1" : " WHERE (" + search.query.where + ")";
+  if (search.since) sql += " AND e.time_ns >= ?";
+  if (search.until) sql += " AND e.time_ns < ?";
+  if (!count) sql += " ORDER BY e.time_ns DESC, e.id DESC LIMIT ?";
+  return sql;
+}
+
+Result<StmtHandle> SqliteStore::prepare_search(const EventSearch& search, bool count) {
+  const std::string sql = search_sql(search, count);
+  sqlite3_stmt* raw = nullptr;
+  const char* tail = nullptr;
+  if (sqlite3_prepare_v2(db_.get(), sql.c_str(), static_cast<int>(sql.size()), &raw, &tail) !=
+      SQLITE_OK) {
+    return store_error(db_.get(), "prepare search");
+  }
+  StmtHandle stmt(raw);
+  const int expected = static_cast<int>(search.query.params.size()) + (search.since ? 1 : 0) +
+                       (search.until ? 1 : 0) + (count ? 0 : 1);
+  if (tail == nullptr || *tail != '\0' || sqlite3_bind_parameter_count(raw) != expected) {
+    return fail(ErrorCode::kInternal, "compiled search does not fit its parameters");
+  }
+  int index = 1;
+  int rc = SQLITE_OK;
+  for (const query::SqlParam& param : search.query.params) {
+    if (const auto* i = std::get_if<std::int64_t>(&param)) {
+      rc = sqlite3_bind_int64(raw, index++, *i);
+    } else if (const auto* d = std::get_if<double>(&param)) {
+      rc = sqlite3_bind_double(raw, index++, *d);
+    } else {
+      const auto& text = std::get<std::string>(param);  // outlives the statement's steps
+      rc = sqlite3_bind_text64(raw, index++, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
+    }
+    if (rc != SQLITE_OK) return store_error(db_.get(), "bind search");
+  }
+  constexpr auto kMaxLimit = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+  if (search.since) rc = sqlite3_bind_int64(raw, index++, *search.since);
+  if (rc == SQLITE_OK && search.until) rc = sqlite3_bind_int64(raw, index++, *search.until);
+  if (rc == SQLITE_OK && !count) {
+    rc = sqlite3_bind_int64(raw, index++,
+                            static_cast<std::int64_t>(std::min(search.limit, kMaxLimit)));
+  }
+  if (rc != SQLITE_OK) return store_error(db_.get(), "bind search");
+  return stmt;
+}
+
+Result<std::vector<StoredEvent>> SqliteStore::search_events(const EventSearch& search) {
+  auto stmt = prepare_search(search, false);
+  if (!stmt) return tl::unexpected(stmt.error());
+  StmtUse use(stmt->get());
+  std::vector<StoredEvent> events;
+  int rc;
+  while ((rc = use.step()) == SQLITE_ROW) {
+    auto event = read_event(use);
+    if (!event) return tl::unexpected(event.error());
+    events.push_back(std::move(*event));
+  }
+  if (rc != SQLITE_DONE) return store_error(db_.get(), "search events");
+  return events;
+}
+
+Result<std::uint64_t> SqliteStore::count_search(const EventSearch& search) {
+  auto stmt = prepare_search(search, true);
+  if (!stmt) return tl::unexpected(stmt.error());
+  StmtUse use(stmt->get());
+  if (use.step() != SQLITE_ROW) return store_error(db_.get(), "count search");
+  return static_cast<std::uint64_t>(use.int64(0));
+}
+
+// soc_cidr_match(address, network, prefix) for compiled searches: 1 when the address text is an
+// IP address inside network/prefix (same family), else 0.
+void cidr_match_function(sqlite3_context* context, int, sqlite3_value** argv) {
+  auto text = [&](int i) {
+    const unsigned char* data = sqlite3_value_text(argv[i]);
+    return data == nullptr
+               ? std::string_view()
+               : std::string_view(reinterpret_cast<const char*>(data),
+                                  static_cast<std::size_t>(sqlite3_value_bytes(argv[i])));
+  };
+  if (sqlite3_value_type(argv[0]) != SQLITE_TEXT) return sqlite3_result_int(context, 0);
+  const auto address = IpAddress::parse(text(0));
+  const auto network = IpAddress::parse(text(1));
+  const std::int64_t prefix = sqlite3_value_int64(argv[2]);
+  if (!address || !network || address->is_v4 != network->is_v4 || prefix < 0 ||
+      prefix > (network->is_v4 ? 32 : 128)) {
+    return sqlite3_result_int(context, 0);
+  }
+  const auto full = static_cast<std::size_t>(prefix / 8);
+  if (std::memcmp(address->bytes.data(), network->bytes.data(), full) != 0) {
+    return sqlite3_result_int(context, 0);
+  }
+  const auto rest = static_cast<unsigned>(prefix % 8);
+  if (rest != 0) {
+    const auto mask = static_cast<std::uint8_t>(0xffu << (8 - rest));
+    if ((address->bytes[full] & mask) != (network->bytes[full] & mask)) {
+      return sqlite3_result_int(context, 0);
+    }
+  }
+  sqlite3_result_int(context, 1);
+}
+
+Result<void> register_functions(sqlite3* db) {
+  if (sqlite3_create_function_v2(db, "soc_cidr_match", 3,
+                                 SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr,
+                                 cidr_match_function, nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return store_error(db, "register soc_cidr_match");
+  }
+  return ok();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Opening.
 
@@ -730,6 +873,9 @@ Result<DbHandle> open_sqlite_database(const std::string& path, StoreMode mode) {
   if (!db) return tl::unexpected(db.error());
   if (auto configured = configure(db->get(), mode); !configured) {
     return tl::unexpected(configured.error());
+  }
+  if (auto registered = register_functions(db->get()); !registered) {
+    return tl::unexpected(registered.error());
   }
   if (auto migrated = migrate(db->get(), mode); !migrated) {
     return tl::unexpected(migrated.error());

@@ -1,0 +1,337 @@
+// Searches compiled from the query language, run by the SQLite store on a real database file
+// holding known events.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "collector/query/compiler.h"
+#include "collector/store/sqlite_store.h"
+
+namespace soc::collector {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr TimeNs kSec = 1'000'000'000;
+constexpr TimeNs kT0 = 1'795'996'800LL * kSec;  // 2026-11-30T00:00:00Z
+
+// Runs SQL behind the store's back (migrations, plans, integrity checks).
+class RawDb {
+ public:
+  explicit RawDb(const std::string& path) { sqlite3_open(path.c_str(), &db_); }
+  ~RawDb() { sqlite3_close(db_); }
+  RawDb(const RawDb&) = delete;
+  RawDb& operator=(const RawDb&) = delete;
+  void exec(const std::string& sql) {
+    char* error = nullptr;
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+      ADD_FAILURE() << sql << ": " << (error ? error : "?");
+    }
+    sqlite3_free(error);
+  }
+  // Every row's columns joined by '|', rows joined by '\n'.
+  std::string rows(const std::string& sql) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
+      ADD_FAILURE() << sql << ": " << sqlite3_errmsg(db_);
+      return "";
+    }
+    std::string out;
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      if (!out.empty()) out += '\n';
+      for (int c = 0; c < sqlite3_column_count(stmt); ++c) {
+        const unsigned char* text = sqlite3_column_text(stmt, c);
+        if (c > 0) out += '|';
+        out += text ? reinterpret_cast<const char*>(text) : "";
+      }
+    }
+    sqlite3_finalize(stmt);
+    return out;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+Event make(TimeNs t, EventKind kind, std::string raw, std::vector<Field> fields) {
+  Event e;
+  e.time_ns = t;
+  e.kind = kind;
+  e.source = kind == EventKind::kFlow ? "pcap:eth0" : "/var/log/auth.log";
+  e.raw = std::move(raw);
+  e.fields = std::move(fields);
+  return e;
+}
+
+IpAddress ip(const char* text) { return *IpAddress::parse(text); }
+
+class QueryStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "query_store_test.XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    path_ = dir_ + "/events.db";
+    auto opened = open_sqlite_store(path_);
+    ASSERT_TRUE(opened) << opened.error().message;
+    store_ = std::move(*opened);
+    auto agent = store_->enroll_agent("web-1", std::string(40, 'A'), "health");
+    ASSERT_TRUE(agent);
+    // Event n (1-based) carries test.n = n so results are easy to name.
+    events_ = {
+        make(kT0, EventKind::kLog,
+             "Failed password for invalid user admin from 10.1.2.3 port 22 ssh2",
+             {{"source.ip", ip("10.1.2.3")},
+              {"user.name", std::string("admin")},
+              {"event.outcome", std::string("failure")}}),
+        make(kT0 + kSec, EventKind::kLog,
+             "Accepted password for alice from 192.168.1.5 port 50000 ssh2",
+             {{"source.ip", ip("192.168.1.5")},
+              {"user.name", std::string("alice")},
+              {"event.outcome", std::string("success")}}),
+        make(kT0 + 2 * kSec, EventKind::kHttp, "GET /admin/login.php HTTP/1.1 404",
+             {{"source.ip", ip("2001:db8::7")},
+              {"url.path", std::string("/admin/login.php")},
+              {"http.response.status_code", std::int64_t{404}}}),
+        make(kT0 + 3 * kSec, EventKind::kFlow, "",
+             {{"source.ip", ip("172.16.5.4")},
+              {"destination.ip", ip("8.8.8.8")},
+              {"destination.port", std::int64_t{53}},
+              {"network.transport", std::string("udp")}}),
+        make(kT0 + 4 * kSec, EventKind::kAlert,
+             "Failed password for invalid user admin from 10.1.2.3",
+             {{"rule.id", std::string("abc-123")},
+              {"rule.name", std::string("SSH failure")},
+              {"tags", StringList{"attack.t1110", "ssh"}}}),
+        make(kT0 + 3600 * kSec, EventKind::kLog,
+             "Failed password for root from 10.200.0.1 port 22 ssh2",
+             {{"source.ip", ip("10.200.0.1")},
+              {"user.name", std::string("root")},
+              {"event.outcome", std::string("failure")},
+              {"destination.port", std::string("22")}}),
+        make(kT0 + 3601 * kSec, EventKind::kLog, "session opened for user r00t by (uid=0)",
+             {{"user.name", std::string("r00t")},
+              {"source.ip", ip("fe80::1")},
+              {"note", std::string("'); DROP TABLE events; --")}}),
+    };
+    for (std::size_t i = 0; i < events_.size(); ++i) {
+      events_[i].fields.push_back({"test.n", static_cast<std::int64_t>(i + 1)});
+    }
+    IncomingBatch batch;
+    batch.agent_id = agent->id;
+    batch.epoch = 1;
+    batch.seq = 1;
+    batch.received_ns = kT0;
+    batch.events = &events_;
+    auto stored = store_->store_batches({&batch, 1});
+    ASSERT_TRUE(stored) << stored.error().message;
+  }
+  void TearDown() override {
+    store_.reset();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  // The test.n of every event the query finds, newest first.
+  std::vector<std::int64_t> find(const std::string& text, std::optional<TimeNs> since = {},
+                                 std::optional<TimeNs> until = {}) {
+    auto compiled = query::compile_query_text(text);
+    EXPECT_TRUE(compiled) << text << ": " << compiled.error().describe();
+    if (!compiled) return {};
+    EventSearch search;
+    search.query = *compiled;
+    search.since = since;
+    search.until = until;
+    search.limit = 100;
+    auto rows = store_->search_events(search);
+    EXPECT_TRUE(rows) << text << ": " << rows.error().message;
+    if (!rows) return {};
+    std::vector<std::int64_t> out;
+    for (const StoredEvent& e : *rows) {
+      const FieldValue* n = e.event.find("test.n");
+      out.push_back(n != nullptr ? std::get<std::int64_t>(*n) : -1);
+    }
+    auto count = store_->count_search(search);
+    EXPECT_TRUE(count);
+    if (count) {
+      EXPECT_EQ(*count, out.size()) << text;
+    }
+    return out;
+  }
+
+  using Ids = std::vector<std::int64_t>;
+
+  std::string dir_;
+  std::string path_;
+  std::unique_ptr<EventStore> store_;
+  std::vector<Event> events_;
+};
+
+TEST_F(QueryStoreTest, FieldMatch) {
+  EXPECT_EQ(find("user.name: admin"), Ids{1});
+  EXPECT_EQ(find("event.outcome: failure"), (Ids{6, 1}));
+  EXPECT_EQ(find("rule.id: abc-123"), Ids{5});
+  EXPECT_EQ(find("user.name: Admin"), Ids{});  // exact, like Kibana on keyword fields
+  EXPECT_EQ(find("user.name: admin and event.outcome: failure"), Ids{1});
+  EXPECT_EQ(find("user.name: (alice or root)"), (Ids{6, 2}));
+  EXPECT_EQ(find("nonexistent.field: x"), Ids{});
+  EXPECT_EQ(find("rule.id: *"), Ids{5});
+}
+
+TEST_F(QueryStoreTest, NumbersMatchAsNumbersAndAsText) {
+  EXPECT_EQ(find("destination.port: 53"), Ids{4});
+  EXPECT_EQ(find("destination.port: 22"), Ids{6});  // stored as the text "22"
+  EXPECT_EQ(find("http.response.status_code: 404"), Ids{3});
+}
+
+TEST_F(QueryStoreTest, Wildcards) {
+  EXPECT_EQ(find("user.name: a*"), (Ids{2, 1}));
+  EXPECT_EQ(find("user.name: ?lice"), Ids{2});
+  EXPECT_EQ(find("user.name: r??t"), (Ids{7, 6}));
+  EXPECT_EQ(find("url.path: /admin/*"), Ids{3});
+  EXPECT_EQ(find("url.path: *login*"), Ids{3});
+  EXPECT_EQ(find("user.name: \"a*\""), Ids{});  // quoted: no wildcard
+}
+
+TEST_F(QueryStoreTest, FullText) {
+  EXPECT_EQ(find("failed"), (Ids{6, 5, 1}));  // case-insensitive, by words
+  EXPECT_EQ(find("\"failed password for root\""), Ids{6});
+  EXPECT_EQ(find("\"password failed\""), Ids{});  // a phrase keeps its order
+  EXPECT_EQ(find("passw*"), (Ids{6, 5, 2, 1}));
+  EXPECT_EQ(find("admin"), (Ids{5, 3, 1}));
+  EXPECT_EQ(find("message: admin"), (Ids{5, 3, 1}));
+  EXPECT_EQ(find("failed root"), Ids{6});
+  EXPECT_EQ(find("\"(uid=0)\""), Ids{7});
+  EXPECT_EQ(find("*pass?ord*"), (Ids{6, 5, 2, 1}));
+  EXPECT_EQ(find("\"uid=0\""), Ids{7});  // by words: "uid" then "0"
+  EXPECT_EQ(find("\"(\""), Ids{7});      // no word characters: a plain text search
+}
+
+TEST_F(QueryStoreTest, Negation) {
+  // Events without the field are "not failure" too.
+  EXPECT_EQ(find("not event.outcome: failure"), (Ids{7, 5, 4, 3, 2}));
+  EXPECT_EQ(find("event.outcome: failure and not user.name: root"), Ids{1});
+  EXPECT_EQ(find("failed and not admin"), Ids{6});
+  EXPECT_EQ(find("not (user.name: a* or not source.ip: *)"), (Ids{7, 6, 4, 3}));
+}
+
+TEST_F(QueryStoreTest, Ranges) {
+  EXPECT_EQ(find("destination.port > 50"), Ids{4});  // "22" is text, not a number
+  EXPECT_EQ(find("destination.port: [50 to 60]"), Ids{4});
+  EXPECT_EQ(find("http.response.status_code >= 400"), Ids{3});
+  EXPECT_EQ(find("http.response.status_code < 400"), Ids{});
+  EXPECT_EQ(find("user.name >= b"), (Ids{7, 6}));
+  EXPECT_EQ(find("@timestamp >= 2026-11-30T01:00:00Z"), (Ids{7, 6}));
+  EXPECT_EQ(find("@timestamp < 2026-11-30T00:00:01Z"), Ids{1});
+  EXPECT_EQ(find("@timestamp <= 2026-11-30T00:00:01Z"), (Ids{2, 1}));
+  EXPECT_EQ(find("@timestamp: [2026-11-30T00:00:02Z to 2026-11-30T00:00:03Z]"), (Ids{4, 3}));
+  EXPECT_EQ(find("@timestamp: 2026-11-30"), (Ids{7, 6, 5, 4, 3, 2, 1}));
+  EXPECT_EQ(find("@timestamp: 2026-12-01"), Ids{});
+}
+
+TEST_F(QueryStoreTest, Cidr) {
+  EXPECT_EQ(find("source.ip: 10.0.0.0/8"), (Ids{6, 1}));
+  EXPECT_EQ(find("source.ip: 10.1.0.0/16"), Ids{1});
+  EXPECT_EQ(find("source.ip: 172.16.0.0/12"), Ids{4});
+  EXPECT_EQ(find("source.ip: 172.32.0.0/12"), Ids{});
+  EXPECT_EQ(find("source.ip: 0.0.0.0/0"), (Ids{6, 4, 2, 1}));
+  EXPECT_EQ(find("source.ip: 10.1.2.3/32"), Ids{1});
+  EXPECT_EQ(find("source.ip: 10.1.2.3"), Ids{1});
+  EXPECT_EQ(find("source.ip: 2001:db8::/32"), Ids{3});
+  EXPECT_EQ(find("source.ip: 2001:db9::/32"), Ids{});
+  EXPECT_EQ(find("source.ip: fe80::/10"), Ids{7});
+  EXPECT_EQ(find("source.ip: ::/0"), (Ids{7, 3}));
+  EXPECT_EQ(find("destination.ip: 8.8.0.0/16"), Ids{4});
+  EXPECT_EQ(find("not source.ip: 10.0.0.0/8"), (Ids{7, 5, 4, 3, 2}));
+}
+
+TEST_F(QueryStoreTest, ColumnsOfTheEventAndItsAgent) {
+  EXPECT_EQ(find("event.dataset: flow"), Ids{4});
+  EXPECT_EQ(find("event.dataset: (http or alert)"), (Ids{5, 3}));
+  EXPECT_EQ(find("agent.name: web-1 and event.provider: pcap*"), Ids{4});
+  EXPECT_EQ(find("organization.name: health and user.name: alice"), Ids{2});
+  EXPECT_EQ(find("agent.name: other"), Ids{});
+}
+
+TEST_F(QueryStoreTest, HostileValuesAreJustValues) {
+  EXPECT_EQ(find("note: \"'); DROP TABLE events; --\""), Ids{7});
+  EXPECT_EQ(find("user.name: \"x' OR '1'='1\""), Ids{});
+  EXPECT_EQ(find("\"'); DROP TABLE events; --\""), Ids{});  // no such words in the text
+  EXPECT_EQ(find("\"\\\" OR x\""), Ids{});                  // a quote inside an FTS phrase
+  EXPECT_EQ(find("NEAR"), Ids{});                           // FTS5 syntax stays a word
+  EXPECT_EQ(find("user.name: *"), (Ids{7, 6, 2, 1}));       // the table is still there
+}
+
+TEST_F(QueryStoreTest, TimeWindowLimitAndOrder) {
+  EXPECT_EQ(find("failed", kT0 + kSec), (Ids{6, 5}));
+  EXPECT_EQ(find("failed", {}, kT0 + 4 * kSec), Ids{1});
+  auto compiled = query::compile_query_text("user.name: *");
+  ASSERT_TRUE(compiled);
+  EventSearch search;
+  search.query = *compiled;
+  search.limit = 2;
+  auto rows = store_->search_events(search);
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ(rows->at(0).event.raw, events_[6].raw);
+  EXPECT_EQ(rows->at(0).agent, "web-1");
+  EXPECT_EQ(rows->at(0).agency, "health");
+  EXPECT_EQ(*store_->count_search(search), 4u);
+  EventSearch all;  // an empty query: every event
+  EXPECT_EQ(*store_->count_search(all), events_.size());
+}
+
+TEST_F(QueryStoreTest, IndexedFieldsAreSearchedThroughTheirIndex) {
+  RawDb raw(path_);
+  for (const std::string_view name : query::indexed_fields()) {
+    auto compiled = query::compile_query_text(std::string(name) + ": x");
+    ASSERT_TRUE(compiled);
+    std::string index = "events_" + std::string(name);
+    std::replace(index.begin(), index.end(), '.', '_');
+    const std::string plan =
+        raw.rows("EXPLAIN QUERY PLAN SELECT e.id FROM events e WHERE " + compiled->where +
+                 " ORDER BY e.time_ns DESC, e.id DESC LIMIT 10");
+    EXPECT_NE(plan.find("USING INDEX " + index), std::string::npos) << name << ":\n" << plan;
+    EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << name << ":\n" << plan;
+  }
+}
+
+TEST_F(QueryStoreTest, FullTextIndexFollowsInsertsDeletesAndMigration) {
+  RawDb raw(path_);
+  raw.exec("DELETE FROM events WHERE json_extract(fields, '$.\"test.n\"') = 6");
+  EXPECT_EQ(find("failed"), (Ids{5, 1}));
+  raw.exec("INSERT INTO events_fts(events_fts) VALUES('integrity-check')");
+
+  // A database from before migration 5: the index is built from the stored events.
+  store_.reset();
+  raw.exec(
+      "DROP TABLE events_fts; DROP TRIGGER events_fts_insert; DROP TRIGGER events_fts_delete; "
+      "DROP INDEX events_source_ip; DROP INDEX events_destination_ip; DROP INDEX "
+      "events_user_name; DROP INDEX events_host_hostname; DROP INDEX events_rule_id; "
+      "PRAGMA user_version = 4;");
+  auto reopened = open_sqlite_store(path_);
+  ASSERT_TRUE(reopened) << reopened.error().message;
+  store_ = std::move(*reopened);
+  EXPECT_EQ(raw.rows("PRAGMA user_version"), std::to_string(sqlite_schema_version()));
+  EXPECT_EQ(find("failed"), (Ids{5, 1}));
+  EXPECT_EQ(find("source.ip: 10.0.0.0/8"), Ids{1});
+  raw.exec("INSERT INTO events_fts(events_fts) VALUES('integrity-check')");
+}
+
+TEST_F(QueryStoreTest, ReadOnlyStoresSearch) {
+  store_.reset();
+  auto ro = open_sqlite_store(path_, StoreMode::kReadOnly);
+  ASSERT_TRUE(ro) << ro.error().message;
+  store_ = std::move(*ro);
+  EXPECT_EQ(find("source.ip: 10.0.0.0/8 and failed"), (Ids{6, 1}));
+}
+
+}  // namespace
+}  // namespace soc::collector
