@@ -6,6 +6,9 @@ pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 pkg_check_modules(HS REQUIRED IMPORTED_TARGET libhs)  # Vectorscan
 pkg_check_modules(PCAP REQUIRED IMPORTED_TARGET libpcap)  # packet capture (agent/net)
 pkg_check_modules(CAP REQUIRED IMPORTED_TARGET libcap)  # dropping capabilities after capture opens
+# cpp-httplib (the collector's HTTP API): Debian builds it as a library with OpenSSL support
+# (its .pc defines CPPHTTPLIB_OPENSSL_SUPPORT, so httplib::SSLServer and https clients exist).
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 find_package(cppzmq REQUIRED)
 find_package(msgpack REQUIRED CONFIG)  # target msgpackc-cxx
 find_package(zstd REQUIRED CONFIG)

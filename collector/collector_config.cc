@@ -5,6 +5,42 @@
 #include "common/config.h"
 
 namespace soc::collector {
+namespace {
+
+// The `api:` section. Relative file paths are relative to the config file's folder.
+Result<ApiConfig> load_api_config(Config& c, const std::filesystem::path& config_dir,
+                                  const std::string& store_path) {
+  ApiConfig api;
+  const auto resolve = [&](const std::string& p) {
+    return p.empty() || p[0] == '/' ? p : (config_dir / p).lexically_normal().string();
+  };
+  SOC_TRY_ASSIGN(api.enabled, c.get_bool("api.enabled", api.enabled));
+  std::string listen;
+  SOC_TRY_ASSIGN(listen, c.get_string("api.listen", "127.0.0.1:8443"));
+  if (auto parsed = parse_api_listen(listen, api.host, api.port); !parsed) {
+    return tl::unexpected(c.error("api.listen", parsed.error().message));
+  }
+  SOC_TRY_ASSIGN(api.tls_cert, c.get_string("api.tls_cert", ""));
+  SOC_TRY_ASSIGN(api.tls_key, c.get_string("api.tls_key", ""));
+  api.tls_cert = resolve(api.tls_cert);
+  api.tls_key = resolve(api.tls_key);
+  if (api.tls_cert.empty() != api.tls_key.empty()) {
+    return tl::unexpected(c.error(api.tls_cert.empty() ? "api.tls_cert" : "api.tls_key",
+                                  "api.tls_cert and api.tls_key go together (both or neither)"));
+  }
+  const std::string default_tokens =
+      (std::filesystem::path(store_path).parent_path() / "api_tokens").string();
+  SOC_TRY_ASSIGN(api.tokens_file, c.get_string("api.tokens_file", default_tokens));
+  api.tokens_file = resolve(api.tokens_file);
+  SOC_TRY_ASSIGN(api.threads, c.get_int("api.threads", 4, 1, 256));
+  SOC_TRY_ASSIGN(api.max_queued, c.get_int("api.max_queued", 64, 1, 65'536));
+  SOC_TRY_ASSIGN(api.max_body_bytes, c.get_int("api.max_body_bytes", 65'536, 1'024, 64 << 20));
+  SOC_TRY_ASSIGN(api.timeout_s, c.get_int("api.timeout_s", 10, 1, 3'600));
+  SOC_TRY_ASSIGN(api.max_limit, c.get_int("api.max_limit", 10'000, 1, 1'000'000));
+  return api;
+}
+
+}  // namespace
 
 Result<CollectorConfig> load_collector_config(const std::string& path,
                                               const std::vector<std::string>& overrides) {
@@ -37,6 +73,9 @@ Result<CollectorConfig> load_collector_config(const std::string& path,
     cc.pack_trusted_keys.push_back(
         key.empty() || key[0] == '/' ? key : (config_dir / key).lexically_normal().string());
   }
+  auto api = load_api_config(c, config_dir, cc.store_path);
+  if (!api) return tl::unexpected(api.error());
+  cc.api = std::move(*api);
   if (!cc.listen.starts_with("tcp://") && !cc.listen.starts_with("ipc://")) {
     return tl::unexpected(c.error("listen", "expected a tcp://HOST:PORT or ipc:// endpoint"));
   }

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "collector/web/api_config.h"
 #include "common/log.h"
 #include "common/result.h"
 #include "common/wire.h"
@@ -24,6 +25,7 @@ struct CollectorConfig {
   LogLevel log_level = LogLevel::kInfo;
   // Admin public keys (PEM) that `socctl pack publish` checks a pack against before publishing.
   std::vector<std::string> pack_trusted_keys;
+  ApiConfig api;  // the HTTP JSON API (collector/web/api_server.h)
 };
 
 // Loads path, applies overrides and validates every key (unknown keys are errors).
