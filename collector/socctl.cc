@@ -1,19 +1,26 @@
 // socctl: the command line for analysts and admins, working on the collector's store.
 //   socctl --config COLLECTOR.yaml agent add NAME --key PUBLIC_KEY [--agency AGENCY]
 //   socctl --config COLLECTOR.yaml agent list [--json]
-//   socctl --config COLLECTOR.yaml events [--agent NAME] [--kind KIND] [--since 1h]
-//                                         [--until T] [--limit N] [--json] [--count]
+//   socctl --config COLLECTOR.yaml events [QUERY] [--agent NAME] [--kind KIND] [--since 1h]
+//                                         [--until T] [--limit N] [--json|--csv] [--count]
+//     QUERY is in the search language of collector/query/parser.h (a KQL subset).
 //   socctl rules check|test ...                     (socctl_rules.h)
 //   socctl pack keygen|build|verify|inspect ...     (socctl_pack.h, no collector needed)
 //   socctl --config COLLECTOR.yaml pack publish|rollback|list ...   (socctl_publish.h)
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <regex>
+#include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "collector/collector_config.h"
+#include "collector/query/compiler.h"
+#include "collector/query/parser.h"
 #include "collector/socctl_pack.h"
 #include "collector/socctl_publish.h"
 #include "collector/socctl_rules.h"
@@ -134,14 +141,139 @@ int agent_list(EventStore& store, bool json) {
 }
 
 struct EventsArgs {
+  std::string query;
   std::string agent;
   std::string kind;
   std::string since;
   std::string until;
   std::size_t limit = 20;
   bool json = false;
+  bool csv = false;
   bool count = false;
 };
+
+// "socctl: invalid query: column 14: ..." and the query with a caret under that column.
+int query_failure(const std::string& text, const query::QueryError& error) {
+  std::cerr << "socctl: invalid query: " << error.describe() << "\n";
+  if (error.column == 0) return kExitUsage;
+  std::string shown;
+  std::size_t caret = 0;  // characters (not bytes) before the column
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const bool continuation = (c & 0xc0) == 0x80;
+    shown += c < 0x20 || c == 0x7f ? ' ' : text[i];
+    if (i + 1 < error.column && !continuation) ++caret;
+  }
+  std::cerr << "  " << shown << "\n  " << std::string(caret, ' ') << "^\n";
+  return kExitUsage;
+}
+
+// RFC 4180 cell: quoted when needed; a cell a spreadsheet would run as a formula gets a leading
+// apostrophe (log lines are attacker-controlled).
+std::string csv_cell(const std::string& value) {
+  std::string text = value;
+  if (!text.empty() && (text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@' ||
+                        text[0] == '\t' || text[0] == '\r')) {
+    text.insert(text.begin(), '\'');
+  }
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// A short "name=value ..." of an event's first fields, for events without raw text (flows).
+std::string fields_summary(const Event& event) {
+  std::string out;
+  for (std::size_t i = 0; i < event.fields.size() && i < 6; ++i) {
+    const Field& f = event.fields[i];
+    std::string value;
+    if (const auto* s = std::get_if<std::string>(&f.value)) {
+      value = *s;
+    } else if (const auto* n = std::get_if<std::int64_t>(&f.value)) {
+      value = std::to_string(*n);
+    } else if (const auto* b = std::get_if<bool>(&f.value)) {
+      value = *b ? "true" : "false";
+    } else if (const auto* d = std::get_if<double>(&f.value)) {
+      value = std::to_string(*d);
+    } else {
+      value = "...";
+    }
+    out += (out.empty() ? "" : " ") + f.name + "=" + value;
+  }
+  return out;
+}
+
+void print_events(const std::vector<StoredEvent>& rows, const EventsArgs& args) {
+  if (args.json) {
+    for (const StoredEvent& e : rows) {
+      // Real log lines are not always UTF-8: invalid bytes become U+FFFD instead of an abort.
+      std::cout << event_to_ecs_json(e.event, {e.agent, e.agency})
+                       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                << "\n";
+    }
+    return;
+  }
+  if (args.csv) {
+    std::cout << "@timestamp,agent.name,organization.name,event.dataset,event.provider,message,"
+                 "ecs_json\n";
+    for (const StoredEvent& e : rows) {
+      const nlohmann::json ecs = event_to_ecs_json(e.event, {e.agent, e.agency});
+      std::cout << csv_cell(format_rfc3339(e.event.time_ns)) << ',' << csv_cell(e.agent) << ','
+                << csv_cell(e.agency) << ',' << csv_cell(std::string(event_kind_name(e.event.kind)))
+                << ',' << csv_cell(e.event.source) << ',' << csv_cell(e.event.raw) << ','
+                << csv_cell(ecs.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+                << "\r\n";
+    }
+    return;
+  }
+  std::size_t agent_width = 5;
+  for (const StoredEvent& e : rows) agent_width = std::max(agent_width, e.agent.size());
+  std::printf("%-20s  %-*s  %-5s  %s\n", "TIME", static_cast<int>(agent_width), "AGENT", "KIND",
+              "MESSAGE");
+  for (const StoredEvent& e : rows) {
+    const std::string text = e.event.raw.empty() ? fields_summary(e.event) : e.event.raw;
+    std::printf("%-20s  %-*s  %-5s  %s%s\n", short_time(e.event.time_ns).c_str(),
+                static_cast<int>(agent_width), e.agent.c_str(),
+                std::string(event_kind_name(e.event.kind)).c_str(), alert_title(e.event).c_str(),
+                text.c_str());
+  }
+}
+
+// With a QUERY: --agent and --kind are added to it as conditions, and the store searches.
+int search(EventStore& store, const EventsArgs& args, std::optional<TimeNs> since,
+           std::optional<TimeNs> until) {
+  std::vector<query::Node> parts;
+  auto tree = query::parse_query(args.query);
+  if (!tree) return query_failure(args.query, tree.error());
+  parts.push_back(std::move(*tree));
+  if (!args.agent.empty()) {
+    parts.push_back(query::Node::match("agent.name", query::Value::literal(args.agent)));
+  }
+  if (!args.kind.empty()) {
+    parts.push_back(query::Node::match("event.dataset", query::Value::literal(args.kind)));
+  }
+  auto compiled = query::compile_query(query::Node::all_of(std::move(parts)));
+  if (!compiled) return query_failure(args.query, compiled.error());
+  EventSearch s;
+  s.query = std::move(*compiled);
+  s.since = since;
+  s.until = until;
+  s.limit = args.limit;
+  if (args.count) {
+    auto n = store.count_search(s);
+    if (!n) return fail_with(n.error().message);
+    std::cout << *n << "\n";
+    return 0;
+  }
+  auto rows = store.search_events(s);
+  if (!rows) return fail_with(rows.error().message);
+  print_events(*rows, args);
+  return 0;
+}
 
 int events(EventStore& store, const EventsArgs& args) {
   EventQuery q;
@@ -165,6 +297,7 @@ int events(EventStore& store, const EventsArgs& args) {
     if (!t) return fail_with("--until " + t.error().message, kExitUsage);
     q.until = *t;
   }
+  if (!args.query.empty()) return search(store, args, q.since, q.until);
   if (args.count) {
     auto n = store.count_events(q);
     if (!n) return fail_with(n.error().message);
@@ -173,18 +306,7 @@ int events(EventStore& store, const EventsArgs& args) {
   }
   auto rows = store.query_events(q);
   if (!rows) return fail_with(rows.error().message);
-  for (const StoredEvent& e : *rows) {
-    if (args.json) {
-      // Real log lines are not always UTF-8: invalid bytes become U+FFFD instead of an abort.
-      std::cout << event_to_ecs_json(e.event, {e.agent, e.agency})
-                       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-                << "\n";
-    } else {
-      std::cout << short_time(e.event.time_ns) << "  " << e.agent << "  "
-                << event_kind_name(e.event.kind) << "  " << alert_title(e.event) << e.event.raw
-                << "\n";
-    }
-  }
+  print_events(*rows, args);
   return 0;
 }
 
@@ -211,7 +333,11 @@ int main(int argc, char** argv) {
   list->add_flag("--json", list_json, "one JSON object per line");
 
   EventsArgs ev;
-  auto* events_cmd = app.add_subcommand("events", "show stored events, newest first");
+  auto* events_cmd = app.add_subcommand(
+      "events", "search stored events, newest first (QUERY: see README, \"Searching events\")");
+  events_cmd->add_option("query", ev.query,
+                         "e.g. 'source.ip: 10.0.0.0/8 and not event.outcome: success' "
+                         "(default: every event)");
   events_cmd->add_option("--agent", ev.agent, "only this agent");
   events_cmd->add_option("--kind", ev.kind,
                          "only this kind (log, flow, dns, http, tls, alert, agent)");
@@ -220,9 +346,12 @@ int main(int argc, char** argv) {
   events_cmd->add_option("--limit", ev.limit, "at most this many")
       ->capture_default_str()
       ->check(CLI::Range(1, 1'000'000));
-  events_cmd->add_flag("--json", ev.json, "one ECS-shaped JSON object per line");
+  auto* json_flag = events_cmd->add_flag("--json", ev.json, "one ECS-shaped JSON object per line");
+  events_cmd->add_flag("--csv", ev.csv, "CSV with a header row (RFC 4180 quoting)")
+      ->excludes(json_flag);
   events_cmd->add_flag("--count", ev.count, "print only the number of matching events");
   RulesArgs rules_args;
+
   auto* rules_cmd = app.add_subcommand("rules", "check and try Sigma rules");
   rules_cmd->require_subcommand(1);
   auto* check = rules_cmd->add_subcommand("check", "report every rule that does not compile");

@@ -67,25 +67,33 @@ const char* op_string(CompareOp op) {
 }  // namespace
 
 std::string to_debug_string(const Node& node) {
+  // Appends only: GCC 12 at -O2 warns falsely (-Wrestrict) on "literal" + std::string&&.
+  std::string out;
   switch (node.type) {
     case Node::Type::kAnd:
     case Node::Type::kOr:
-    case Node::Type::kNot: {
-      std::string out = node.type == Node::Type::kAnd  ? "(and"
-                        : node.type == Node::Type::kOr ? "(or"
-                                                       : "(not";
-      for (const Node& child : node.children) out += " " + to_debug_string(child);
-      return out + ")";
-    }
+    case Node::Type::kNot:
+      out.append(node.type == Node::Type::kAnd  ? "(and"
+                 : node.type == Node::Type::kOr ? "(or"
+                                                : "(not");
+      for (const Node& child : node.children) {
+        out.push_back(' ');
+        out.append(to_debug_string(child));
+      }
+      break;
     case Node::Type::kMatch:
-      return "(match " + node.field + " " + value_string(node.value) + ")";
+      out.append("(match ").append(node.field).append(" ").append(value_string(node.value));
+      break;
     case Node::Type::kRange:
-      return "(range " + node.field + " " + op_string(node.op) + " " + value_string(node.value) +
-             ")";
+      out.append("(range ").append(node.field).append(" ").append(op_string(node.op));
+      out.append(" ").append(value_string(node.value));
+      break;
     case Node::Type::kText:
-      return "(text " + value_string(node.value) + ")";
+      out.append("(text ").append(value_string(node.value));
+      break;
   }
-  return "?";
+  out.push_back(')');
+  return out;
 }
 
 }  // namespace soc::query
