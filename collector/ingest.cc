@@ -11,7 +11,9 @@
 #include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
+#include "collector/correlate/incident_engine.h"
 #include "collector/pack_distributor.h"
+#include "collector/pack_trust.h"
 #include "collector/store/sqlite_store.h"
 #include "collector/zap_handler.h"
 #include "common/clock.h"
@@ -39,6 +41,7 @@ struct PendingBatch {
   std::string routing_id;
   wire::Batch batch;
   std::int64_t agent_id = 0;
+  const AgentRecord* agent = nullptr;  // in agents_by_key, which only grows
 };
 }  // namespace
 
@@ -62,9 +65,12 @@ struct Ingest::Impl {
   std::map<std::int64_t, PendingHeartbeat> pending_heartbeats;
   std::int64_t last_heartbeat_flush_ms = 0;
   std::unique_ptr<PackDistributor> packs;  // uses store and router
+  std::unique_ptr<IncidentStore> incidents;
+  std::unique_ptr<IncidentEngine> engine;  // uses incidents
 
   void refuse(const std::string& reason, const std::string& detail);
-  std::optional<AgentRecord> agent_for(const std::string& key);
+  const AgentRecord* agent_for(const std::string& key);
+  void load_pack(const std::string& bytes);
   void receive_one(std::vector<PendingBatch>& batches);
   Result<void> commit(std::vector<PendingBatch>& batches);
   bool reply(const std::string& routing_id, const wire::Message& message);
@@ -81,11 +87,34 @@ void Ingest::Impl::refuse(const std::string& reason, const std::string& detail) 
   }
 }
 
-std::optional<AgentRecord> Ingest::Impl::agent_for(const std::string& key) {
-  if (auto it = agents_by_key.find(key); it != agents_by_key.end()) return it->second;
+const AgentRecord* Ingest::Impl::agent_for(const std::string& key) {
+  if (auto it = agents_by_key.find(key); it != agents_by_key.end()) return &it->second;
   auto found = store->find_agent_by_key(key);
-  if (!found || !found->has_value()) return std::nullopt;
-  return agents_by_key.emplace(key, **found).first->second;
+  if (!found || !found->has_value()) return nullptr;
+  return &agents_by_key.emplace(key, **found).first->second;
+}
+
+// A new current pack: its correlation rules replace the old ones, and their windows are rebuilt
+// from the store. A pack that does not verify here keeps the old rules (agents refuse it too).
+void Ingest::Impl::load_pack(const std::string& bytes) {
+  auto keys = load_trusted_keys(config);
+  if (!keys) {
+    log(LogLevel::kWarn, "incidents", "correlation rules not loaded: ", keys.error().message);
+    return;
+  }
+  auto verified = pack::read_pack(bytes, *keys);
+  if (!verified) {
+    log(LogLevel::kWarn, "incidents", "correlation rules not loaded: ", verified.error().message);
+    return;
+  }
+  if (auto loaded = engine->load_pack(*verified); !loaded) {
+    log(LogLevel::kWarn, "incidents", "correlation rules not loaded: ", loaded.error().message);
+    return;
+  }
+  if (auto replayed = engine->replay(*store, now_ns()); !replayed) {
+    log(LogLevel::kWarn, "incidents", "correlation windows not rebuilt: ",
+        replayed.error().message);
+  }
 }
 
 void Ingest::Impl::receive_one(std::vector<PendingBatch>& batches) {
@@ -124,7 +153,7 @@ void Ingest::Impl::receive_one(std::vector<PendingBatch>& batches) {
                 monotonic_ms());
   }
   if (auto* batch = std::get_if<wire::Batch>(&*message)) {
-    batches.push_back(PendingBatch{frames[0].to_string(), std::move(*batch), agent->id});
+    batches.push_back(PendingBatch{frames[0].to_string(), std::move(*batch), agent->id, agent});
   } else if (hb != nullptr) {
     ++counters.heartbeats;
     // Counter names come from the agent: invalid UTF-8 is replaced, never a reason to throw.
@@ -183,6 +212,13 @@ Result<void> Ingest::Impl::commit(std::vector<PendingBatch>& batches) {
         reply(p.routing_id, wire::Nack{p.batch.epoch, r.expected_seq, "missing earlier batch"});
         break;
     }
+  }
+  // Acked first: incidents are filed from what is durably stored.
+  for (std::size_t i = 0; i < batches.size(); ++i) {
+    const BatchResult& r = (*results)[i];
+    if (r.outcome != BatchOutcome::kStored) continue;
+    engine->on_stored(batches[i].batch.events, r.event_ids, batches[i].agent->name,
+                      batches[i].agent->agency);
   }
   batches.clear();
   return ok();
@@ -267,11 +303,17 @@ Result<std::unique_ptr<Ingest>> Ingest::start(const CollectorConfig& config,
     return fail(ErrorCode::kIo, "listen on " + config.listen + ": " + e.what());
   }
   impl->last_stats_ms = monotonic_ms();
+  auto incidents = IncidentStore::open(config.store_path);
+  if (!incidents) return tl::unexpected(incidents.error());
+  impl->incidents = std::move(*incidents);
+  impl->engine = std::make_unique<IncidentEngine>(*impl->incidents, IncidentEngineOptions{});
   Impl* raw = impl.get();
   impl->packs = std::make_unique<PackDistributor>(
-      *impl->store, [raw](const std::string& routing_id, const wire::Message& message) {
+      *impl->store,
+      [raw](const std::string& routing_id, const wire::Message& message) {
         return raw->reply(routing_id, message);
-      });
+      },
+      [raw](const std::string& bytes) { raw->load_pack(bytes); });
   return std::unique_ptr<Ingest>(new Ingest(std::move(impl)));
 }
 

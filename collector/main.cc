@@ -7,6 +7,7 @@
 
 #include "collector/collector_config.h"
 #include "collector/ingest.h"
+#include "collector/web/api_server.h"
 #include "common/curve_keys.h"
 #include "common/log.h"
 #include "common/program.h"
@@ -40,9 +41,22 @@ int run_collector(const std::string& config_path, const std::vector<std::string>
     std::cerr << "soc-collector: " << ingest.error().message << "\n";
     return 1;
   }
+  // The API after ingest: the store file exists and is migrated by then.
+  std::unique_ptr<collector::ApiServer> api;
+  if (config->api.enabled) {
+    auto started = collector::ApiServer::start(*config);
+    if (!started) {
+      std::cerr << "soc-collector: " << started.error().message << "\n";
+      return 1;
+    }
+    api = std::move(*started);
+    log(LogLevel::kInfo, "collector", "api: serving ", api->url(), "/api/v1 (tokens in ",
+        config->api.tokens_file, ")");
+  }
   log(LogLevel::kInfo, "collector", "listening on ", config->listen, "; public key ",
       keys->public_key, "; store ", config->store_path);
   auto result = (*ingest)->run(stop);
+  if (api) api->stop();
   if (!result) {
     log(LogLevel::kError, "collector", "stopping: ", result.error().message);
     return 1;

@@ -29,6 +29,7 @@ void PackDistributor::poll(std::int64_t now_ms) {
       p.version};
   log(LogLevel::kInfo, kComponent, "current pack: ", p.name, " ", p.version,
       p.rollback ? " (rollback)" : "", ", publication ", p.id);
+  if (on_current_) on_current_(current_->push.pack);
   for (auto& [agent_id, agent] : agents_) {
     if (now_ms - agent.last_seen_ms <= kRecentAgentMs) maybe_push(agent_id, agent, now_ms);
   }

@@ -32,8 +32,13 @@ class PackDistributor {
   static constexpr std::int64_t kRecentAgentMs = 10LL * 60 * 1000;
   static constexpr std::int64_t kRetryMs = 60LL * 1000;
 
+  // Told the bytes of each new current pack (once per publication; e.g. to load its
+  // correlation rules).
+  using Listener = std::function<void(const std::string& pack_bytes)>;
+
   // `store` must outlive the distributor.
-  PackDistributor(EventStore& store, Sender send) : store_(store), send_(std::move(send)) {}
+  PackDistributor(EventStore& store, Sender send, Listener on_current = {})
+      : store_(store), send_(std::move(send)), on_current_(std::move(on_current)) {}
 
   void poll(std::int64_t now_ms);
   // pack_version: from a heartbeat; nullopt for other messages.
@@ -60,6 +65,7 @@ class PackDistributor {
 
   EventStore& store_;
   Sender send_;
+  Listener on_current_;
   std::optional<Current> current_;
   std::int64_t current_id_ = 0;
   std::int64_t last_poll_ms_ = -kPollIntervalMs;

@@ -7,6 +7,8 @@
 //   socctl rules check|test ...                     (socctl_rules.h)
 //   socctl pack keygen|build|verify|inspect ...     (socctl_pack.h, no collector needed)
 //   socctl --config COLLECTOR.yaml pack publish|rollback|list ...   (socctl_publish.h)
+//   socctl --config COLLECTOR.yaml token add|list|revoke ...        (socctl_tokens.h)
+//   socctl --url URL --token T events|incidents|incident|agent list ...   (socctl_remote.h)
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
@@ -22,8 +24,11 @@
 #include "collector/query/compiler.h"
 #include "collector/query/parser.h"
 #include "collector/socctl_pack.h"
+#include "collector/socctl_incidents.h"
 #include "collector/socctl_publish.h"
+#include "collector/socctl_remote.h"
 #include "collector/socctl_rules.h"
+#include "collector/socctl_tokens.h"
 #include "collector/store/sqlite_store.h"
 #include "collector/time_spec.h"
 #include "common/curve_keys.h"
@@ -317,6 +322,14 @@ int main(int argc, char** argv) {
   std::string config_path;
   app.add_option("--config", config_path,
                  "the collector's config file (its store is used; not needed by rules)");
+  ApiClientOptions api_options;
+  app.add_option("--url", api_options.url,
+                 "a collector's HTTP API (https://HOST:8443): events, incidents, incident and "
+                 "agent list go through it (default $SOC_URL when there is no --config)");
+  app.add_option("--token", api_options.token, "the API bearer token (default $SOC_TOKEN)");
+  app.add_option("--ca-cert", api_options.ca_cert,
+                 "CA certificates (PEM) for an https --url (default $SOC_CA_CERT; else the "
+                 "system's)");
   app.require_subcommand(1);
 
   auto* agent = app.add_subcommand("agent", "enroll and list agents");
@@ -351,6 +364,10 @@ int main(int argc, char** argv) {
       ->excludes(json_flag);
   events_cmd->add_flag("--count", ev.count, "print only the number of matching events");
   RulesArgs rules_args;
+  IncidentCommands incident_cmds;
+  add_incident_commands(app, incident_cmds);
+  TokenCommands token_cmds;
+  add_token_commands(app, token_cmds);
 
   auto* rules_cmd = app.add_subcommand("rules", "check and try Sigma rules");
   rules_cmd->require_subcommand(1);
@@ -400,10 +417,38 @@ int main(int argc, char** argv) {
   if (build->parsed()) return pack_build(pack_dir, pack_key, pack_out, pack_skip_invalid);
   if (verify->parsed()) return pack_verify(pack_file, pack_pubkeys);
   if (inspect->parsed()) return pack_inspect(pack_file, pack_json);
+  // --url (or $SOC_URL without --config): the commands an analyst runs go through the HTTP API.
+  const bool remote = !api_options.url.empty() ||
+                      (config_path.empty() && !ApiClient::with_environment({}).url.empty());
+  if (remote) {
+    auto api = ApiClient::open(ApiClient::with_environment(api_options));
+    if (!api) return fail_with(api.error().message, kExitUsage);
+    if (events_cmd->parsed()) {
+      if (ev.csv || ev.count) {
+        return fail_with("--csv and --count work with --config only", kExitUsage);
+      }
+      return remote_events(**api,
+                           {ev.query, ev.agent, ev.kind, ev.since, ev.until, ev.limit, ev.json});
+    }
+    if (list->parsed()) return remote_agent_list(**api, list_json);
+    const IncidentArgs& ia = incident_cmds.args;
+    if (incident_cmds.list->parsed()) return remote_incidents(**api, ia.state, ia.limit, ia.json);
+    if (incident_cmds.show->parsed()) return remote_incident_show(**api, ia.id, ia.json);
+    if (incident_cmds.ack->parsed() || incident_cmds.close->parsed()) {
+      if (!ia.actor.empty()) {
+        return fail_with("--as: with --url the actor is the token's name", kExitUsage);
+      }
+      return remote_incident_change(**api, ia.id, incident_cmds.close->parsed(), ia.note);
+    }
+    return fail_with("this command works with --config COLLECTOR.yaml only (not through --url)",
+                     kExitUsage);
+  }
   if (config_path.empty()) return fail_with("--config COLLECTOR.yaml is required", kExitUsage);
 
   auto config = load_collector_config(config_path, {});
   if (!config) return fail_with(config.error().message, kExitUsage);
+  if (incident_cmds.parsed()) return run_incident_command(incident_cmds, config->store_path);
+  if (token_cmds.parsed()) return run_token_command(token_cmds, config->api.tokens_file);
   const bool writes = add->parsed() || publish->parsed() || rollback->parsed();
   auto store =
       open_sqlite_store(config->store_path, writes ? StoreMode::kReadWrite : StoreMode::kReadOnly);

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "collector/pack_trust.h"
 #include "signatures/pack/compiled_pack.h"
 #include "signatures/pack/pack_file.h"
 
@@ -23,25 +24,10 @@ int complain(const std::string& message, int code = kExitFailure) {
   return code;
 }
 
-Result<std::vector<pack::PublicKey>> trusted_keys(const CollectorConfig& config) {
-  if (config.pack_trusted_keys.empty()) {
-    return fail(ErrorCode::kInvalidArgument,
-                "packs.trusted_keys in the collector's config is empty: add the admins' public "
-                "keys (the same as in the agents' packs.trusted_keys)");
-  }
-  std::vector<pack::PublicKey> keys;
-  for (const std::string& path : config.pack_trusted_keys) {
-    auto key = pack::PublicKey::load(path);
-    if (!key) return fail(key.error().code, "packs.trusted_keys: " + key.error().message);
-    keys.push_back(std::move(*key));
-  }
-  return keys;
-}
-
 // Checks `bytes` as an agent would; returns the verified manifest or prints why not.
 Result<pack::Manifest> check_like_an_agent(const std::string& bytes,
                                            const CollectorConfig& config) {
-  auto keys = trusted_keys(config);
+  auto keys = load_trusted_keys(config);
   if (!keys) return tl::unexpected(keys.error());
   if (bytes.size() + kPushOverhead > config.limits.max_message_bytes) {
     return fail(ErrorCode::kTooLarge,

@@ -13,6 +13,7 @@
 #include "signatures/sigma/field_mapping.h"
 #include "signatures/sigma/rule_parser.h"
 #include "signatures/sigma/rule_set.h"
+#include "signatures/sigma/correlation_rule.h"
 #include "signatures/sigma/yaml_documents.h"
 
 namespace soc::pack {
@@ -219,26 +220,15 @@ Result<std::map<std::string, std::string>> collect_files(const fs::path& root) {
   return files;
 }
 
-// Every document of a correlation file must be YAML (the collector checks the rest).
+// Every correlation of a correlation file must be valid (sigma/correlation_rule.h): the
+// collector runs them, and would refuse the same.
 void check_correlation_file(const std::string& path, const std::string& text,
                             std::vector<sigma::CompileIssue>& issues) {
-  for (const sigma::YamlDocumentText& doc : sigma::split_yaml_documents(text)) {
-    YAML::Node node;
-    try {
-      node = YAML::Load(std::string(doc.text));
-    } catch (const YAML::Exception& e) {
-      const int line = e.mark.line >= 0 ? e.mark.line + 1 + doc.first_line : doc.first_line + 1;
-      issues.push_back({path, line, "", "", "YAML syntax: " + e.msg});
-      continue;
-    } catch (const std::exception& e) {
-      issues.push_back({path, doc.first_line + 1, "", "", std::string("YAML: ") + e.what()});
-      continue;
-    }
-    if ((!node || node.IsNull()) && sigma::yaml_has_content(doc.text)) {
-      issues.push_back({path, doc.first_line + 1, "", "",
-                        "YAML syntax: the document holds text but no YAML value"});
-    }
+  sigma::ParsedCorrelations parsed = sigma::parse_correlation_rules(text, path);
+  if (parsed.rules.empty() && parsed.issues.empty()) {
+    issues.push_back({path, 1, "", "", "no correlation rule in this file"});
   }
+  issues.insert(issues.end(), parsed.issues.begin(), parsed.issues.end());
 }
 
 // "file:line: [id] title: reason" with the file shown under the pack folder.

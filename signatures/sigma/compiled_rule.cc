@@ -95,6 +95,7 @@ tl::expected<CompiledRule, CompileIssue> compile_rule(const SigmaRule& rule,
   };
   CompiledRule out;
   out.id = rule.id;
+  out.name = rule.name;
   out.title = rule.title;
   out.level = rule.level;
   out.severity = severity_of(rule.level);

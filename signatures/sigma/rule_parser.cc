@@ -44,7 +44,8 @@ class DocParser {
     if (!doc.IsMap()) return fail(line(doc), "a rule must be a YAML map");
     rule.file = std::string(file_);
     rule.line = line(doc);
-    if (!optional_scalar(doc, "id", rule.id) || !optional_scalar(doc, "title", rule.title)) {
+    if (!optional_scalar(doc, "id", rule.id) || !optional_scalar(doc, "title", rule.title) ||
+        !optional_scalar(doc, "name", rule.name)) {
       return false;
     }
     if (doc["correlation"]) return fail(rule.line, "correlation rule: runs on the collector");

@@ -57,6 +57,7 @@ struct SearchIdentifier {
 struct SigmaRule {
   std::string id;
   std::string title;
+  std::string name;  // the optional unique name correlation rules may refer to it by
   std::string status;
   std::string level;  // informational, low, medium, high, critical; empty when not given
   std::string description;

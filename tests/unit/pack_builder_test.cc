@@ -113,20 +113,25 @@ TEST_F(PackBuilderTest, DefaultPackBuildsCompilesAndMatches) {
   ASSERT_TRUE(built) << built.error().message;
   const Manifest& m = built->manifest;
   EXPECT_EQ(m.name, "default");
-  EXPECT_EQ(m.version.to_string(), "1.0.0");
+  EXPECT_EQ(m.version.to_string(), "1.1.0");
   EXPECT_EQ(m.min_agent_version, agent_version());
   EXPECT_EQ(m.field_mappings, "field_mappings.yaml");
   EXPECT_EQ(m.routing,
             (std::vector<RoutingEntry>{{"sshd-session", "sshd"}, {"sshd-auth", "sshd"}}));
   EXPECT_TRUE(m.skipped.empty());
   std::size_t sigma_files = 0;
+  std::size_t correlation_files = 0;
+  std::size_t packet_files = 0;
   for (const ManifestFile& f : m.files) {
     EXPECT_FALSE(f.path.starts_with("samples/")) << f.path;
     EXPECT_NE(f.path, "pack.yaml");
     sigma_files += f.kind == PackFileKind::kSigma ? 1 : 0;
+    correlation_files += f.kind == PackFileKind::kCorrelation ? 1 : 0;
+    packet_files += f.kind == PackFileKind::kPacket ? 1 : 0;
   }
   EXPECT_GE(sigma_files, 19u);
-  EXPECT_EQ(sigma_files + 1, m.files.size());
+  EXPECT_EQ(correlation_files, 6u);
+  EXPECT_EQ(sigma_files + correlation_files + packet_files + 1, m.files.size());
   EXPECT_GE(built->rules_compiled, sigma_files);
 
   auto compiled = verify_and_compile(built->bytes);
@@ -139,8 +144,7 @@ TEST_F(PackBuilderTest, DefaultPackBuildsCompilesAndMatches) {
       "Mar  3 10:00:01 web-1 sshd[1301]: Invalid user oracle from 198.51.100.23 port 51234");
   EXPECT_NE(std::find(ids.begin(), ids.end(), kInvalidUserId), ids.end());
   EXPECT_TRUE(matching(*(*compiled)->rules,
-                       "Mar  3 10:00:01 web-1 sshd[1304]: Accepted publickey for bob from "
-                       "192.0.2.11 port 51000 ssh2")
+                       "Mar  3 10:00:01 web-1 sshd[1304]: Server listening on 0.0.0.0 port 22.")
                   .empty());
 }
 
@@ -230,7 +234,9 @@ TEST_F(PackBuilderTest, PackYamlIsStrict) {
 
 TEST_F(PackBuilderTest, CarriesCorrelationAndPacketFilesAndIgnoresTheRest) {
   make_pack("description: test pack\nrouting:\n  - {program: sshd-session, service: sshd}\n");
-  put("correlation/brute.yml", "title: a\ncorrelation:\n  type: event_count\n---\ntitle: b\n");
+  put("correlation/brute.yml",
+      "title: a\ncorrelation:\n  type: event_count\n  rules: [r]\n  group-by: [source.ip]\n"
+      "  timespan: 5m\n  condition: {gte: 5}\n---\ntitle: b\n");
   put("packet_rules/local.rules", "alert tcp any any -> any 22 (msg:\"ssh\"; sid:1;)\n");
   put("samples/good.yaml", "not: [part of the pack\n");
   put("rules/README.md", "notes");

@@ -147,7 +147,7 @@ class SqliteStoreTest : public ::testing::Test {
   BatchResult store_one(EventStore& store, const IncomingBatch& batch) {
     auto results = store.store_batches(std::span<const IncomingBatch>(&batch, 1));
     EXPECT_TRUE(results.has_value()) << results.error().message;
-    if (!results || results->size() != 1) return {BatchOutcome::kGap, 9999, 9999};
+    if (!results || results->size() != 1) return {BatchOutcome::kGap, 9999, 9999, {}};
     return results->front();
   }
 

@@ -1,0 +1,173 @@
+#include "collector/correlate/incident_engine.h"
+
+#include <algorithm>
+
+#include "common/log.h"
+#include "signatures/pack/compiled_pack.h"
+#include "signatures/sigma/compiled_rule.h"
+
+namespace soc::collector {
+
+namespace {
+
+constexpr const char* kComponent = "incidents";
+constexpr std::size_t kReplayLimit = 2'000'000;  // events per kind at most
+
+const std::string* string_field(const Event& event, std::string_view name) {
+  const FieldValue* v = event.find(name);
+  return v != nullptr ? std::get_if<std::string>(v) : nullptr;
+}
+
+// Where the event happened: host.name, else host.hostname, else the agent's name.
+const std::string& host_of(const Event& event, const std::string& agent) {
+  for (const char* name : {"host.name", "host.hostname"}) {
+    if (const std::string* s = string_field(event, name); s != nullptr && !s->empty()) return *s;
+  }
+  return agent;
+}
+
+const sigma::LogSource& flow_logsource() {
+  static const sigma::LogSource ls{"", {"network_connection"}, {}};
+  return ls;
+}
+
+}  // namespace
+
+IncidentEngine::IncidentEngine(IncidentStore& incidents, IncidentEngineOptions options)
+    : incidents_(incidents), options_(options) {}
+
+Result<std::vector<sigma::CompileIssue>> IncidentEngine::load_pack(const pack::VerifiedPack& pack) {
+  auto compiled = pack::compile_pack(pack);
+  if (!compiled) return tl::unexpected(compiled.error());
+  std::map<std::string, std::string> base;  // id and name -> id
+  for (const sigma::CompiledRule& rule : (*compiled)->rules->rules()) {
+    if (rule.id.empty()) continue;
+    base.emplace(rule.id, rule.id);
+    if (!rule.name.empty()) base.emplace(rule.name, rule.id);
+  }
+  std::vector<sigma::CorrelationRule> correlations;
+  std::vector<sigma::CompileIssue> issues;
+  for (const pack::ManifestFile& f : pack.manifest.files) {
+    if (f.kind != pack::PackFileKind::kCorrelation) continue;
+    auto it = pack.files.find(f.path);
+    if (it == pack.files.end()) continue;
+    sigma::ParsedCorrelations parsed = sigma::parse_correlation_rules(it->second, f.path);
+    for (auto& r : parsed.rules) correlations.push_back(std::move(r));
+    for (auto& i : parsed.issues) issues.push_back(std::move(i));
+  }
+  correlator_ =
+      std::make_unique<Correlator>(std::move(correlations), base, options_.correlator, issues);
+  flow_rules_ = (*compiled)->rules;
+  log(LogLevel::kInfo, kComponent, "pack ", pack.manifest.name, " ",
+      pack.manifest.version.to_string(), ": ", correlator_->rules().size(), " correlation rules; ",
+      issues.size(), " left out");
+  for (const sigma::CompileIssue& issue : issues) {
+    log(LogLevel::kWarn, kComponent, "correlation left out: ", sigma::format_issue(issue));
+  }
+  return issues;
+}
+
+void IncidentEngine::on_stored(std::span<const Event> events, std::span<const std::int64_t> ids,
+                               const std::string& agent, const std::string& agency) {
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    observe(events[i], i < ids.size() ? ids[i] : 0, agent, agency, true);
+  }
+}
+
+void IncidentEngine::observe(const Event& event, std::int64_t id, const std::string& agent,
+                             const std::string& agency, bool file_hits) {
+  std::vector<std::string> rule_ids;
+  if (event.kind == EventKind::kAlert) {
+    const std::string* rule_id = string_field(event, "rule.id");
+    if (rule_id == nullptr) return;
+    const std::string* level = string_field(event, "rule.level");
+    const int severity = level != nullptr ? sigma::severity_of(*level) : 0;
+    if (file_hits && options_.alert_severity > 0 && severity >= options_.alert_severity) {
+      const std::string& host = host_of(event, agent);
+      const std::string* title = string_field(event, "rule.name");
+      IncidentHit hit;
+      hit.rule_id = *rule_id;
+      hit.title = title != nullptr ? *title : *rule_id;
+      hit.level = *level;
+      hit.origin = "alert";
+      hit.group_key = "host.name=" + host;
+      hit.first_ns = hit.last_ns = event.time_ns;
+      hit.agencies = {agency};
+      hit.hosts = {host};
+      if (id != 0) hit.evidence = {id};
+      file(hit);
+    }
+    if (correlator_ && correlator_->references(*rule_id)) rule_ids.push_back(*rule_id);
+  } else if (event.kind == EventKind::kFlow && correlator_ && flow_rules_) {
+    std::vector<const sigma::CompiledRule*> matched;
+    flow_rules_->match(event, flow_logsource(), matched);
+    for (const sigma::CompiledRule* rule : matched) {
+      if (correlator_->references(rule->id)) rule_ids.push_back(rule->id);
+    }
+    if (!rule_ids.empty()) ++counters_.flows_matched;
+  }
+  if (rule_ids.empty()) return;
+  Observation observation;
+  observation.event = &event;
+  observation.event_id = id;
+  observation.agency = agency;
+  observation.host = host_of(event, agent);
+  observation.rule_ids = rule_ids;
+  hits_.clear();
+  correlator_->observe(observation, hits_);
+  if (!file_hits) return;
+  for (const CorrelationHit& h : hits_) {
+    IncidentHit hit;
+    hit.rule_id = h.rule->id;
+    hit.title = h.rule->title;
+    hit.level = h.rule->level.empty() ? "high" : h.rule->level;
+    hit.origin = "correlation";
+    hit.group_key = h.group_key;
+    hit.first_ns = h.first_ns;
+    hit.last_ns = h.last_ns;
+    hit.agencies = h.agencies;
+    hit.hosts = h.hosts;
+    hit.evidence = h.evidence;
+    file(hit);
+  }
+}
+
+void IncidentEngine::file(const IncidentHit& hit) {
+  bool created = false;
+  auto incident = incidents_.record_hit(hit, &created);
+  if (!incident) {
+    ++counters_.store_errors;
+    log(LogLevel::kError, kComponent, "incident of ", hit.rule_id,
+        " not recorded: ", incident.error().message);
+    return;
+  }
+  ++counters_.incident_hits;
+  if (created) {
+    ++counters_.incidents_created;
+    log(LogLevel::kInfo, kComponent, "incident ", incident->id, " opened: ", incident->title, " (",
+        incident->group_key, ")");
+  }
+}
+
+Result<std::size_t> IncidentEngine::replay(EventStore& store, TimeNs now) {
+  if (!correlator_ || correlator_->rules().empty()) return std::size_t{0};
+  std::vector<StoredEvent> events;
+  for (EventKind kind : {EventKind::kAlert, EventKind::kFlow}) {
+    EventQuery q;
+    q.kind = kind;
+    q.since = now - correlator_->horizon_ns();
+    q.limit = kReplayLimit;
+    auto found = store.query_events(q);
+    if (!found) return tl::unexpected(found.error());
+    std::move(found->begin(), found->end(), std::back_inserter(events));
+  }
+  std::sort(events.begin(), events.end(), [](const StoredEvent& a, const StoredEvent& b) {
+    return a.event.time_ns != b.event.time_ns ? a.event.time_ns < b.event.time_ns : a.id < b.id;
+  });
+  for (const StoredEvent& e : events) observe(e.event, e.id, e.agent, e.agency, false);
+  log(LogLevel::kInfo, kComponent, "rebuilt correlation windows from ", events.size(),
+      " stored events; ", correlator_->open_groups(), " groups open");
+  return events.size();
+}
+
+}  // namespace soc::collector

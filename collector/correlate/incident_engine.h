@@ -1,0 +1,73 @@
+// IncidentEngine: turns the events the collector stores into incidents (DESIGN.md "Incidents").
+//
+//  - A single alert at or above options.alert_severity (default 4 = high) files an incident of
+//    its rule on its host (group key "host.name=..."; the agent's name when the event has none).
+//  - Alerts (by rule.id) and flows (matched here against the pack's Sigma rules routed to
+//    category network_connection) are observed by the Correlator with the pack's correlation
+//    rules; each correlation hit files an incident of the correlation on its group key.
+// Repeated hits go into the incident that is not closed yet (IncidentStore::record_hit).
+// The rules come from the current pack (load_pack); replay() rebuilds the correlation windows
+// from the store after a start or a new pack, filing nothing.
+// Single-threaded (the ingest loop); the IncidentStore must outlive the engine.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "collector/correlate/correlator.h"
+#include "collector/store/event_store.h"
+#include "collector/store/incident_store.h"
+#include "signatures/pack/pack_file.h"
+#include "signatures/sigma/rule_set.h"
+
+namespace soc::collector {
+
+struct IncidentEngineOptions {
+  int alert_severity = 4;  // informational=1 .. critical=5; 0 files no single-alert incidents
+  CorrelatorOptions correlator;
+};
+
+struct IncidentEngineCounters {
+  std::uint64_t incidents_created = 0;
+  std::uint64_t incident_hits = 0;
+  std::uint64_t store_errors = 0;
+  std::uint64_t flows_matched = 0;
+};
+
+class IncidentEngine {
+ public:
+  IncidentEngine(IncidentStore& incidents, IncidentEngineOptions options);
+
+  // Takes the correlation rules and base Sigma rules of a verified pack (the old windows are
+  // dropped). Returns the rules left out, with reasons; fails only when the pack's Sigma rules
+  // do not compile at all.
+  Result<std::vector<sigma::CompileIssue>> load_pack(const pack::VerifiedPack& pack);
+
+  // The events of one stored batch: ids[i] is the store's id of events[i].
+  void on_stored(std::span<const Event> events, std::span<const std::int64_t> ids,
+                 const std::string& agent, const std::string& agency);
+
+  // Feeds the alerts and flows stored within the correlator's horizon (event time) back into
+  // the windows without filing incidents.
+  Result<std::size_t> replay(EventStore& store, TimeNs now);
+
+  const IncidentEngineCounters& counters() const { return counters_; }
+  const Correlator* correlator() const { return correlator_.get(); }
+
+ private:
+  void observe(const Event& event, std::int64_t id, const std::string& agent,
+               const std::string& agency, bool file);
+  void file(const IncidentHit& hit);
+
+  IncidentStore& incidents_;
+  IncidentEngineOptions options_;
+  std::unique_ptr<Correlator> correlator_;
+  std::shared_ptr<const sigma::RuleSet> flow_rules_;
+  IncidentEngineCounters counters_;
+  std::vector<CorrelationHit> hits_;  // scratch
+};
+
+}  // namespace soc::collector
