@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "signatures/pack/manifest.h"
+#include "signatures/packet/packet_rule_set.h"
 #include "signatures/sigma/rule_set.h"
 
 namespace soc::agent {
@@ -16,6 +17,7 @@ namespace soc::agent {
 // One immutable set of rules and where it came from.
 struct RuleSnapshot {
   std::shared_ptr<const sigma::RuleSet> rules;
+  std::shared_ptr<const packet::PacketRuleSet> packet_rules;  // nullptr: none (pcap sources)
   std::string pack_name;     // "" when the rules come from the agent's config, not a pack
   std::string pack_version;  // "" likewise
   std::vector<pack::RoutingEntry> routing;  // the pack's extra log-source routing

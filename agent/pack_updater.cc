@@ -45,6 +45,7 @@ Result<void> write_atomically(const std::string& path, std::string_view bytes) {
 std::shared_ptr<const RuleSnapshot> snapshot_of(const pack::CompiledPack& compiled) {
   auto snapshot = std::make_shared<RuleSnapshot>();
   snapshot->rules = compiled.rules;
+  snapshot->packet_rules = compiled.packet_rules;
   snapshot->pack_name = compiled.manifest.name;
   snapshot->pack_version = compiled.manifest.version.to_string();
   snapshot->routing = compiled.manifest.routing;

@@ -327,6 +327,9 @@ void FlowTable::process(const Packet& p, std::vector<Event>& out) {
     }
   }
   if (flow->extras != nullptr) feed_analyzers(*flow, is_orig, p, out);
+  if (inspector_ != nullptr) {
+    inspector_->on_packet(p, *flow, is_orig ? Direction::kOrig : Direction::kResp, out);
+  }
   unlink(*flow);
   link(*flow, list_for(*flow));
 }

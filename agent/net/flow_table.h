@@ -24,6 +24,7 @@
 #include "agent/net/flow.h"
 #include "agent/net/flow_analyzer.h"
 #include "agent/net/packet.h"
+#include "agent/net/packet_inspector.h"
 #include "agent/net/tcp_stream.h"
 #include "common/event.h"
 
@@ -65,6 +66,8 @@ class FlowTable {
   FlowTable& operator=(const FlowTable&) = delete;
 
   void add_analyzer_factory(FlowAnalyzerFactory* factory) { factories_.push_back(factory); }
+  // Every accounted packet is shown to `inspector` (nullptr: none); see packet_inspector.h.
+  void set_packet_inspector(PacketInspector* inspector) { inspector_ = inspector; }
 
   // Accounts one decoded packet (DecodeStatus::kOk) to its flow. Also ends flows whose
   // timeouts passed at packet.ts. Events of ended flows (and analyzer events) go to out.
@@ -99,6 +102,7 @@ class FlowTable {
   std::unordered_map<FlowKey, Flow, FlowKeyHash> flows_;
   std::array<ListHead, kLists> lists_{};
   std::vector<FlowAnalyzerFactory*> factories_;
+  PacketInspector* inspector_ = nullptr;
   FlowTableCounters counters_;
 };
 

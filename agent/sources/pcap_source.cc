@@ -70,7 +70,8 @@ Result<PcapSourceConfig> read_pcap_source_config(Config& config, const std::stri
   return pc;
 }
 
-Result<std::unique_ptr<PcapSource>> PcapSource::open(PcapSourceConfig config) {
+Result<std::unique_ptr<PcapSource>> PcapSource::open(PcapSourceConfig config,
+                                                     const ActiveRules* rules) {
   auto capture = net::PcapCapture::open(config.capture);
   if (!capture) return tl::unexpected(capture.error());
   const int dlt = (*capture)->datalink();
@@ -82,22 +83,38 @@ Result<std::unique_ptr<PcapSource>> PcapSource::open(PcapSourceConfig config) {
             (pcap_datalink_val_to_name(dlt) != nullptr ? pcap_datalink_val_to_name(dlt) : "?") +
             ")");
   }
-  return std::unique_ptr<PcapSource>(new PcapSource(std::move(config), std::move(*capture), *link));
+  return std::unique_ptr<PcapSource>(new PcapSource(std::move(config), std::move(*capture), *link, rules));
 }
 
 PcapSource::PcapSource(PcapSourceConfig config, std::unique_ptr<net::PcapCapture> capture,
-                       net::LinkType link)
+                       net::LinkType link, const ActiveRules* rules)
     : config_(std::move(config)),
       capture_(std::move(capture)),
       analyzers_(config_.processor.flows.source),
+      matcher_(config_.processor.flows.source),
+      rules_(rules),
       processor_(link, config_.processor) {
   analyzers_.register_with(processor_.flows());
+  processor_.flows().set_packet_inspector(&matcher_);
+}
+
+void PcapSource::take_rules() {
+  if (rules_ == nullptr) return;
+  std::shared_ptr<const RuleSnapshot> snapshot = rules_->get();
+  if (snapshot == snapshot_) return;
+  snapshot_ = std::move(snapshot);
+  if (snapshot_ == nullptr) {
+    matcher_.set_rules(nullptr);
+  } else {
+    matcher_.set_rules(snapshot_->packet_rules, snapshot_->pack_name, snapshot_->pack_version);
+  }
 }
 
 std::size_t PcapSource::poll(std::vector<Event>& out, std::size_t max_events) {
   if (pending_pos_ >= pending_.size() && !finished_) {
     pending_.clear();
     pending_pos_ = 0;
+    take_rules();  // one rule set for every packet of this poll
     auto n = capture_->dispatch(
         config_.max_packets_per_poll,
         [this](TimeNs ts, const std::uint8_t* data, std::uint32_t caplen, std::uint32_t len) {
@@ -115,6 +132,7 @@ std::size_t PcapSource::poll(std::vector<Event>& out, std::size_t max_events) {
       // Quiet link: the clock moves on without packets.
       processor_.expire(std::max(processor_.last_packet_time(), now_ns()), pending_);
     }
+    matcher_.on_events(pending_, 0);  // application rules on this poll's summaries
   }
   std::size_t given = 0;
   while (pending_pos_ < pending_.size() && given < max_events) {
@@ -167,6 +185,7 @@ std::map<std::string, std::uint64_t> PcapSource::counters() const {
     c["pcap_if_dropped"] = s.if_dropped;
   }
   c["read_errors"] = read_errors_;
+  c["packet_alerts"] = matcher_.alerts();
   return c;
 }
 

@@ -13,7 +13,9 @@
 //   accepts anything: flows open at a stop or crash are not reported. flush() releases the
 //   events already made (never the flows still open: they are not "held" lines).
 // Events: kind=flow, plus dns/http/tls summaries from the protocol analyzers
-// (agent/net/protocols), source=the interface or file, fields per agent/net/README.md.
+// (agent/net/protocols), source=the interface or file, fields per agent/net/README.md, plus
+// `alert` events of the packet rules (agent/packet_matcher.h) when opened with ActiveRules:
+// each poll takes the snapshot's packet rule set, as log sources take the Sigma rules.
 // Single-threaded like every Source.
 #pragma once
 
@@ -22,9 +24,11 @@
 #include <string>
 #include <vector>
 
+#include "agent/active_rules.h"
 #include "agent/net/packet_processor.h"
 #include "agent/net/pcap_capture.h"
 #include "agent/net/protocols/default_analyzers.h"
+#include "agent/packet_matcher.h"
 #include "agent/sources/source.h"
 #include "common/config.h"
 
@@ -49,8 +53,10 @@ Result<PcapSourceConfig> read_pcap_source_config(Config& config, const std::stri
 
 class PcapSource final : public Source {
  public:
-  // Opens the capture; the error names the interface or file and why.
-  static Result<std::unique_ptr<PcapSource>> open(PcapSourceConfig config);
+  // Opens the capture; the error names the interface or file and why. `rules` (may be null;
+  // must outlive the source): the packet rules of its snapshots are matched.
+  static Result<std::unique_ptr<PcapSource>> open(PcapSourceConfig config,
+                                                  const ActiveRules* rules = nullptr);
 
   const std::string& name() const override { return config_.name; }
   std::size_t poll(std::vector<Event>& out, std::size_t max_events) override;
@@ -64,12 +70,16 @@ class PcapSource final : public Source {
 
  private:
   PcapSource(PcapSourceConfig config, std::unique_ptr<net::PcapCapture> capture,
-             net::LinkType link);
+             net::LinkType link, const ActiveRules* rules);
+  void take_rules();
   nlohmann::json file_identity() const;
 
   PcapSourceConfig config_;
   std::unique_ptr<net::PcapCapture> capture_;
   net::protocols::DefaultAnalyzers analyzers_;  // before processor_: its table uses them
+  PacketMatcher matcher_;                       // likewise
+  const ActiveRules* rules_;
+  std::shared_ptr<const RuleSnapshot> snapshot_;  // the rules of the last poll
   net::PacketProcessor processor_;
   std::vector<Event> pending_;  // made, not yet returned
   std::size_t pending_pos_ = 0;

@@ -23,11 +23,12 @@ struct BuiltSource {
 // Room for the fields a source adds next to the raw text (paths, flags).
 constexpr std::size_t kFieldOverheadBytes = 8192;
 
+// `rules`: the active rules, for sources that match inside (pcap: the packet rules).
 using SourceBuilder = Result<BuiltSource> (*)(Config& config, const std::string& prefix,
-                                              const std::string& name);
+                                              const std::string& name, const ActiveRules& rules);
 
 Result<BuiltSource> build_file_source(Config& config, const std::string& prefix,
-                                      const std::string& name) {
+                                      const std::string& name, const ActiveRules& /*rules*/) {
   FileSourceConfig fc;
   fc.name = name;
   auto paths = config.get_string_list(prefix + ".paths");
@@ -55,11 +56,11 @@ Result<BuiltSource> build_file_source(Config& config, const std::string& prefix,
 constexpr std::size_t kFlowEventBytes = 4096;
 
 Result<BuiltSource> build_pcap_source(Config& config, const std::string& prefix,
-                                      const std::string& name) {
+                                      const std::string& name, const ActiveRules& rules) {
   auto pc = read_pcap_source_config(config, prefix, name);
   if (!pc) return tl::unexpected(pc.error());
   const bool drop = pc->drop_capabilities;
-  auto source = PcapSource::open(std::move(*pc));
+  auto source = PcapSource::open(std::move(*pc), &rules);
   if (!source) return tl::unexpected(config.error(prefix, source.error().message));
   const bool live = (*source)->live();
   return BuiltSource{std::move(*source), kFlowEventBytes, live && drop};
@@ -137,7 +138,7 @@ Result<SourceSet> make_sources(Config& config, const ActiveRules& rules) {
     if (found == nullptr)
       return tl::unexpected(
           config.error(prefix + ".type", "expected one of " + known + ", got '" + *type + "'"));
-    auto built = found->build(config, prefix, *name);
+    auto built = found->build(config, prefix, *name, rules);
     if (!built) return tl::unexpected(built.error());
     set.max_event_bytes = std::max(set.max_event_bytes, built->max_event_bytes);
     drop_capabilities = drop_capabilities || built->drop_capabilities;

@@ -41,12 +41,20 @@ Result<std::shared_ptr<const CompiledPack>> compile_pack(const VerifiedPack& pac
   }
 
   std::vector<sigma::SigmaRule> rules;
+  std::vector<packet::PacketRule> packet_rules;
   std::vector<sigma::CompileIssue> issues;
   for (const ManifestFile& f : m.files) {
-    if (f.kind != PackFileKind::kSigma) continue;
+    if (f.kind != PackFileKind::kSigma && f.kind != PackFileKind::kPacket) continue;
     const auto it = pack.files.find(f.path);
     if (it == pack.files.end()) {
       return fail(ErrorCode::kInvalidArgument, pack_label(m) + "file " + f.path + " missing");
+    }
+    if (f.kind == PackFileKind::kPacket) {
+      packet::ParsedPacketRules parsed =
+          packet::parse_packet_rules(it->second, f.path, packet::Variables::defaults());
+      for (packet::PacketRule& r : parsed.rules) packet_rules.push_back(std::move(r));
+      for (sigma::CompileIssue& i : parsed.issues) issues.push_back(std::move(i));
+      continue;
     }
     sigma::ParsedRules parsed = sigma::parse_rules(it->second, f.path);
     for (sigma::SigmaRule& r : parsed.rules) rules.push_back(std::move(r));
@@ -54,6 +62,8 @@ Result<std::shared_ptr<const CompiledPack>> compile_pack(const VerifiedPack& pac
   }
   auto set = sigma::RuleSet::compile(std::move(rules), mappings, issues);
   if (!set) return tl::unexpected(set.error());
+  auto packet_set = packet::PacketRuleSet::compile(std::move(packet_rules), issues);
+  if (!packet_set) return tl::unexpected(packet_set.error());
 
   // Rules the builder left out with skip_invalid are expected to fail here too.
   std::set<std::pair<std::string, std::string>> skipped;
@@ -81,6 +91,7 @@ Result<std::shared_ptr<const CompiledPack>> compile_pack(const VerifiedPack& pac
   }
   out->manifest = m;
   out->rules = std::move(*set);
+  out->packet_rules = std::move(*packet_set);
   return std::shared_ptr<const CompiledPack>(std::move(out));
 }
 

@@ -279,13 +279,15 @@ Result<Manifest> parse_root(const Json& root) {
   SOC_TRY_ASSIGN(m.skipped, parse_list<SkippedRule>(root, "skipped", false, parse_skipped));
 
   std::set<std::string_view> paths;
-  std::set<std::string_view> sigma_paths;
+  std::set<std::string_view> rule_paths;
   for (std::size_t i = 0; i < m.files.size(); ++i) {
     const ManifestFile& f = m.files[i];
     if (!paths.insert(f.path).second) {
       return malformed("files[" + std::to_string(i) + "].path", "duplicate path " + f.path);
     }
-    if (f.kind == PackFileKind::kSigma) sigma_paths.insert(f.path);
+    if (f.kind == PackFileKind::kSigma || f.kind == PackFileKind::kPacket) {
+      rule_paths.insert(f.path);  // files whose rules may be skipped
+    }
   }
   if (!m.field_mappings.empty()) {
     const bool listed = std::any_of(m.files.begin(), m.files.end(), [&](const ManifestFile& f) {
@@ -297,9 +299,9 @@ Result<Manifest> parse_root(const Json& root) {
     }
   }
   for (std::size_t i = 0; i < m.skipped.size(); ++i) {
-    if (sigma_paths.count(m.skipped[i].path) == 0) {
+    if (rule_paths.count(m.skipped[i].path) == 0) {
       return malformed("skipped[" + std::to_string(i) + "].path",
-                       m.skipped[i].path + " is not a sigma file in files");
+                       m.skipped[i].path + " is not a sigma or packet rule file in files");
     }
   }
   return m;

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "signatures/packet/packet_rule_set.h"
 #include "signatures/sigma/field_mapping.h"
 #include "signatures/sigma/rule_parser.h"
 #include "signatures/sigma/rule_set.h"
@@ -278,6 +279,7 @@ Result<BuiltPack> build_pack(const std::string& dir, const SecretKey& key,
   std::vector<sigma::SigmaRule> rules;
   std::vector<sigma::CompileIssue> rule_issues;   // skippable
   std::vector<sigma::CompileIssue> other_issues;  // never skippable
+  std::vector<packet::PacketRule> packet_rules;
   for (const ManifestFile& f : manifest.files) {
     const std::string& content = files->at(f.path);
     if (f.kind == PackFileKind::kSigma) {
@@ -286,10 +288,17 @@ Result<BuiltPack> build_pack(const std::string& dir, const SecretKey& key,
       for (sigma::CompileIssue& i : parsed.issues) rule_issues.push_back(std::move(i));
     } else if (f.kind == PackFileKind::kCorrelation) {
       check_correlation_file(f.path, content, other_issues);
+    } else if (f.kind == PackFileKind::kPacket) {
+      packet::ParsedPacketRules parsed =
+          packet::parse_packet_rules(content, f.path, packet::Variables::defaults());
+      for (packet::PacketRule& r : parsed.rules) packet_rules.push_back(std::move(r));
+      for (sigma::CompileIssue& i : parsed.issues) rule_issues.push_back(std::move(i));
     }
   }
   auto set = sigma::RuleSet::compile(std::move(rules), mappings, rule_issues);
   if (!set) return tl::unexpected(set.error());
+  auto packet_set = packet::PacketRuleSet::compile(std::move(packet_rules), rule_issues);
+  if (!packet_set) return tl::unexpected(packet_set.error());
   std::stable_sort(rule_issues.begin(), rule_issues.end(), [](const auto& a, const auto& b) {
     return std::tie(a.file, a.line) < std::tie(b.file, b.line);
   });
@@ -316,6 +325,7 @@ Result<BuiltPack> build_pack(const std::string& dir, const SecretKey& key,
   out.bytes = std::move(*bytes);
   out.manifest = std::move(manifest);
   out.rules_compiled = (*set)->rules().size();
+  out.packet_rules_compiled = (*packet_set)->rules().size();
   out.skipped = std::move(rule_issues);
   return out;
 }

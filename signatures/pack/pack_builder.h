@@ -10,7 +10,8 @@
 //   packet_rules/**.rules Suricata-style rules                (kind packet)
 // Anything else in the folder is ignored (e.g. samples/). Files are read in path order.
 //
-// Every Sigma rule is compiled with the pack's field mappings. A rule that does not parse or
+// Every Sigma rule is compiled with the pack's field mappings, every packet rule with the
+// default variables (signatures/packet/variables.h). A rule that does not parse or
 // compile fails the build (the error lists every one as "file:line: [id] title: reason")
 // unless skip_invalid, which leaves those rules' documents in their files but records them in
 // manifest.skipped (agents then report the same rules as not compiling, which is expected).
@@ -34,7 +35,8 @@ struct BuildOptions {
 struct BuiltPack {
   std::string bytes;  // the signed pack file
   Manifest manifest;
-  std::size_t rules_compiled = 0;
+  std::size_t rules_compiled = 0;         // Sigma
+  std::size_t packet_rules_compiled = 0;  // packet_rules/
   std::vector<sigma::CompileIssue> skipped;  // with skip_invalid
 };
 

@@ -152,7 +152,7 @@ TEST(PackManifest, FieldMappingsAndSkippedMustNameFilesOfTheRightKind) {
   expect_malformed(parse_edited([](Json& j) { j["field_mappings"] = "other.yaml"; }),
                    "field_mappings");
   expect_malformed(parse_edited([](Json& j) { j["skipped"][0]["path"] = "correlation/c.yml"; }),
-                   "skipped[0].path: correlation/c.yml is not a sigma file");
+                   "skipped[0].path: correlation/c.yml is not a sigma or packet rule file");
 }
 
 TEST(PackManifest, RefusesJsonThatIsNotOneStrictObject) {

@@ -1,0 +1,54 @@
+// PacketMatcher: runs the active packet rules (signatures/packet) inside a pcap source.
+//   - per packet, as the flow table's PacketInspector: payload rules on the packet's payload,
+//     addresses, ports and flow (direction: the flow's originator is the client; established:
+//     TCP handshake completed both ways, UDP/ICMP seen both ways);
+//   - per protocol summary (dns/http/tls events the analyzers emitted): application rules on
+//     the sticky buffers (dns.query = dns.question.name, http.uri = url.original, http.host =
+//     url.domain, http.method = http.request.method, http.user_agent = user_agent.original,
+//     tls.sni = tls.client.server_name), the client as source.
+// Each match appends one `alert` event (packet_alert.h) with pack.name/pack.version when the
+// rules came from a pack. The rule set is swapped by set_rules() between polls; the matcher
+// holds it (shared_ptr) so a swap never frees rules in use. Single-threaded (the source's poll).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent/net/packet_inspector.h"
+#include "signatures/packet/packet_alert.h"
+#include "signatures/packet/packet_rule_set.h"
+
+namespace soc::agent {
+
+class PacketMatcher final : public net::PacketInspector {
+ public:
+  explicit PacketMatcher(std::string source) : source_(std::move(source)) {}
+
+  // nullptr: no packet rules.
+  void set_rules(std::shared_ptr<const packet::PacketRuleSet> rules, std::string pack_name = "",
+                 std::string pack_version = "");
+  const packet::PacketRuleSet* rules() const { return rules_.get(); }
+
+  void on_packet(const net::Packet& packet, const net::Flow& flow, net::Direction dir,
+                 std::vector<Event>& out) override;
+
+  // Matches the application rules on the dns/http/tls events of events[from..]; alerts are
+  // appended to `events`.
+  void on_events(std::vector<Event>& events, std::size_t from);
+
+  std::uint64_t alerts() const { return alerts_; }
+
+ private:
+  void emit(const packet::Inspection& in, const packet::AlertContext& context,
+            std::vector<Event>& out);
+
+  std::string source_;
+  std::shared_ptr<const packet::PacketRuleSet> rules_;
+  std::string pack_name_, pack_version_;
+  std::vector<const packet::CompiledPacketRule*> hits_;
+  std::uint64_t alerts_ = 0;
+};
+
+}  // namespace soc::agent

@@ -1,0 +1,60 @@
+// AddressSet and PortSet: the address and port parts of a rule header, as Suricata writes them:
+// `any`, a value (IPv4/IPv6 address or CIDR; a port or a range `a:b`, `a:`, `:b`), a list
+// `[x, y, ...]`, a negation `!x`, and variables `$NAME` resolved through a Variables table.
+// A list matches what any of its plain members matches and none of its negated members does
+// (a list of negations only is "anything but"). Parsing untrusted text: errors are returned,
+// nesting and variable expansion are bounded. Immutable after parsing; thread-safe.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "signatures/packet/variables.h"
+
+namespace soc::packet {
+
+class AddressSet {
+ public:
+  // Errors (kInvalidArgument): the reason, e.g. "unknown variable $FOO" or "bad address 'x'".
+  static Result<AddressSet> parse(std::string_view text, const Variables& vars);
+  // `addr`: 16 bytes, network order; IPv4 in the first 4 (`v4`).
+  bool matches(const std::array<std::uint8_t, 16>& addr, bool v4) const;
+  bool is_any() const { return nodes_.size() == 1 && nodes_[0].kind == Node::kAny; }
+
+ private:
+  struct Node {
+    enum Kind : std::uint8_t { kAny, kCidr, kList } kind = kAny;
+    bool negated = false;
+    bool v4 = true;
+    std::uint8_t prefix = 0;
+    std::array<std::uint8_t, 16> net{};
+    std::vector<std::uint32_t> children;  // kList: indexes into nodes_
+  };
+  bool eval(std::uint32_t index, const std::array<std::uint8_t, 16>& addr, bool v4) const;
+  friend class AddressParser;
+  std::vector<Node> nodes_;  // nodes_[0] is the root
+};
+
+class PortSet {
+ public:
+  static Result<PortSet> parse(std::string_view text, const Variables& vars);
+  bool matches(std::uint16_t port) const;
+  bool is_any() const { return nodes_.size() == 1 && nodes_[0].kind == Node::kAny; }
+
+ private:
+  struct Node {
+    enum Kind : std::uint8_t { kAny, kRange, kList } kind = kAny;
+    bool negated = false;
+    std::uint16_t lo = 0, hi = 65535;
+    std::vector<std::uint32_t> children;
+  };
+  bool eval(std::uint32_t index, std::uint16_t port) const;
+  friend class PortParser;
+  std::vector<Node> nodes_;
+};
+
+}  // namespace soc::packet

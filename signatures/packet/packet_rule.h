@@ -1,0 +1,87 @@
+// PacketRule: one parsed Suricata-style rule of the supported subset (see signatures/README.md
+// "Packet rules"): its header (protocol, addresses, ports, direction), its metadata (sid, rev,
+// msg, classtype, priority), its flow constraints and its detection items (content and pcre),
+// each bound to the buffer it inspects. Plain data produced by rule_parser.h and compiled by
+// packet_rule_set.h; the regexes are compiled there, not here.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "signatures/packet/address_port.h"
+
+namespace soc::packet {
+
+// What a detection item inspects: the transport payload of each packet, or a field that a
+// protocol analyzer filled (the "sticky buffers").
+enum class Buffer : std::uint8_t {
+  kPayload,        // pkt_data: TCP/UDP/ICMP payload of one packet
+  kDnsQuery,       // dns.query: dns.question.name
+  kHttpUri,        // http.uri: url.original
+  kHttpHost,       // http.host: url.domain
+  kHttpMethod,     // http.method: http.request.method
+  kHttpUserAgent,  // http.user_agent: user_agent.original
+  kTlsSni,         // tls.sni: tls.client.server_name
+};
+inline constexpr int kBufferCount = 7;
+std::string_view buffer_name(Buffer buffer);
+
+// The application protocol a buffer belongs to (kNone for the payload).
+enum class AppProto : std::uint8_t { kNone, kDns, kHttp, kTls };
+AppProto buffer_app(Buffer buffer);
+
+// One `content` (or `pcre`) item. Positions follow Suricata: offset/depth are absolute in the
+// buffer; distance/within are relative to the end of the previous item's match in the same
+// buffer (within counts from the previous end plus distance).
+struct DetectItem {
+  enum class Kind : std::uint8_t { kContent, kPcre };
+  Kind kind = Kind::kContent;
+  Buffer buffer = Buffer::kPayload;
+  bool negated = false;
+  // content
+  std::string bytes;  // decoded (|hex| and escapes applied)
+  bool nocase = false;
+  bool fast_pattern = false;
+  bool startswith = false;
+  bool endswith = false;
+  bool has_offset = false, has_depth = false, has_distance = false, has_within = false;
+  std::int32_t offset = 0, depth = 0, distance = 0, within = 0;
+  // pcre
+  std::string regex;      // RE2 syntax (translated), flags folded in as (?ims)
+  bool relative = false;  // pcre /R; for contents: distance or within set
+  int line = 0;
+};
+
+enum class FlowDir : std::uint8_t { kAny, kToServer, kToClient };
+enum class FlowState : std::uint8_t { kAny, kEstablished, kNotEstablished, kStateless };
+
+struct PacketRule {
+  // header
+  std::string action = "alert";
+  std::string proto;               // as written: tcp udp icmp ip http dns tls ...
+  std::uint8_t ip_proto = 0;       // 0 = any IP protocol
+  AppProto app = AppProto::kNone;  // the protocol keyword names an application protocol
+  AddressSet src, dst;
+  PortSet sport, dport;
+  bool bidirectional = false;  // <>
+  // metadata
+  std::uint32_t sid = 0;
+  std::uint32_t gid = 1;
+  std::uint32_t rev = 0;
+  std::string msg;
+  std::string classtype;
+  int priority = 3;  // from the classtype unless `priority` is given
+  // flow
+  FlowDir flow_dir = FlowDir::kAny;
+  FlowState flow_state = FlowState::kAny;
+  // detection
+  std::vector<DetectItem> items;
+  // where it came from
+  std::string file;
+  int line = 0;
+  std::string text;  // the rule as written (one line)
+};
+
+}  // namespace soc::packet

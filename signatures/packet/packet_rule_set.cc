@@ -1,0 +1,209 @@
+#include "signatures/packet/packet_rule_set.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <utility>
+
+namespace soc::packet {
+namespace {
+
+constexpr std::int64_t kRegexMaxMem = 8 << 20;
+
+std::string lower_ascii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  }
+  return out;
+}
+
+// The longest run of `bytes` without a NUL byte (Vectorscan's literal API refuses a literal
+// that starts with one); any part of a required content is required too.
+std::string_view longest_nul_free(std::string_view bytes) {
+  std::string_view best;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= bytes.size(); ++i) {
+    if (i == bytes.size() || bytes[i] == '\0') {
+      if (i - start > best.size()) best = bytes.substr(start, i - start);
+      start = i + 1;
+    }
+  }
+  return best;
+}
+
+// The literal that must occur whenever the rule matches: its fast_pattern content, else its
+// longest non-negated content (in the buffer(s) the rule's kind scans), without NUL bytes.
+// Empty: none.
+std::string required_literal(const PacketRule& rule) {
+  const DetectItem* best = nullptr;
+  for (const DetectItem& d : rule.items) {
+    if (d.kind != DetectItem::Kind::kContent || d.negated) continue;
+    if (d.fast_pattern) {
+      best = &d;
+      break;
+    }
+    if (best == nullptr || d.bytes.size() > best->bytes.size()) best = &d;
+  }
+  return best != nullptr ? std::string(longest_nul_free(best->bytes)) : std::string();
+}
+
+// Thread-local scratch of match(): prefilter hits and per-rule "seen" stamps.
+struct Scratch {
+  std::vector<std::uint32_t> literal_hits;
+  std::vector<std::uint32_t> candidates;
+};
+
+}  // namespace
+
+Result<std::shared_ptr<const PacketRuleSet>> PacketRuleSet::compile(
+    std::vector<PacketRule> rules, std::vector<CompileIssue>& issues,
+    PacketRuleSetOptions options) {
+  auto set = std::shared_ptr<PacketRuleSet>(new PacketRuleSet());
+  set->use_prefilter_ = options.use_prefilter;
+  std::set<std::pair<std::uint32_t, std::uint32_t>> sids;
+  for (PacketRule& rule : rules) {
+    auto compiled = std::make_unique<CompiledPacketRule>();
+    std::string reason;
+    if (!sids.emplace(rule.gid, rule.sid).second) {
+      reason = "duplicate sid " + std::to_string(rule.sid);
+    }
+    for (const DetectItem& d : rule.items) {
+      if (!reason.empty()) break;
+      if (d.kind != DetectItem::Kind::kPcre) continue;
+      RE2::Options o;
+      o.set_encoding(RE2::Options::EncodingLatin1);
+      o.set_log_errors(false);
+      o.set_max_mem(kRegexMaxMem);
+      auto re = std::make_unique<RE2>(d.regex, o);
+      if (!re->ok()) {
+        reason = "pcre '" + d.regex.substr(0, 120) + "' not supported by RE2: " + re->error();
+      }
+      compiled->regexes.push_back(std::move(re));
+    }
+    if (!reason.empty()) {
+      issues.push_back({rule.file, rule.line, std::to_string(rule.sid), rule.msg, reason});
+      continue;
+    }
+    compiled->rule = std::move(rule);
+    std::size_t next_regex = 0;
+    bool app_buffers = false;
+    for (const DetectItem& d : compiled->rule.items) {
+      ChainItem c{&d, nullptr};
+      if (d.kind == DetectItem::Kind::kPcre) c.regex = compiled->regexes[next_regex++].get();
+      compiled->chains[static_cast<int>(d.buffer)].push_back(c);
+      app_buffers = app_buffers || buffer_app(d.buffer) != AppProto::kNone;
+    }
+    compiled->app_rule =
+        app_buffers || (compiled->rule.app != AppProto::kNone && compiled->rule.items.empty());
+    set->rules_.push_back(std::move(compiled));
+  }
+
+  // One prefilter per kind over the distinct literals (caseless, so shared by case variants).
+  for (Group* group : {&set->payload_, &set->app_}) {
+    const bool app = group == &set->app_;
+    std::map<std::string, std::uint32_t> ids;
+    std::vector<std::string> literals;
+    for (std::uint32_t i = 0; i < set->rules_.size(); ++i) {
+      CompiledPacketRule& r = *set->rules_[i];
+      if (r.app_rule != app) continue;
+      group->all.push_back(i);
+      if (app) {
+        ++set->app_rule_count_[static_cast<int>(r.rule.app)];
+      } else {
+        ++set->payload_rule_count_;
+      }
+      const std::string literal = required_literal(r.rule);
+      if (literal.empty()) {
+        group->always.push_back(i);
+        continue;
+      }
+      r.has_literal = true;
+      auto [it, inserted] =
+          ids.try_emplace(lower_ascii(literal), static_cast<std::uint32_t>(literals.size()));
+      if (inserted) {
+        literals.push_back(it->first);
+        group->rules_of_literal.emplace_back();
+      }
+      group->rules_of_literal[it->second].push_back(i);
+    }
+    if (!literals.empty() && options.use_prefilter) {
+      auto pf = sigma::Prefilter::build(options.engine, literals);
+      if (!pf) return tl::unexpected(pf.error());
+      group->prefilter = std::move(*pf);
+    }
+  }
+  return std::shared_ptr<const PacketRuleSet>(std::move(set));
+}
+
+bool PacketRuleSet::has_app_rules(AppProto app) const {
+  return app_rule_count_[static_cast<int>(app)] > 0;
+}
+
+bool PacketRuleSet::evaluate(const CompiledPacketRule& r, const Inspection& in) const {
+  const PacketRule& rule = r.rule;
+  if (rule.ip_proto != 0 && rule.ip_proto != in.proto && !(rule.ip_proto == 1 && in.proto == 58)) {
+    return false;
+  }
+  if (r.app_rule && rule.app != in.app) return false;
+  const bool ports = in.proto == 6 || in.proto == 17;
+  auto oriented = [&](bool forward) {
+    const auto& s = forward ? in.src : in.dst;
+    const auto& d = forward ? in.dst : in.src;
+    const std::uint16_t sp = forward ? in.sport : in.dport;
+    const std::uint16_t dp = forward ? in.dport : in.sport;
+    return rule.src.matches(s, in.v4) && rule.dst.matches(d, in.v4) &&
+           (!ports || (rule.sport.matches(sp) && rule.dport.matches(dp)));
+  };
+  if (!oriented(true) && !(rule.bidirectional && oriented(false))) return false;
+  if (rule.flow_dir == FlowDir::kToServer && !in.to_server) return false;
+  if (rule.flow_dir == FlowDir::kToClient && in.to_server) return false;
+  if (rule.flow_state == FlowState::kEstablished && !in.established) return false;
+  if (rule.flow_state == FlowState::kNotEstablished && in.established) return false;
+  for (int b = 0; b < kBufferCount; ++b) {
+    const auto& chain = r.chains[b];
+    if (chain.empty()) continue;
+    if (!in.present[b]) return false;
+    if (!match_chain(chain, in.buffers[b])) return false;
+  }
+  return true;
+}
+
+void PacketRuleSet::match(const Inspection& in,
+                          std::vector<const CompiledPacketRule*>& hits) const {
+  const bool app = in.app != AppProto::kNone;
+  if (app ? !has_app_rules(in.app) : payload_rule_count_ == 0) return;
+  const Group& group = app ? app_ : payload_;
+  thread_local Scratch scratch;
+  std::vector<std::uint32_t>& candidates = scratch.candidates;
+  candidates.clear();
+  if (!use_prefilter_) {
+    candidates = group.all;
+  } else {
+    candidates.insert(candidates.end(), group.always.begin(), group.always.end());
+    if (group.prefilter != nullptr) {
+      scratch.literal_hits.clear();
+      bool scanned = true;
+      for (int b = 0; b < kBufferCount; ++b) {
+        if (!in.present[b] || in.buffers[b].empty()) continue;
+        if ((buffer_app(static_cast<Buffer>(b)) != AppProto::kNone) != app) continue;
+        scanned = group.prefilter->scan(in.buffers[b], scratch.literal_hits) && scanned;
+      }
+      if (!scanned) {
+        candidates = group.all;
+      } else {
+        for (std::uint32_t id : scratch.literal_hits) {
+          const auto& rs = group.rules_of_literal[id];
+          candidates.insert(candidates.end(), rs.begin(), rs.end());
+        }
+      }
+    }
+    std::sort(candidates.begin(), candidates.end());
+    candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  }
+  for (std::uint32_t i : candidates) {
+    if (evaluate(*rules_[i], in)) hits.push_back(rules_[i].get());
+  }
+}
+
+}  // namespace soc::packet

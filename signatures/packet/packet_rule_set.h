@@ -1,0 +1,94 @@
+// PacketRuleSet: packet rules compiled for matching many at once.
+//
+// - Two kinds of rules: payload rules run on every packet (its TCP/UDP/ICMP payload, header and
+//   flow context); application rules (dns.query, http.*, tls.sni, or an `alert dns|http|tls`
+//   rule without content) run on each protocol summary the analyzers produce (one per DNS
+//   transaction, HTTP request, TLS handshake).
+// - Prefilter: every rule's fast_pattern content, else its longest non-negated content, goes
+//   into one multi-literal scanner per kind (sigma::Prefilter, Vectorscan by default, caseless
+//   so nocase needs nothing special); a rule is evaluated only when its literal occurs. Rules
+//   without such a literal are evaluated on every input of their kind and protocol.
+// - Evaluation: protocol, addresses (CIDR, lists, negation), ports, flow direction and state,
+//   then every buffer's content/pcre chain (content_match.h).
+// Immutable after compile(); match() is thread-safe (per-thread scratch). Swap sets whole with
+// a shared_ptr, as for Sigma rule sets.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include <re2/re2.h>
+
+#include "common/result.h"
+#include "signatures/packet/content_match.h"
+#include "signatures/packet/packet_rule.h"
+#include "signatures/packet/rule_parser.h"
+#include "signatures/sigma/prefilter.h"
+
+namespace soc::packet {
+
+// What is inspected: one packet (app == kNone, buffers[kPayload] its payload, src/dst the
+// packet's own addresses), or one protocol summary (app set, its buffers filled, src/dst the
+// client and the server).
+struct Inspection {
+  AppProto app = AppProto::kNone;
+  std::uint8_t proto = 0;  // IP protocol
+  bool v4 = true;
+  std::array<std::uint8_t, 16> src{}, dst{};
+  std::uint16_t sport = 0, dport = 0;
+  bool to_server = true;     // sent by the flow's originator (summaries: the request side)
+  bool established = false;  // TCP handshake seen / UDP traffic both ways (summaries: true)
+  std::array<std::string_view, kBufferCount> buffers{};
+  std::array<bool, kBufferCount> present{};  // a summary may lack a buffer (no Host, no SNI)
+};
+
+struct CompiledPacketRule {
+  PacketRule rule;
+  // Per buffer, the items in rule order, with their compiled regexes.
+  std::array<std::vector<ChainItem>, kBufferCount> chains;
+  std::vector<std::unique_ptr<RE2>> regexes;
+  bool app_rule = false;
+  bool has_literal = false;
+};
+
+struct PacketRuleSetOptions {
+  sigma::PrefilterEngine engine = sigma::PrefilterEngine::kVectorscan;
+  bool use_prefilter = true;  // false: evaluate every rule of the kind (for tests and benches)
+};
+
+class PacketRuleSet {
+ public:
+  // Compiles the rules; a rule whose regex RE2 refuses, or whose (gid, sid) repeats an
+  // earlier one, is left out with an issue appended to `issues`. Errors: kInternal when the
+  // prefilter cannot be built.
+  static Result<std::shared_ptr<const PacketRuleSet>> compile(std::vector<PacketRule> rules,
+                                                              std::vector<CompileIssue>& issues,
+                                                              PacketRuleSetOptions options = {});
+
+  // Appends every matching rule to `hits` (each once, in rule order).
+  void match(const Inspection& in, std::vector<const CompiledPacketRule*>& hits) const;
+
+  const std::vector<std::unique_ptr<CompiledPacketRule>>& rules() const { return rules_; }
+  bool has_payload_rules() const { return payload_rule_count_ > 0; }
+  bool has_app_rules(AppProto app) const;
+
+ private:
+  struct Group {
+    std::unique_ptr<const sigma::Prefilter> prefilter;
+    std::vector<std::vector<std::uint32_t>> rules_of_literal;  // literal id -> rule indexes
+    std::vector<std::uint32_t> always;                         // no literal
+    std::vector<std::uint32_t> all;                            // without prefilter
+  };
+  bool evaluate(const CompiledPacketRule& r, const Inspection& in) const;
+
+  std::vector<std::unique_ptr<CompiledPacketRule>> rules_;
+  Group payload_, app_;
+  std::size_t payload_rule_count_ = 0;
+  std::array<std::size_t, 4> app_rule_count_{};
+  bool use_prefilter_ = true;
+};
+
+}  // namespace soc::packet

@@ -1,0 +1,609 @@
+#include "signatures/packet/rule_parser.h"
+
+#include <charconv>
+
+#include "signatures/packet/classtype.h"
+#include "signatures/packet/pcre_translate.h"
+
+namespace soc::packet {
+namespace {
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// The outcome of one rule: the rule, or the reason it does not load (with what was found of
+// its sid and msg, for the issue).
+struct RuleOutcome {
+  PacketRule rule;
+  std::string reason;
+  bool ok() const { return reason.empty(); }
+};
+
+bool parse_u32(std::string_view s, std::uint32_t& out) {
+  s = trim(s);
+  if (s.empty()) return false;
+  const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+  return r.ec == std::errc() && r.ptr == s.data() + s.size();
+}
+
+bool parse_i32(std::string_view s, std::int32_t& out) {
+  s = trim(s);
+  if (s.empty()) return false;
+  const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+  return r.ec == std::errc() && r.ptr == s.data() + s.size() && out > -65536 && out < 65536;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Strips the surrounding quotes of an option value; "" when it is not quoted.
+bool unquote(std::string_view v, std::string_view& out) {
+  v = trim(v);
+  if (v.size() < 2 || v.front() != '"' || v.back() != '"') return false;
+  out = v.substr(1, v.size() - 2);
+  return true;
+}
+
+// msg-like text: \" \; \\ and \: stand for the character.
+std::string unescape_text(std::string_view v) {
+  std::string out;
+  out.reserve(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (v[i] == '\\' && i + 1 < v.size()) {
+      out += v[++i];
+    } else {
+      out += v[i];
+    }
+  }
+  return out;
+}
+
+// content text: |hex| blocks, escapes \" \; \\ \: and \|.
+Result<std::string> decode_content(std::string_view v) {
+  std::string out;
+  bool hex = false;
+  int pending = -1;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const char c = v[i];
+    if (hex) {
+      if (c == '|') {
+        if (pending >= 0)
+          return fail(ErrorCode::kInvalidArgument, "content: odd number of hex digits");
+        hex = false;
+      } else if (c == ' ') {
+        if (pending >= 0)
+          return fail(ErrorCode::kInvalidArgument, "content: space inside a hex byte");
+      } else {
+        const int h = hex_value(c);
+        if (h < 0) {
+          return fail(ErrorCode::kInvalidArgument,
+                      std::string("content: bad hex character '") + c + "'");
+        }
+        if (pending < 0) {
+          pending = h;
+        } else {
+          out += static_cast<char>(pending * 16 + h);
+          pending = -1;
+        }
+      }
+      continue;
+    }
+    if (c == '|') {
+      hex = true;
+    } else if (c == '\\') {
+      if (i + 1 >= v.size()) return fail(ErrorCode::kInvalidArgument, "content: ends with '\\'");
+      const char n = v[++i];
+      if (n != '"' && n != ';' && n != '\\' && n != ':' && n != '|') {
+        return fail(ErrorCode::kInvalidArgument,
+                    std::string("content: invalid escape '\\") + n + "'");
+      }
+      out += n;
+    } else if (c == '"') {
+      return fail(ErrorCode::kInvalidArgument, "content: unescaped '\"'");
+    } else {
+      out += c;
+    }
+  }
+  if (hex) return fail(ErrorCode::kInvalidArgument, "content: unterminated |hex| block");
+  if (out.empty()) return fail(ErrorCode::kInvalidArgument, "content: empty");
+  return out;
+}
+
+// Splits the header on whitespace, keeping [...] lists whole.
+std::vector<std::string_view> header_tokens(std::string_view h) {
+  std::vector<std::string_view> out;
+  std::size_t i = 0;
+  while (i < h.size()) {
+    while (i < h.size() && is_space(h[i])) ++i;
+    if (i >= h.size()) break;
+    const std::size_t start = i;
+    int depth = 0;
+    while (i < h.size() && (depth > 0 || !is_space(h[i]))) {
+      if (h[i] == '[') ++depth;
+      if (h[i] == ']' && depth > 0) --depth;
+      ++i;
+    }
+    out.push_back(h.substr(start, i - start));
+    if (out.size() > 16) break;
+  }
+  return out;
+}
+
+struct Option {
+  std::string_view key;
+  std::string_view value;  // trimmed; empty for a flag keyword
+  bool has_value = false;
+};
+
+// Splits "k1:v1; k2; k3:v3;" on unescaped ';'.
+Result<std::vector<Option>> split_options(std::string_view body) {
+  std::vector<Option> out;
+  std::size_t i = 0;
+  while (i < body.size()) {
+    while (i < body.size() && is_space(body[i])) ++i;
+    if (i >= body.size()) break;
+    const std::size_t start = i;
+    bool quoted = false;
+    while (i < body.size()) {
+      if (body[i] == '\\' && i + 1 < body.size()) {
+        i += 2;
+        continue;
+      }
+      if (body[i] == '"') quoted = !quoted;
+      if (body[i] == ';' && !quoted) break;
+      ++i;
+    }
+    if (i >= body.size()) {
+      return fail(ErrorCode::kInvalidArgument,
+                  "option '" + std::string(trim(body.substr(start))) + "' not terminated by ';'");
+    }
+    const std::string_view opt = body.substr(start, i - start);
+    ++i;
+    Option o;
+    const std::size_t colon = opt.find(':');
+    if (colon == std::string_view::npos) {
+      o.key = trim(opt);
+    } else {
+      o.key = trim(opt.substr(0, colon));
+      o.value = trim(opt.substr(colon + 1));
+      o.has_value = true;
+    }
+    if (o.key.empty()) return fail(ErrorCode::kInvalidArgument, "empty option name");
+    out.push_back(o);
+    if (out.size() > 4096) return fail(ErrorCode::kInvalidArgument, "too many options");
+  }
+  return out;
+}
+
+std::optional<Buffer> sticky_buffer(std::string_view key) {
+  if (key == "pkt_data") return Buffer::kPayload;
+  if (key == "dns.query" || key == "dns_query") return Buffer::kDnsQuery;
+  if (key == "http.uri" || key == "http.uri.raw") return Buffer::kHttpUri;
+  if (key == "http.host" || key == "http.host.raw") return Buffer::kHttpHost;
+  if (key == "http.method") return Buffer::kHttpMethod;
+  if (key == "http.user_agent") return Buffer::kHttpUserAgent;
+  if (key == "tls.sni" || key == "tls_sni") return Buffer::kTlsSni;
+  return std::nullopt;
+}
+
+// Legacy content modifiers that move the previous content to a buffer.
+std::optional<Buffer> content_modifier_buffer(std::string_view key) {
+  if (key == "http_uri" || key == "http_raw_uri") return Buffer::kHttpUri;
+  if (key == "http_host" || key == "http_raw_host") return Buffer::kHttpHost;
+  if (key == "http_method") return Buffer::kHttpMethod;
+  if (key == "http_user_agent") return Buffer::kHttpUserAgent;
+  return std::nullopt;
+}
+
+bool informational(std::string_view key) {
+  return key == "reference" || key == "metadata" || key == "target" || key == "rawbytes";
+}
+
+// What the rule's header protocol means.
+bool set_protocol(std::string_view proto, PacketRule& rule) {
+  rule.proto = std::string(proto);
+  if (proto == "tcp") {
+    rule.ip_proto = 6;
+  } else if (proto == "udp") {
+    rule.ip_proto = 17;
+  } else if (proto == "icmp") {
+    rule.ip_proto = 1;  // ICMP and ICMPv6 (matched in packet_rule_set.cc)
+  } else if (proto == "ip" || proto == "pkthdr") {
+    rule.ip_proto = 0;
+  } else if (proto == "http" || proto == "http1") {
+    rule.ip_proto = 6;
+    rule.app = AppProto::kHttp;
+  } else if (proto == "tls") {
+    rule.ip_proto = 6;
+    rule.app = AppProto::kTls;
+  } else if (proto == "dns") {
+    rule.ip_proto = 0;  // UDP or TCP
+    rule.app = AppProto::kDns;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+std::string parse_flow(std::string_view value, PacketRule& rule) {
+  std::size_t i = 0;
+  while (i <= value.size()) {
+    std::size_t comma = value.find(',', i);
+    if (comma == std::string_view::npos) comma = value.size();
+    const std::string_view w = trim(value.substr(i, comma - i));
+    i = comma + 1;
+    if (w.empty()) return "flow: empty option";
+    if (w == "to_server" || w == "from_client") {
+      rule.flow_dir = FlowDir::kToServer;
+    } else if (w == "to_client" || w == "from_server") {
+      rule.flow_dir = FlowDir::kToClient;
+    } else if (w == "established") {
+      rule.flow_state = FlowState::kEstablished;
+    } else if (w == "not_established") {
+      rule.flow_state = FlowState::kNotEstablished;
+    } else if (w == "stateless") {
+      rule.flow_state = FlowState::kStateless;
+    } else {
+      return "unsupported flow option " + std::string(w);
+    }
+  }
+  return {};
+}
+
+RuleOutcome parse_rule(std::string_view line, const Variables& vars) {
+  RuleOutcome out;
+  PacketRule& rule = out.rule;
+  rule.text = std::string(line.substr(0, std::min<std::size_t>(line.size(), kMaxRuleBytes)));
+  if (line.size() > kMaxRuleBytes) {
+    out.reason = "rule longer than " + std::to_string(kMaxRuleBytes) + " bytes";
+    return out;
+  }
+  const std::size_t open = line.find('(');
+  const std::string_view tail = trim(line.substr(open == std::string_view::npos ? 0 : open));
+  if (open == std::string_view::npos || tail.back() != ')') {
+    out.reason = "expected 'action proto src port -> dst port (options)'";
+    return out;
+  }
+  const std::string_view body = tail.substr(1, tail.size() - 2);
+
+  // Options first, so that an issue can name the sid and msg whatever else is wrong.
+  auto options = split_options(body);
+  if (options) {
+    for (const Option& o : *options) {
+      if (o.key == "sid") parse_u32(o.value, rule.sid);
+      if (o.key == "msg") {
+        std::string_view m;
+        if (unquote(o.value, m)) rule.msg = unescape_text(m);
+      }
+    }
+  }
+
+  const auto tokens = header_tokens(line.substr(0, open));
+  if (tokens.size() != 7) {
+    out.reason = "header needs 7 parts (action proto src port -> dst port), found " +
+                 std::to_string(tokens.size());
+    return out;
+  }
+  rule.action = std::string(tokens[0]);
+  if (rule.action != "alert") {
+    out.reason = "unsupported action " + rule.action + " (only alert)";
+    return out;
+  }
+  if (!set_protocol(tokens[1], rule)) {
+    out.reason = "unsupported protocol " + std::string(tokens[1]);
+    return out;
+  }
+  if (tokens[4] == "<>") {
+    rule.bidirectional = true;
+  } else if (tokens[4] != "->") {
+    out.reason = "bad direction '" + std::string(tokens[4]) + "' (expected -> or <>)";
+    return out;
+  }
+  auto src = AddressSet::parse(tokens[2], vars);
+  auto sport = PortSet::parse(tokens[3], vars);
+  auto dst = AddressSet::parse(tokens[5], vars);
+  auto dport = PortSet::parse(tokens[6], vars);
+  for (const Error* e : {src ? nullptr : &src.error(), sport ? nullptr : &sport.error(),
+                         dst ? nullptr : &dst.error(), dport ? nullptr : &dport.error()}) {
+    if (e != nullptr) {
+      out.reason = "header: " + e->message;
+      return out;
+    }
+  }
+  rule.src = std::move(*src);
+  rule.sport = std::move(*sport);
+  rule.dst = std::move(*dst);
+  rule.dport = std::move(*dport);
+  if (!options) {
+    out.reason = options.error().message;
+    return out;
+  }
+
+  rule.items.reserve(options->size());  // last_content stays valid
+  Buffer current = Buffer::kPayload;
+  DetectItem* last_content = nullptr;
+  bool explicit_priority = false;
+  bool has_sid = false;
+  auto need_content = [&](std::string_view key) -> bool {
+    if (last_content != nullptr) return true;
+    out.reason = std::string(key) + " without a preceding content";
+    return false;
+  };
+  auto need_value = [&](const Option& o) -> bool {
+    if (o.has_value && !o.value.empty()) return true;
+    out.reason = std::string(o.key) + " needs a value";
+    return false;
+  };
+  for (const Option& o : *options) {
+    const std::string_view key = o.key;
+    if (key == "msg") {
+      std::string_view m;
+      if (!unquote(o.value, m)) {
+        out.reason = "msg must be quoted";
+        return out;
+      }
+    } else if (key == "sid" || key == "rev" || key == "gid" || key == "priority") {
+      std::uint32_t v = 0;
+      if (!parse_u32(o.value, v)) {
+        out.reason = std::string(key) + ": expected a number, got '" + std::string(o.value) + "'";
+        return out;
+      }
+      if (key == "sid") {
+        rule.sid = v;
+        has_sid = true;
+      } else if (key == "rev") {
+        rule.rev = v;
+      } else if (key == "gid") {
+        rule.gid = v;
+      } else {
+        if (v < 1 || v > 255) {
+          out.reason = "priority: expected 1 to 255";
+          return out;
+        }
+        rule.priority = static_cast<int>(v);
+        explicit_priority = true;
+      }
+    } else if (key == "classtype") {
+      if (!need_value(o)) return out;
+      rule.classtype = std::string(o.value);
+      if (!explicit_priority) rule.priority = classtype_priority(rule.classtype).value_or(3);
+    } else if (informational(key)) {
+      continue;
+    } else if (key == "content" || key == "uricontent") {
+      if (!need_value(o)) return out;
+      DetectItem item;
+      std::string_view v = o.value;
+      if (!v.empty() && v.front() == '!') {
+        item.negated = true;
+        v = trim(v.substr(1));
+      }
+      std::string_view q;
+      if (!unquote(v, q)) {
+        out.reason = std::string(key) + " must be quoted";
+        return out;
+      }
+      auto bytes = decode_content(q);
+      if (!bytes) {
+        out.reason = bytes.error().message;
+        return out;
+      }
+      item.bytes = std::move(*bytes);
+      item.buffer = key == "uricontent" ? Buffer::kHttpUri : current;
+      rule.items.push_back(std::move(item));
+      last_content = &rule.items.back();
+    } else if (key == "nocase") {
+      if (!need_content(key)) return out;
+      last_content->nocase = true;
+    } else if (key == "fast_pattern") {
+      if (!need_content(key)) return out;
+      last_content->fast_pattern = true;  // "only" and "offset,length" forms: the whole content
+    } else if (key == "startswith" || key == "endswith") {
+      if (!need_content(key)) return out;
+      (key == "startswith" ? last_content->startswith : last_content->endswith) = true;
+    } else if (key == "offset" || key == "depth" || key == "distance" || key == "within") {
+      if (!need_content(key)) return out;
+      std::int32_t v = 0;
+      if (!parse_i32(o.value, v)) {
+        out.reason = std::string(key) + ": expected a number, got '" + std::string(o.value) +
+                     "' (variables from byte_extract are not supported)";
+        return out;
+      }
+      if ((key == "offset" || key == "depth" || key == "within") && v < 0) {
+        out.reason = std::string(key) + ": must not be negative";
+        return out;
+      }
+      if (key == "offset") {
+        last_content->has_offset = true;
+        last_content->offset = v;
+      } else if (key == "depth") {
+        last_content->has_depth = true;
+        last_content->depth = v;
+      } else if (key == "distance") {
+        last_content->has_distance = true;
+        last_content->distance = v;
+        last_content->relative = true;
+      } else {
+        last_content->has_within = true;
+        last_content->within = v;
+        last_content->relative = true;
+      }
+      if ((last_content->has_offset || last_content->has_depth) && last_content->relative) {
+        out.reason = "content mixes offset/depth with distance/within";
+        return out;
+      }
+    } else if (auto moved = content_modifier_buffer(key)) {
+      if (!need_content(key)) return out;
+      last_content->buffer = *moved;
+    } else if (auto sticky = sticky_buffer(key)) {
+      current = *sticky;
+      last_content = nullptr;
+    } else if (key == "pcre") {
+      if (!need_value(o)) return out;
+      DetectItem item;
+      item.kind = DetectItem::Kind::kPcre;
+      std::string_view v = o.value;
+      if (!v.empty() && v.front() == '!') {
+        item.negated = true;
+        v = trim(v.substr(1));
+      }
+      std::string_view q;
+      if (!unquote(v, q)) {
+        out.reason = "pcre must be quoted";
+        return out;
+      }
+      auto t = translate_pcre(q);
+      if (!t) {
+        out.reason = t.error().message;
+        return out;
+      }
+      item.regex = std::move(t->pattern);
+      item.relative = t->relative;
+      item.startswith = t->anchored;
+      item.buffer = t->uri ? Buffer::kHttpUri : current;
+      rule.items.push_back(std::move(item));
+      last_content = nullptr;
+    } else if (key == "flow") {
+      if (!need_value(o)) return out;
+      out.reason = parse_flow(o.value, rule);
+      if (!out.ok()) return out;
+    } else {
+      out.reason = "unsupported keyword " + std::string(key);
+      return out;
+    }
+  }
+  if (!has_sid) {
+    out.reason = "missing sid";
+    return out;
+  }
+  // One kind of buffer per rule: the packet payload, or the fields of one protocol.
+  AppProto buffers_app = AppProto::kNone;
+  const DetectItem* app_item = nullptr;
+  bool payload = false;
+  for (const DetectItem& item : rule.items) {
+    const AppProto a = buffer_app(item.buffer);
+    if (a == AppProto::kNone) {
+      payload = true;
+    } else if (buffers_app != AppProto::kNone && buffers_app != a) {
+      out.reason = "buffers " + std::string(buffer_name(app_item->buffer)) + " and " +
+                   std::string(buffer_name(item.buffer)) + " of different protocols in one rule";
+      return out;
+    } else {
+      buffers_app = a;
+      app_item = &item;
+    }
+  }
+  if (app_item != nullptr && rule.app != AppProto::kNone && buffers_app != rule.app) {
+    out.reason = "buffer " + std::string(buffer_name(app_item->buffer)) +
+                 " does not belong to protocol " + rule.proto;
+    return out;
+  }
+  if (app_item != nullptr && payload) {
+    out.reason = "payload content together with " + std::string(buffer_name(app_item->buffer)) +
+                 " in one rule is not supported";
+    return out;
+  }
+  if (rule.app == AppProto::kNone) rule.app = buffers_app;
+  return out;
+}
+
+}  // namespace
+
+std::string_view buffer_name(Buffer buffer) {
+  switch (buffer) {
+    case Buffer::kPayload:
+      return "pkt_data";
+    case Buffer::kDnsQuery:
+      return "dns.query";
+    case Buffer::kHttpUri:
+      return "http.uri";
+    case Buffer::kHttpHost:
+      return "http.host";
+    case Buffer::kHttpMethod:
+      return "http.method";
+    case Buffer::kHttpUserAgent:
+      return "http.user_agent";
+    case Buffer::kTlsSni:
+      return "tls.sni";
+  }
+  return "?";
+}
+
+AppProto buffer_app(Buffer buffer) {
+  switch (buffer) {
+    case Buffer::kPayload:
+      return AppProto::kNone;
+    case Buffer::kDnsQuery:
+      return AppProto::kDns;
+    case Buffer::kHttpUri:
+    case Buffer::kHttpHost:
+    case Buffer::kHttpMethod:
+    case Buffer::kHttpUserAgent:
+      return AppProto::kHttp;
+    case Buffer::kTlsSni:
+      return AppProto::kTls;
+  }
+  return AppProto::kNone;
+}
+
+Result<PacketRule> parse_packet_rule(std::string_view line, const Variables& vars) {
+  RuleOutcome o = parse_rule(trim(line), vars);
+  if (!o.ok()) return fail(ErrorCode::kInvalidArgument, o.reason);
+  return std::move(o.rule);
+}
+
+ParsedPacketRules parse_packet_rules(std::string_view text, const std::string& file,
+                                     const Variables& vars) {
+  ParsedPacketRules out;
+  if (text.size() > kMaxRuleFileBytes) {
+    out.issues.push_back(
+        {file, 0, "", "", "rule file larger than " + std::to_string(kMaxRuleFileBytes) + " bytes"});
+    return out;
+  }
+  std::size_t pos = 0;
+  int line_no = 0;
+  std::string joined;
+  int start_line = 0;
+  while (pos < text.size()) {
+    std::size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = text.size();
+    std::string_view line = text.substr(pos, nl - pos);
+    pos = nl + 1;
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (joined.empty()) {
+      const std::string_view t = trim(line);
+      if (t.empty() || t.front() == '#') continue;
+      start_line = line_no;
+    }
+    const std::string_view t = trim(line);
+    if (!t.empty() && t.back() == '\\' && joined.size() < kMaxRuleBytes + 1) {
+      joined.append(t.substr(0, t.size() - 1));
+      if (pos < text.size()) continue;
+    } else {
+      joined.append(line);
+    }
+    ++out.total;
+    RuleOutcome o = parse_rule(trim(joined), vars);
+    joined.clear();
+    if (o.ok()) {
+      o.rule.file = file;
+      o.rule.line = start_line;
+      out.rules.push_back(std::move(o.rule));
+    } else {
+      out.issues.push_back({file, start_line, o.rule.sid != 0 ? std::to_string(o.rule.sid) : "",
+                            o.rule.msg, std::move(o.reason)});
+    }
+  }
+  return out;
+}
+
+}  // namespace soc::packet

@@ -1,0 +1,145 @@
+// Packet rules end to end: the default pack's packet_rules/ are built into the signed pack,
+// compiled by compile_pack, published in the ActiveRules snapshot and matched by a PcapSource
+// replaying a capture (alerts with sid, msg, classtype and the flow); a pack with a bad packet
+// rule fails to build unless --skip-invalid, like Sigma rules.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "agent/active_rules.h"
+#include "agent/sources/pcap_source.h"
+#include "signatures/pack/compiled_pack.h"
+#include "signatures/pack/pack_builder.h"
+#include "signatures/pack/signing_key.h"
+
+namespace soc::agent {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::shared_ptr<const pack::CompiledPack> default_pack() {
+  auto key = pack::SecretKey::generate();
+  EXPECT_TRUE(key);
+  auto built = pack::build_pack(std::string(SOC_SOURCE_DIR) + "/signatures/packs/default", *key,
+                                pack::BuildOptions{});
+  EXPECT_TRUE(built) << (built ? "" : built.error().message);
+  if (!built) return nullptr;
+  EXPECT_EQ(built->packet_rules_compiled, 6u);
+  auto verified = pack::read_pack(built->bytes, {key->public_key()});
+  EXPECT_TRUE(verified);
+  auto compiled = pack::compile_pack(*verified);
+  EXPECT_TRUE(compiled) << (compiled ? "" : compiled.error().message);
+  return compiled ? *compiled : nullptr;
+}
+
+// Replays `file` with the pack's rules; alerts by rule.id.
+std::map<std::string, int> replay(const std::string& file, const pack::CompiledPack& pack,
+                                  std::vector<Event>* alerts = nullptr) {
+  ActiveRules rules;
+  auto snapshot = std::make_shared<RuleSnapshot>();
+  snapshot->rules = pack.rules;
+  snapshot->packet_rules = pack.packet_rules;
+  snapshot->pack_name = pack.manifest.name;
+  snapshot->pack_version = pack.manifest.version.to_string();
+  rules.set(snapshot);
+  PcapSourceConfig pc;
+  pc.capture.file = file;
+  pc.processor.flows.source = file;
+  auto source = PcapSource::open(pc, &rules);
+  EXPECT_TRUE(source) << (source ? "" : source.error().message);
+  std::map<std::string, int> out;
+  if (!source) return out;
+  std::vector<Event> events;
+  for (int i = 0; i < 100000 && !(*source)->finished(); ++i) (*source)->poll(events, 1000);
+  (*source)->flush(events);
+  for (Event& e : events) {
+    if (e.kind != EventKind::kAlert) continue;
+    ++out[std::get<std::string>(*e.find("rule.id"))];
+    if (alerts != nullptr) alerts->push_back(e);
+  }
+  std::uint64_t total = 0;
+  for (const auto& [sid, n] : out) total += static_cast<std::uint64_t>(n);
+  EXPECT_EQ((*source)->counters().at("packet_alerts"), total);
+  return out;
+}
+
+const std::string kPcaps = std::string(SOC_SHARED_DATA) + "/pcaps/chrissanders-packets/";
+
+TEST(PacketRulesPcap, DefaultPackAlertsOnSqlInjectionCapture) {
+  auto pack = default_pack();
+  ASSERT_NE(pack, nullptr);
+  ASSERT_NE(pack->packet_rules, nullptr);
+  EXPECT_EQ(pack->packet_rules->rules().size(), 6u);
+  std::vector<Event> alerts;
+  const auto by_sid = replay(kPcaps + "http_dvwa_sqlinjection.pcapng", *pack, &alerts);
+  EXPECT_GE(by_sid.count("9900001") ? by_sid.at("9900001") : 0, 2);  // two UNION SELECT requests
+  EXPECT_GE(by_sid.count("9900002") ? by_sid.at("9900002") : 0, 1);  // ' or '0'='0
+  EXPECT_EQ(by_sid.count("9900003"), 0u);
+  EXPECT_EQ(by_sid.count("9900005"), 0u);
+  ASSERT_FALSE(alerts.empty());
+  const Event& a = alerts.front();
+  EXPECT_EQ(std::get<std::string>(*a.find("pack.name")), "default");
+  EXPECT_EQ(std::get<std::string>(*a.find("rule.category")), "web-application-attack");
+  EXPECT_EQ(std::get<std::string>(*a.find("network.transport")), "tcp");
+  EXPECT_NE(a.find("source.ip"), nullptr);
+  EXPECT_NE(a.find("destination.port"), nullptr);
+  EXPECT_EQ(std::get<std::string>(*a.find("network.community_id")).rfind("1:", 0), 0u);
+}
+
+TEST(PacketRulesPcap, PayloadRuleOnDirectoryTraversal) {
+  auto pack = default_pack();
+  ASSERT_NE(pack, nullptr);
+  const auto by_sid = replay(kPcaps + "http_dvwa_directorytraversal.pcapng", *pack);
+  EXPECT_GE(by_sid.count("9900004") ? by_sid.at("9900004") : 0, 1);
+  EXPECT_EQ(by_sid.count("9900001"), 0u);
+}
+
+TEST(PacketRulesPcap, NoRulesNoAlerts) {
+  PcapSourceConfig pc;
+  pc.capture.file = kPcaps + "http_dvwa_sqlinjection.pcapng";
+  ActiveRules empty;
+  auto source = PcapSource::open(pc, &empty);
+  ASSERT_TRUE(source);
+  std::vector<Event> events;
+  for (int i = 0; i < 100000 && !(*source)->finished(); ++i) (*source)->poll(events, 1000);
+  for (const Event& e : events) EXPECT_NE(e.kind, EventKind::kAlert);
+  EXPECT_FALSE(events.empty());
+}
+
+TEST(PacketRulesPcap, BadPacketRuleFailsTheBuildUnlessSkipped) {
+  char tmpl[] = "/tmp/soc-packet-pack-XXXXXX";
+  const char* made = ::mkdtemp(tmpl);
+  ASSERT_NE(made, nullptr);
+  const fs::path dir = made;
+  std::ofstream(dir / "pack.yaml") << "name: t\nversion: 1\n";
+  fs::create_directories(dir / "packet_rules");
+  std::ofstream(dir / "packet_rules" / "a.rules")
+      << "alert tcp any any -> any any (msg:\"good\"; content:\"x\"; sid:1;)\n"
+         "alert tcp any any -> any any (msg:\"bad\"; flowbits:set,x; sid:2;)\n";
+  auto key = pack::SecretKey::generate();
+  ASSERT_TRUE(key);
+  auto failed = pack::build_pack(dir.string(), *key, {});
+  ASSERT_FALSE(failed);
+  EXPECT_NE(failed.error().message.find("packet_rules/a.rules:2: [2] bad: unsupported keyword "
+                                        "flowbits"),
+            std::string::npos)
+      << failed.error().message;
+  pack::BuildOptions skip;
+  skip.skip_invalid = true;
+  auto built = pack::build_pack(dir.string(), *key, skip);
+  ASSERT_TRUE(built) << built.error().message;
+  EXPECT_EQ(built->packet_rules_compiled, 1u);
+  ASSERT_EQ(built->skipped.size(), 1u);
+  auto verified = pack::read_pack(built->bytes, {key->public_key()});
+  ASSERT_TRUE(verified);
+  auto compiled = pack::compile_pack(*verified);
+  ASSERT_TRUE(compiled) << compiled.error().message;  // the skipped rule is expected to fail
+  EXPECT_EQ((*compiled)->packet_rules->rules().size(), 1u);
+  EXPECT_EQ((*compiled)->issues.size(), 1u);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace soc::agent

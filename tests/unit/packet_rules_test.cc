@@ -1,0 +1,415 @@
+// Packet rules: the parser (each keyword, header syntax, errors) and the matcher (positions,
+// nocase, pcre, sticky buffers, flow, header) on hand-built inspections.
+#include <gtest/gtest.h>
+
+#include "signatures/packet/address_port.h"
+#include "signatures/packet/packet_alert.h"
+#include "signatures/packet/packet_rule_set.h"
+#include "signatures/packet/pcre_translate.h"
+#include "signatures/packet/rule_parser.h"
+
+namespace soc::packet {
+namespace {
+
+const Variables& vars() {
+  static const Variables v = Variables::defaults();
+  return v;
+}
+
+PacketRule parse_ok(const std::string& text) {
+  auto r = parse_packet_rule(text, vars());
+  EXPECT_TRUE(r.has_value()) << text << ": " << (r ? "" : r.error().message);
+  return r ? std::move(*r) : PacketRule{};
+}
+
+std::string parse_error(const std::string& text) {
+  auto r = parse_packet_rule(text, vars());
+  EXPECT_FALSE(r.has_value()) << text;
+  return r ? "" : r.error().message;
+}
+
+std::array<std::uint8_t, 16> ip(const char* text) { return IpAddress::parse(text)->bytes; }
+
+TEST(PacketRuleParser, HeaderAndMetadata) {
+  PacketRule r = parse_ok(
+      "alert tcp $HOME_NET any -> $EXTERNAL_NET $HTTP_PORTS (msg:\"Test \\\"quoted\\\"\"; "
+      "classtype:trojan-activity; sid:1000; rev:3; gid:1; reference:url,x; metadata:a b;)");
+  EXPECT_EQ(r.sid, 1000u);
+  EXPECT_EQ(r.rev, 3u);
+  EXPECT_EQ(r.msg, "Test \"quoted\"");
+  EXPECT_EQ(r.classtype, "trojan-activity");
+  EXPECT_EQ(r.priority, 1);  // from the classtype
+  EXPECT_EQ(r.ip_proto, 6);
+  EXPECT_TRUE(r.src.matches(ip("192.168.1.5"), true));
+  EXPECT_FALSE(r.src.matches(ip("8.8.8.8"), true));
+  EXPECT_TRUE(r.dst.matches(ip("8.8.8.8"), true));
+  EXPECT_FALSE(r.dst.matches(ip("10.1.1.1"), true));
+  EXPECT_TRUE(r.dport.matches(80));
+  EXPECT_FALSE(r.dport.matches(8080));
+  EXPECT_EQ(parse_ok("alert ip any any -> any any (priority:2; classtype:trojan-activity; "
+                     "sid:1;)")
+                .priority,
+            2);
+  EXPECT_EQ(parse_ok("alert ip any any -> any any (sid:1;)").priority, 3);
+}
+
+TEST(PacketRuleParser, AddressesAndPorts) {
+  auto a = AddressSet::parse("[10.0.0.0/8,!10.1.0.0/16,2001:db8::/32]", vars());
+  ASSERT_TRUE(a);
+  EXPECT_TRUE(a->matches(ip("10.2.3.4"), true));
+  EXPECT_FALSE(a->matches(ip("10.1.3.4"), true));
+  EXPECT_FALSE(a->matches(ip("11.0.0.1"), true));
+  EXPECT_TRUE(a->matches(ip("2001:db8::1"), false));
+  auto n = AddressSet::parse("![1.2.3.4,5.6.7.8]", vars());
+  ASSERT_TRUE(n);
+  EXPECT_FALSE(n->matches(ip("1.2.3.4"), true));
+  EXPECT_TRUE(n->matches(ip("1.2.3.5"), true));
+  auto p = PortSet::parse("[1024:,!8080,:21]", vars());
+  ASSERT_TRUE(p);
+  EXPECT_TRUE(p->matches(1024));
+  EXPECT_TRUE(p->matches(65535));
+  EXPECT_FALSE(p->matches(8080));
+  EXPECT_TRUE(p->matches(21));
+  EXPECT_FALSE(p->matches(22));
+  auto r = PortSet::parse("!$HTTP_PORTS", vars());
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(r->matches(80));
+  EXPECT_TRUE(r->matches(81));
+  Variables custom = Variables::defaults();
+  custom.set("HOME_NET", "[203.0.113.0/24]");
+  auto home = AddressSet::parse("$EXTERNAL_NET", custom);
+  ASSERT_TRUE(home);
+  EXPECT_FALSE(home->matches(ip("203.0.113.9"), true));
+  EXPECT_TRUE(home->matches(ip("192.168.0.1"), true));
+  EXPECT_FALSE(AddressSet::parse("$NOPE", vars()));
+  EXPECT_FALSE(AddressSet::parse("[1.2.3.4", vars()));
+  EXPECT_FALSE(AddressSet::parse("1.2.3.4/33", vars()));
+  EXPECT_FALSE(PortSet::parse("70000", vars()));
+  EXPECT_FALSE(PortSet::parse("10:5", vars()));
+  Variables loop = Variables::defaults();
+  loop.set("A", "$B");
+  loop.set("B", "[$A]");
+  EXPECT_FALSE(AddressSet::parse("$A", loop));  // bounded, not a hang
+}
+
+TEST(PacketRuleParser, ContentAndModifiers) {
+  PacketRule r = parse_ok(
+      "alert tcp any any -> any any (content:\"GET |20 2F|a\\;b\"; nocase; offset:1; depth:20; "
+      "content:!\"x\"; distance:-2; within:5; fast_pattern; content:\"y\"; startswith; "
+      "content:\"z\"; endswith; sid:7;)");
+  ASSERT_EQ(r.items.size(), 4u);
+  EXPECT_EQ(r.items[0].bytes, "GET  /a;b");
+  EXPECT_TRUE(r.items[0].nocase);
+  EXPECT_EQ(r.items[0].offset, 1);
+  EXPECT_EQ(r.items[0].depth, 20);
+  EXPECT_TRUE(r.items[1].negated);
+  EXPECT_TRUE(r.items[1].relative);
+  EXPECT_EQ(r.items[1].distance, -2);
+  EXPECT_EQ(r.items[1].within, 5);
+  EXPECT_TRUE(r.items[1].fast_pattern);
+  EXPECT_TRUE(r.items[2].startswith);
+  EXPECT_TRUE(r.items[3].endswith);
+}
+
+TEST(PacketRuleParser, StickyBuffersAndLegacyModifiers) {
+  PacketRule r = parse_ok(
+      "alert http any any -> any any (flow:established,to_server; http.method; content:\"POST\"; "
+      "http.uri; content:\"/login\"; http.host; content:\"example\"; http.user_agent; "
+      "content:\"curl\"; sid:8;)");
+  ASSERT_EQ(r.items.size(), 4u);
+  EXPECT_EQ(r.items[0].buffer, Buffer::kHttpMethod);
+  EXPECT_EQ(r.items[1].buffer, Buffer::kHttpUri);
+  EXPECT_EQ(r.items[2].buffer, Buffer::kHttpHost);
+  EXPECT_EQ(r.items[3].buffer, Buffer::kHttpUserAgent);
+  EXPECT_EQ(r.app, AppProto::kHttp);
+  EXPECT_EQ(r.flow_dir, FlowDir::kToServer);
+  EXPECT_EQ(r.flow_state, FlowState::kEstablished);
+  PacketRule legacy = parse_ok(
+      "alert tcp any any -> any any (content:\"/x\"; http_uri; content:\"h\"; http_host; "
+      "uricontent:\"q\"; sid:9;)");
+  EXPECT_EQ(legacy.items[0].buffer, Buffer::kHttpUri);
+  EXPECT_EQ(legacy.items[1].buffer, Buffer::kHttpHost);
+  EXPECT_EQ(legacy.items[2].buffer, Buffer::kHttpUri);
+  EXPECT_EQ(legacy.app, AppProto::kHttp);
+  EXPECT_EQ(parse_ok("alert dns any any -> any any (dns_query; content:\"evil\"; sid:10;)")
+                .items[0]
+                .buffer,
+            Buffer::kDnsQuery);
+  EXPECT_EQ(
+      parse_ok("alert tls any any -> any any (tls.sni; content:\"evil\"; sid:11;)").items[0].buffer,
+      Buffer::kTlsSni);
+  EXPECT_EQ(parse_ok("alert udp any any -> any any (flow:to_client,stateless; sid:12;)").flow_dir,
+            FlowDir::kToClient);
+}
+
+TEST(PacketRuleParser, Pcre) {
+  PacketRule r =
+      parse_ok("alert tcp any any -> any any (content:\"a\"; pcre:\"/^b\\d+/Ri\"; sid:3;)");
+  ASSERT_EQ(r.items.size(), 2u);
+  EXPECT_EQ(r.items[1].kind, DetectItem::Kind::kPcre);
+  EXPECT_TRUE(r.items[1].relative);
+  EXPECT_EQ(r.items[1].regex, "(?i)^b\\d+");
+  PacketRule u = parse_ok("alert http any any -> any any (pcre:!\"/c/U\"; sid:4;)");
+  ASSERT_EQ(u.items.size(), 1u);
+  EXPECT_TRUE(u.items[0].negated);
+  EXPECT_EQ(u.items[0].buffer, Buffer::kHttpUri);
+  auto z = translate_pcre("/end\\Z/s");
+  ASSERT_TRUE(z);
+  EXPECT_EQ(z->pattern, "(?s)end(?:\\n?\\z)");
+  EXPECT_NE(parse_error("alert tcp any any -> any any (pcre:\"/a/H\"; sid:1;)")
+                .find("pcre flag 'H' not supported"),
+            std::string::npos);
+  EXPECT_NE(parse_error("alert tcp any any -> any any (pcre:\"/a/x\"; sid:1;)").find("'x'"),
+            std::string::npos);
+  // RE2 refuses lookaround when the set compiles it: an issue naming the rule.
+  std::vector<CompileIssue> issues;
+  auto set = PacketRuleSet::compile(
+      {parse_ok("alert tcp any any -> any any (pcre:\"/a(?=b)/\"; sid:44;)")}, issues);
+  ASSERT_TRUE(set);
+  EXPECT_TRUE((*set)->rules().empty());
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_EQ(issues[0].rule_id, "44");
+  EXPECT_NE(issues[0].reason.find("not supported by RE2"), std::string::npos);
+}
+
+TEST(PacketRuleParser, UnsupportedAndMalformedAreReported) {
+  EXPECT_EQ(parse_error("alert tcp any any -> any any (content:\"a\"; flowbits:set,x; sid:1;)"),
+            "unsupported keyword flowbits");
+  EXPECT_EQ(parse_error("alert smb any any -> any any (sid:1;)"), "unsupported protocol smb");
+  EXPECT_EQ(parse_error("drop tcp any any -> any any (sid:1;)"),
+            "unsupported action drop (only alert)");
+  EXPECT_EQ(parse_error("alert tcp any any -> any any (flow:only_stream; sid:1;)"),
+            "unsupported flow option only_stream");
+  EXPECT_EQ(parse_error("alert tcp any any -> any any (msg:\"x\";)"), "missing sid");
+  EXPECT_EQ(parse_error("alert tcp any any -> any any (nocase; sid:1;)"),
+            "nocase without a preceding content");
+  EXPECT_EQ(parse_error("alert tcp any any -> any any (content:\"|4\"; sid:1;)"),
+            "content: unterminated |hex| block");
+  EXPECT_EQ(parse_error("alert tcp any any -> any any (content:\"|4g|\"; sid:1;)"),
+            "content: bad hex character 'g'");
+  EXPECT_EQ(parse_error("alert tcp any any -> any any (content:\"a\"; sid:1)"),
+            "option 'sid:1' not terminated by ';'");
+  EXPECT_EQ(parse_error("alert tcp any any any any (sid:1;)"),
+            "header needs 7 parts (action proto src port -> dst port), found 6");
+  EXPECT_EQ(parse_error("alert tcp any any => any any (sid:1;)"),
+            "bad direction '=>' (expected -> or <>)");
+  EXPECT_EQ(parse_error("alert tcp $NOPE any -> any any (sid:1;)"),
+            "header: unknown variable $NOPE");
+  EXPECT_EQ(parse_error("alert tcp any any -> any any (content:\"a\"; depth:x; sid:1;)"),
+            "depth: expected a number, got 'x' (variables from byte_extract are not supported)");
+  EXPECT_EQ(
+      parse_error("alert tcp any any -> any any (content:\"a\"; http.uri; content:\"b\"; sid:1;)"),
+      "payload content together with http.uri in one rule is not supported");
+  EXPECT_EQ(parse_error("alert dns any any -> any any (http.uri; content:\"b\"; sid:1;)"),
+            "buffer http.uri does not belong to protocol dns");
+}
+
+TEST(PacketRuleParser, FileIssuesNameLineAndSid) {
+  const std::string text =
+      "# comment\n"
+      "\n"
+      "alert tcp any any -> any any (msg:\"ok\"; content:\"a\"; sid:1;)\n"
+      "alert tcp any any -> any any (msg:\"bad\"; byte_test:1,>,2,0; sid:2;)\n"
+      "alert tcp any any -> any any (msg:\"continued\"; \\\n"
+      "  content:\"b\"; sid:3;)\n"
+      "garbage\n";
+  ParsedPacketRules parsed = parse_packet_rules(text, "f.rules", vars());
+  EXPECT_EQ(parsed.total, 4u);
+  ASSERT_EQ(parsed.rules.size(), 2u);
+  EXPECT_EQ(parsed.rules[1].sid, 3u);
+  EXPECT_EQ(parsed.rules[1].line, 5);
+  ASSERT_EQ(parsed.issues.size(), 2u);
+  EXPECT_EQ(parsed.issues[0].line, 4);
+  EXPECT_EQ(parsed.issues[0].rule_id, "2");
+  EXPECT_EQ(parsed.issues[0].title, "bad");
+  EXPECT_EQ(parsed.issues[0].reason, "unsupported keyword byte_test");
+  EXPECT_EQ(parsed.issues[1].line, 7);
+  EXPECT_EQ(parsed.issues[1].reason, "expected 'action proto src port -> dst port (options)'");
+}
+
+// --- matcher -------------------------------------------------------------------------------
+
+std::shared_ptr<const PacketRuleSet> compile(const std::vector<std::string>& texts,
+                                             bool prefilter = true) {
+  std::vector<PacketRule> rules;
+  for (const std::string& t : texts) rules.push_back(parse_ok(t));
+  std::vector<CompileIssue> issues;
+  PacketRuleSetOptions options;
+  options.use_prefilter = prefilter;
+  auto set = PacketRuleSet::compile(std::move(rules), issues, options);
+  EXPECT_TRUE(set);
+  EXPECT_TRUE(issues.empty());
+  return set ? *set : nullptr;
+}
+
+Inspection tcp_packet(std::string_view payload, bool to_server = true, bool established = true) {
+  Inspection in;
+  in.proto = 6;
+  in.src = ip("192.168.1.10");
+  in.dst = ip("93.184.216.34");
+  in.sport = 40000;
+  in.dport = 80;
+  in.to_server = to_server;
+  in.established = established;
+  in.buffers[0] = payload;
+  in.present[0] = true;
+  return in;
+}
+
+std::vector<std::uint32_t> sids(const PacketRuleSet& set, const Inspection& in) {
+  std::vector<const CompiledPacketRule*> hits;
+  set.match(in, hits);
+  std::vector<std::uint32_t> out;
+  for (const auto* h : hits) out.push_back(h->rule.sid);
+  return out;
+}
+
+bool hit(const std::string& rule, std::string_view payload) {
+  auto set = compile({rule});
+  auto plain = compile({rule}, false);
+  const bool a = !sids(*set, tcp_packet(payload)).empty();
+  EXPECT_EQ(a, !sids(*plain, tcp_packet(payload)).empty()) << rule;  // same without prefilter
+  return a;
+}
+
+TEST(PacketRuleMatcher, Positions) {
+  const std::string r = "alert tcp any any -> any any (content:\"abc\"; offset:2; depth:5; sid:1;)";
+  EXPECT_TRUE(hit(r, "xxabcyy"));
+  EXPECT_FALSE(hit(r, "xabcyyy"));   // before offset
+  EXPECT_TRUE(hit(r, "xxyyabc"));    // ends at offset+depth
+  EXPECT_FALSE(hit(r, "xxyyyabc"));  // ends beyond offset+depth
+  const std::string rel =
+      "alert tcp any any -> any any (content:\"AllWork\"; content:\"Dull\"; distance:1; "
+      "within:5; sid:1;)";
+  EXPECT_TRUE(hit(rel, "AllWork Dull"));
+  EXPECT_TRUE(hit(rel, "AllWork.xDull"));    // ends 1 + 5 after
+  EXPECT_FALSE(hit(rel, "AllWork..xDull"));  // ends 7 after: beyond distance + within
+  EXPECT_FALSE(hit(rel, "AllWorkDull"));     // distance 1 not met
+  // Backtracking: the first "a=" is followed too far by "1", the second is not.
+  EXPECT_TRUE(hit("alert tcp any any -> any any (content:\"a=\"; content:\"1\"; within:1; sid:1;)",
+                  "a=xxxx a=1"));
+  EXPECT_TRUE(
+      hit("alert tcp any any -> any any (content:\"b\"; content:\"a\"; distance:-2; "
+          "within:1; sid:1;)",
+          "ab"));
+  EXPECT_TRUE(hit("alert tcp any any -> any any (content:\"GET\"; startswith; sid:1;)", "GET /"));
+  EXPECT_FALSE(hit("alert tcp any any -> any any (content:\"GET\"; startswith; sid:1;)", " GET /"));
+  EXPECT_TRUE(hit("alert tcp any any -> any any (content:\"exe\"; endswith; sid:1;)", "a.exe"));
+  EXPECT_FALSE(hit("alert tcp any any -> any any (content:\"exe\"; endswith; sid:1;)", "a.exe "));
+}
+
+TEST(PacketRuleMatcher, NocaseNegationHexPcre) {
+  EXPECT_TRUE(hit("alert tcp any any -> any any (content:\"select\"; nocase; sid:1;)", "SeLeCt"));
+  EXPECT_FALSE(hit("alert tcp any any -> any any (content:\"select\"; sid:1;)", "SELECT"));
+  EXPECT_TRUE(hit("alert tcp any any -> any any (content:\"a\"; content:!\"b\"; sid:1;)", "ac"));
+  EXPECT_FALSE(hit("alert tcp any any -> any any (content:\"a\"; content:!\"b\"; sid:1;)", "acb"));
+  EXPECT_TRUE(
+      hit("alert tcp any any -> any any (content:\"a\"; content:!\"b\"; within:1; "
+          "sid:1;)",
+          "acb"));
+  EXPECT_TRUE(hit("alert tcp any any -> any any (content:\"|00 ff|\"; sid:1;)",
+                  std::string_view("x\0\xff", 3)));
+  EXPECT_TRUE(
+      hit("alert tcp any any -> any any (content:\"id=\"; pcre:\"/^\\d{3}/R\"; sid:1;)", "id=123"));
+  EXPECT_FALSE(
+      hit("alert tcp any any -> any any (content:\"id=\"; pcre:\"/^\\d{3}/R\"; sid:1;)", "id=12x"));
+  EXPECT_TRUE(
+      hit("alert tcp any any -> any any (pcre:\"/UNION\\s+SELECT/i\"; sid:1;)", "1 union  select"));
+  EXPECT_FALSE(hit("alert tcp any any -> any any (content:\"x\"; pcre:!\"/y/\"; sid:1;)", "xy"));
+}
+
+TEST(PacketRuleMatcher, HeaderAndFlow) {
+  auto set = compile({
+      "alert tcp any any -> any 80 (content:\"q\"; sid:1;)",
+      "alert tcp any any -> any 81 (content:\"q\"; sid:2;)",
+      "alert udp any any -> any any (content:\"q\"; sid:3;)",
+      "alert tcp any any -> any any (flow:to_client; content:\"q\"; sid:4;)",
+      "alert tcp any any -> any any (flow:established,to_server; content:\"q\"; sid:5;)",
+      "alert tcp any any -> 10.0.0.0/8 any (content:\"q\"; sid:6;)",
+      "alert tcp any 80 <> any any (content:\"q\"; sid:7;)",
+      "alert ip any any -> any any (sid:8;)",
+      "alert tcp any any -> any any (flow:not_established; content:\"q\"; sid:9;)",
+  });
+  EXPECT_EQ(sids(*set, tcp_packet("q")), (std::vector<std::uint32_t>{1, 5, 7, 8}));
+  EXPECT_EQ(sids(*set, tcp_packet("q", false, false)), (std::vector<std::uint32_t>{1, 4, 7, 8, 9}));
+  EXPECT_EQ(sids(*set, tcp_packet("z")), (std::vector<std::uint32_t>{8}));
+}
+
+TEST(PacketRuleMatcher, StickyBuffersOnSummaries) {
+  auto set = compile({
+      "alert http any any -> any any (http.uri; content:\"union\"; nocase; content:\"select\"; "
+      "nocase; distance:0; sid:1;)",
+      "alert http any any -> any any (http.user_agent; content:\"Nmap\"; sid:2;)",
+      "alert dns any any -> any any (dns.query; content:\"evil.example\"; endswith; sid:3;)",
+      "alert tls any any -> any any (tls.sni; content:\"bad.test\"; sid:4;)",
+      "alert http any any -> any any (http.host; content:\"victim\"; http.method; "
+      "content:\"GET\"; sid:5;)",
+      "alert tcp any any -> any any (content:\"union\"; sid:6;)",
+  });
+  Inspection http;
+  http.app = AppProto::kHttp;
+  http.proto = 6;
+  http.src = ip("192.168.1.10");
+  http.dst = ip("192.168.1.20");
+  http.sport = 40000;
+  http.dport = 80;
+  http.established = true;
+  auto put = [](Inspection& in, Buffer b, std::string_view v) {
+    in.buffers[static_cast<int>(b)] = v;
+    in.present[static_cast<int>(b)] = true;
+  };
+  put(http, Buffer::kHttpUri, "/sqli/?id=1+UNION+SELECT+null");
+  put(http, Buffer::kHttpUserAgent, "Mozilla/5.0 (compatible; Nmap Scripting Engine)");
+  put(http, Buffer::kHttpHost, "victim.test");
+  put(http, Buffer::kHttpMethod, "GET");
+  EXPECT_EQ(sids(*set, http), (std::vector<std::uint32_t>{1, 2, 5}));
+  Inspection dns = http;
+  dns.app = AppProto::kDns;
+  dns.present = {};
+  put(dns, Buffer::kDnsQuery, "www.evil.example");
+  EXPECT_EQ(sids(*set, dns), (std::vector<std::uint32_t>{3}));
+  put(dns, Buffer::kDnsQuery, "www.evil.example.org");
+  EXPECT_TRUE(sids(*set, dns).empty());
+  Inspection tls = http;
+  tls.app = AppProto::kTls;
+  tls.present = {};
+  EXPECT_TRUE(sids(*set, tls).empty());  // no SNI
+  put(tls, Buffer::kTlsSni, "www.bad.test");
+  EXPECT_EQ(sids(*set, tls), (std::vector<std::uint32_t>{4}));
+}
+
+TEST(PacketRuleMatcher, AlertFields) {
+  auto set =
+      compile({"alert tcp any any -> any any (msg:\"m\"; content:\"q\"; "
+               "classtype:web-application-attack; sid:77; rev:2;)"});
+  std::vector<const CompiledPacketRule*> hits;
+  const Inspection in = tcp_packet("q");
+  set->match(in, hits);
+  ASSERT_EQ(hits.size(), 1u);
+  AlertContext ctx{123, "eth0", "tcp", "1:abc"};
+  const Event alert = make_packet_alert(*hits[0], in, ctx);
+  EXPECT_EQ(alert.kind, EventKind::kAlert);
+  EXPECT_EQ(alert.time_ns, 123);
+  EXPECT_EQ(std::get<std::string>(*alert.find("rule.id")), "77");
+  EXPECT_EQ(std::get<std::string>(*alert.find("rule.name")), "m");
+  EXPECT_EQ(std::get<std::int64_t>(*alert.find("rule.rev")), 2);
+  EXPECT_EQ(std::get<std::string>(*alert.find("rule.category")), "web-application-attack");
+  EXPECT_EQ(std::get<std::int64_t>(*alert.find("event.severity")), 1);
+  EXPECT_EQ(std::get<IpAddress>(*alert.find("source.ip")).to_string(), "192.168.1.10");
+  EXPECT_EQ(std::get<std::int64_t>(*alert.find("destination.port")), 80);
+  EXPECT_EQ(std::get<std::string>(*alert.find("network.community_id")), "1:abc");
+}
+
+TEST(PacketRuleMatcher, DuplicateSidIsAnIssue) {
+  std::vector<CompileIssue> issues;
+  auto set = PacketRuleSet::compile({parse_ok("alert tcp any any -> any any (sid:5;)"),
+                                     parse_ok("alert udp any any -> any any (sid:5;)")},
+                                    issues);
+  ASSERT_TRUE(set);
+  EXPECT_EQ((*set)->rules().size(), 1u);
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_EQ(issues[0].reason, "duplicate sid 5");
+}
+
+}  // namespace
+}  // namespace soc::packet
