@@ -13,6 +13,8 @@
 #include "agent/net/packet_processor.h"
 #include "agent/net/pcap_capture.h"
 #include "agent/net/protocols/default_analyzers.h"
+#include "agent/packet_matcher.h"
+#include "signatures/packet/rule_loader.h"
 
 namespace {
 
@@ -79,7 +81,10 @@ BENCHMARK(BM_LibpcapReadOnly)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 // The same files through decoder, fragment reassembly and flow table, to flow events; with
 // `summaries`, the protocol analyzers of every pcap source (DNS, HTTP, TLS, SSH) run too.
-void pcap_to_events(benchmark::State& state, bool summaries) {
+// With `rules`, the packet rules run as in a pcap source (PacketMatcher per packet and on the
+// summaries).
+void pcap_to_events(benchmark::State& state, bool summaries,
+                    std::shared_ptr<const soc::packet::PacketRuleSet> rules = nullptr) {
   std::uint64_t bytes = 0, packets = 0, flows = 0;
   std::vector<soc::Event> out;
   for (auto _ : state) {
@@ -94,10 +99,15 @@ void pcap_to_events(benchmark::State& state, bool summaries) {
       soc::agent::net::protocols::DefaultAnalyzers analyzers(f);  // outlives proc
       PacketProcessor proc(*link_type_from_dlt((*cap)->datalink()), {});
       if (summaries) analyzers.register_with(proc.flows());
+      soc::agent::PacketMatcher matcher(f);
+      matcher.set_rules(rules);
+      if (rules != nullptr) proc.flows().set_packet_inspector(&matcher);
       while (!(*cap)->at_end()) {
         auto n = (*cap)->dispatch(4096, [&](soc::TimeNs ts, const std::uint8_t* d,
                                             std::uint32_t caplen, std::uint32_t len) {
+          const std::size_t before = out.size();
           proc.process(d, caplen, len, ts, out);
+          if (rules != nullptr && out.size() > before) matcher.on_events(out, before);
           bytes += len;
           ++packets;
         });
@@ -115,6 +125,19 @@ void BM_PcapToFlows(benchmark::State& state) { pcap_to_events(state, false); }
 void BM_PcapToFlowsAndSummaries(benchmark::State& state) { pcap_to_events(state, true); }
 BENCHMARK(BM_PcapToFlows)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_PcapToFlowsAndSummaries)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+
+// Flows and summaries with every loadable ET rule (../shared/data/et-rules) matched.
+void BM_PcapToFlowsSummariesEtRules(benchmark::State& state) {
+  static const auto loaded = soc::packet::load_packet_rules(
+      {std::string(SOC_SHARED_DATA) + "/et-rules"}, soc::packet::Variables::defaults());
+  if (!loaded) {
+    state.SkipWithError(loaded.error().message.c_str());
+    return;
+  }
+  state.counters["rules"] = static_cast<double>(loaded->set->rules().size());
+  pcap_to_events(state, true, loaded->set);
+}
+BENCHMARK(BM_PcapToFlowsSummariesEtRules)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 // Memory of the flow table holding 100,000 flows (half TCP, half UDP, distinct 5-tuples).
 void BM_FlowTableMemoryPer100kFlows(benchmark::State& state) {
