@@ -8,6 +8,11 @@
 #include <sstream>
 
 #include <httplib.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
 #include <nlohmann/json.hpp>
 
 #include "collector/store/incident_store.h"
@@ -29,6 +34,43 @@ std::string token_from(const CommandResult& r) {
     if (line.starts_with("soc_")) return line;
   }
   return "";
+}
+
+// A self-signed certificate for 127.0.0.1 (P-256, a day): cert_path and key_path, PEM.
+bool write_self_signed_cert(const std::string& cert_path, const std::string& key_path) {
+  EVP_PKEY* key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+  X509* cert = X509_new();
+  bool ok = key != nullptr && cert != nullptr;
+  if (ok) {
+    X509_set_version(cert, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+    X509_gmtime_adj(X509_getm_notBefore(cert), -60);
+    X509_gmtime_adj(X509_getm_notAfter(cert), 86'400);
+    X509_set_pubkey(cert, key);
+    X509_NAME* name = X509_get_subject_name(cert);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char*>("127.0.0.1"), -1, -1, 0);
+    X509_set_issuer_name(cert, name);
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
+    for (const auto& [nid, value] : {std::pair{NID_subject_alt_name, "IP:127.0.0.1"},
+                                     std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
+      X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+      ok = ok && ext != nullptr && X509_add_ext(cert, ext, -1) == 1;
+      X509_EXTENSION_free(ext);
+    }
+    ok = ok && X509_sign(cert, key, EVP_sha256()) > 0;
+  }
+  FILE* c = ok ? std::fopen(cert_path.c_str(), "w") : nullptr;
+  FILE* k = ok ? std::fopen(key_path.c_str(), "w") : nullptr;
+  ok = ok && c != nullptr && k != nullptr && PEM_write_X509(c, cert) == 1 &&
+       PEM_write_PrivateKey(k, key, nullptr, nullptr, 0, nullptr, nullptr) == 1;
+  if (c != nullptr) std::fclose(c);
+  if (k != nullptr) std::fclose(k);
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  return ok;
 }
 
 // A deployment whose collector serves the API on a free loopback port, with an analyst token
@@ -402,6 +444,44 @@ TEST_F(Api, TokenListShowsNamesAndRolesOnly) {
   struct stat st {};
   ASSERT_EQ(::stat((d_.dir() + "/store/api_tokens").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST_F(Api, ServesHttpsWithTheConfiguredCertificate) {
+  const std::string cert = d_.dir() + "/api-cert.pem";
+  const std::string key = d_.dir() + "/api-key.pem";
+  ASSERT_TRUE(write_self_signed_cert(cert, key));
+  std::ofstream(d_.collector_config(), std::ios::app)
+      << "  tls_cert: " << cert << "\n  tls_key: " << key << "\n";
+  d_.start_collector();
+  const std::string https = "https://127.0.0.1:" + std::to_string(port_);
+  httplib::Client trusting(https);
+  trusting.enable_server_certificate_verification(true);
+  trusting.set_ca_cert_path(cert.c_str());
+  const bool up = wait_until(
+      [&] {
+        auto res = trusting.Get("/api/v1/health");
+        return (res && res->status == 200) || !d_.collector().running();
+      },
+      std::chrono::seconds(20));
+  ASSERT_TRUE(up && d_.collector().running()) << d_.collector().log();
+  auto incidents = trusting.Get("/api/v1/incidents", bearer(analyst_));
+  ASSERT_TRUE(incidents);
+  EXPECT_EQ(incidents->status, 200);
+
+  // Plain HTTP to the TLS port, or a client that does not trust the certificate: no answer.
+  auto plain = client().Get("/api/v1/health");
+  EXPECT_FALSE(plain && plain->status == 200);
+  httplib::Client untrusting(https);
+  untrusting.enable_server_certificate_verification(true);
+  untrusting.set_ca_cert_path((d_.dir() + "/none.pem").c_str());
+  EXPECT_FALSE(untrusting.Get("/api/v1/health"));
+
+  CommandResult r = run_command(
+      {SOCCTL_BIN, "--url", https, "--token", analyst_, "--ca-cert", cert, "incidents", "--json"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  r = run_command({SOCCTL_BIN, "--url", https, "--token", analyst_, "incidents"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;  // the system's CAs do not vouch for it
+  EXPECT_TRUE(d_.collector().running());
 }
 
 TEST_F(Api, UnusableTlsFilesStopTheCollector) {
