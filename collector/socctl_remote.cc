@@ -49,8 +49,10 @@ std::string short_time(const std::string& rfc3339) {
 std::string join(const Json& list) {
   std::string out;
   if (list.is_array()) {
-    for (const Json& s : list)
-      out += (out.empty() ? "" : ",") + (s.is_string() ? s.get<std::string>() : s.dump());
+    for (const Json& s : list) {
+      if (!out.empty()) out += ',';
+      out += s.is_string() ? s.get<std::string>() : s.dump();
+    }
   }
   return out.empty() ? "-" : out;
 }
@@ -81,8 +83,9 @@ int remote_events(ApiClient& api, const RemoteEventsArgs& a) {
               "MESSAGE");
   for (const Json& e : events) {
     const std::string kind = text(e, "event.dataset");
-    const std::string title =
-        kind == "alert" ? "[" + text(e, "rule.level") + "] " + text(e, "rule.name") + ": " : "";
+    const std::string title = kind == "alert" ? std::string("[") + text(e, "rule.level") + "] " +
+                                                    text(e, "rule.name") + ": "
+                                              : std::string();
     std::printf("%-20s  %-*s  %-5s  %s%s\n", short_time(text(e, "@timestamp")).c_str(),
                 static_cast<int>(agent_width), text(e, "agent.name").c_str(), kind.c_str(),
                 title.c_str(), text(e, "message").c_str());
@@ -137,7 +140,7 @@ int remote_incidents(ApiClient& api, const std::string& state, std::size_t limit
 }
 
 int remote_incident_show(ApiClient& api, std::int64_t id, bool json) {
-  auto reply = api.get("/api/v1/incidents/" + std::to_string(id));
+  auto reply = api.get(std::string("/api/v1/incidents/") + std::to_string(id));
   if (!reply) return complain(reply.error());
   const Json& i = *reply;
   if (json) {
@@ -149,7 +152,8 @@ int remote_incident_show(ApiClient& api, std::int64_t id, bool json) {
   const std::string group = text(i, "group_key");
   std::printf("incident %s: %s\n", text(i, "id").c_str(), text(i, "title").c_str());
   std::printf("  state      %s%s%s\n", text(i, "state").c_str(),
-              by.empty() ? "" : (" by " + by).c_str(), note.empty() ? "" : (": " + note).c_str());
+              by.empty() ? "" : (std::string(" by ") + by).c_str(),
+              note.empty() ? "" : (std::string(": ") + note).c_str());
   std::printf("  rule       %s (%s, %s)\n", text(i, "rule_id").c_str(), text(i, "origin").c_str(),
               text(i, "level").c_str());
   std::printf("  group      %s\n", group.empty() ? "-" : group.c_str());
@@ -168,7 +172,8 @@ int remote_incident_show(ApiClient& api, std::int64_t id, bool json) {
   for (const Json& c : array_member(i, "changes")) {
     const std::string change_note = text(c, "note");
     std::printf("    %s %s by %s%s\n", text(c, "time").c_str(), text(c, "state").c_str(),
-                text(c, "actor").c_str(), change_note.empty() ? "" : (": " + change_note).c_str());
+                text(c, "actor").c_str(),
+                change_note.empty() ? "" : (std::string(": ") + change_note).c_str());
   }
   return 0;
 }
@@ -176,8 +181,8 @@ int remote_incident_show(ApiClient& api, std::int64_t id, bool json) {
 int remote_incident_change(ApiClient& api, std::int64_t id, bool close, const std::string& note) {
   Json body = Json::object();
   if (!note.empty()) body["note"] = note;
-  auto reply =
-      api.post("/api/v1/incidents/" + std::to_string(id) + (close ? "/close" : "/ack"), body);
+  auto reply = api.post(
+      std::string("/api/v1/incidents/") + std::to_string(id) + (close ? "/close" : "/ack"), body);
   if (!reply) return complain(reply.error());
   std::cout << "incident " << text(*reply, "id") << " " << text(*reply, "state") << " by "
             << text(*reply, "state_by") << "\n";
