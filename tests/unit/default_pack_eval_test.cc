@@ -35,7 +35,7 @@ const sigma::RuleSet& pack() {
   return *rules;
 }
 
-// Whether any rule of the pack fires on the line (decoded with the "auto" format).
+// Whether any detection rule of the pack fires on the line (decoded with the "auto" format).
 bool flagged(const std::string& line) {
   static const std::unique_ptr<agent::Decoder> decoder = *agent::make_decoder("auto");
   Event e;
@@ -49,7 +49,11 @@ bool flagged(const std::string& line) {
   for (const Event& event : ready) {
     std::vector<const sigma::CompiledRule*> matches;
     pack().match(event, router.route(event), matches);
-    if (!matches.empty()) return true;
+    // Named informational rules are building blocks of correlations (a login, a 404), not
+    // detections: they fire on benign lines on purpose.
+    for (const sigma::CompiledRule* rule : matches) {
+      if (rule->name.empty() || rule->level != "informational") return true;
+    }
   }
   return false;
 }
