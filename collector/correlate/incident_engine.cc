@@ -72,6 +72,7 @@ void IncidentEngine::on_stored(std::span<const Event> events, std::span<const st
   for (std::size_t i = 0; i < events.size(); ++i) {
     observe(events[i], i < ids.size() ? ids[i] : 0, agent, agency, true);
   }
+  flush_filed();
 }
 
 void IncidentEngine::observe(const Event& event, std::int64_t id, const std::string& agent,
@@ -95,7 +96,7 @@ void IncidentEngine::observe(const Event& event, std::int64_t id, const std::str
       hit.agencies = {agency};
       hit.hosts = {host};
       if (id != 0) hit.evidence = {id};
-      file(hit);
+      file(std::move(hit));
     }
     if (correlator_ && correlator_->references(*rule_id)) rule_ids.push_back(*rule_id);
   } else if (event.kind == EventKind::kFlow && correlator_ && flow_rules_) {
@@ -128,25 +129,32 @@ void IncidentEngine::observe(const Event& event, std::int64_t id, const std::str
     hit.agencies = h.agencies;
     hit.hosts = h.hosts;
     hit.evidence = h.evidence;
-    file(hit);
+    file(std::move(hit));
   }
 }
 
-void IncidentEngine::file(const IncidentHit& hit) {
-  bool created = false;
-  auto incident = incidents_.record_hit(hit, &created);
-  if (!incident) {
-    ++counters_.store_errors;
-    log(LogLevel::kError, kComponent, "incident of ", hit.rule_id,
-        " not recorded: ", incident.error().message);
+void IncidentEngine::file(IncidentHit hit) { to_file_.push_back(std::move(hit)); }
+
+void IncidentEngine::flush_filed() {
+  if (to_file_.empty()) return;
+  std::vector<bool> created;
+  auto incidents = incidents_.record_hits(to_file_, &created);
+  if (!incidents) {
+    counters_.store_errors += to_file_.size();
+    log(LogLevel::kError, kComponent, to_file_.size(),
+        " incident hits not recorded: ", incidents.error().message);
+    to_file_.clear();
     return;
   }
-  ++counters_.incident_hits;
-  if (created) {
+  counters_.incident_hits += incidents->size();
+  for (std::size_t i = 0; i < incidents->size(); ++i) {
+    if (!created[i]) continue;
+    const Incident& incident = (*incidents)[i];
     ++counters_.incidents_created;
-    log(LogLevel::kInfo, kComponent, "incident ", incident->id, " opened: ", incident->title, " (",
-        incident->group_key, ")");
+    log(LogLevel::kInfo, kComponent, "incident ", incident.id, " opened: ", incident.title, " (",
+        incident.group_key, ")");
   }
+  to_file_.clear();
 }
 
 Result<std::size_t> IncidentEngine::replay(EventStore& store, TimeNs now) {

@@ -60,7 +60,8 @@ class IncidentEngine {
  private:
   void observe(const Event& event, std::int64_t id, const std::string& agent,
                const std::string& agency, bool file);
-  void file(const IncidentHit& hit);
+  void file(IncidentHit hit);  // queued; flush_filed() records the queue
+  void flush_filed();
 
   IncidentStore& incidents_;
   IncidentEngineOptions options_;
@@ -68,6 +69,7 @@ class IncidentEngine {
   std::shared_ptr<const sigma::RuleSet> flow_rules_;
   IncidentEngineCounters counters_;
   std::vector<CorrelationHit> hits_;  // scratch
+  std::vector<IncidentHit> to_file_;  // filed by this batch, recorded in one transaction
 };
 
 }  // namespace soc::collector

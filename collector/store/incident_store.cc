@@ -95,6 +95,8 @@ struct IncidentStore::Impl {
   Result<std::optional<Incident>> find_not_closed(const std::string& rule_id,
                                                   const std::string& group_key);
   Result<std::optional<Incident>> read_one(StmtUse& use);
+  // One hit, inside the caller's transaction.
+  Result<Incident> record_one(const IncidentHit& hit, bool& created);
   Result<void> link_evidence(std::int64_t incident_id, const std::vector<std::int64_t>& ids);
   Result<void> log_change(std::int64_t incident_id, TimeNs now, IncidentState state,
                           const std::string& actor, const std::string& note);
@@ -206,9 +208,34 @@ Result<std::unique_ptr<IncidentStore>> IncidentStore::open(const std::string& pa
 }
 
 Result<Incident> IncidentStore::record_hit(const IncidentHit& hit, bool* created) {
+  std::vector<bool> was_created;
+  auto recorded = record_hits(std::span<const IncidentHit>(&hit, 1), &was_created);
+  if (!recorded) return tl::unexpected(recorded.error());
+  if (created != nullptr) *created = was_created.front();
+  return recorded->front();
+}
+
+Result<std::vector<Incident>> IncidentStore::record_hits(std::span<const IncidentHit> hits,
+                                                         std::vector<bool>* created) {
   Impl& s = *impl_;
   Transaction txn(s.db.get());
   if (txn.begin() != SQLITE_OK) return store_error(s.db.get(), "begin incident");
+  std::vector<Incident> out;
+  out.reserve(hits.size());
+  if (created != nullptr) created->clear();
+  for (const IncidentHit& hit : hits) {
+    bool is_new = false;
+    auto incident = s.record_one(hit, is_new);
+    if (!incident) return tl::unexpected(incident.error());
+    out.push_back(std::move(*incident));
+    if (created != nullptr) created->push_back(is_new);
+  }
+  if (txn.commit() != SQLITE_OK) return store_error(s.db.get(), "commit incident");
+  return out;
+}
+
+Result<Incident> IncidentStore::Impl::record_one(const IncidentHit& hit, bool& created) {
+  Impl& s = *this;
   auto existing = s.find_not_closed(hit.rule_id, hit.group_key);
   if (!existing) return tl::unexpected(existing.error());
   const TimeNs now = now_ns();
@@ -255,8 +282,7 @@ Result<Incident> IncidentStore::record_hit(const IncidentHit& hit, bool* created
   }
   auto result = s.find_id(id);
   if (!result) return tl::unexpected(result.error());
-  if (txn.commit() != SQLITE_OK) return store_error(s.db.get(), "commit incident");
-  if (created != nullptr) *created = !existing->has_value();
+  created = !existing->has_value();
   return **result;
 }
 
