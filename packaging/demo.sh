@@ -36,10 +36,10 @@ chmod u+w "$DEMO/samples/access.log"
 [ -z "$(tail -c 1 "$DEMO/samples/access.log")" ] || echo >> "$DEMO/samples/access.log"
 LINES=$(( $(wc -l < "$DEMO/samples/auth.log") + $(wc -l < "$DEMO/samples/access.log") ))
 # Captures replayed by pcap sources: an exploit-kit infection (HTTP), nmap version probes (DNS,
-# many flows), a TLS session to Google.
+# many flows), a TLS session to Google, and an nmap SYN scan (the port-scan correlation).
 PCAPS=()
 for p in pcaps/chrissanders-packets/ek_to_cryptowall4.pcapng pcaps/zeek-traces/nmap-vsn.pcap \
-         pcaps/zeek-traces/tls_chrome-34-google.pcap; do
+         pcaps/zeek-traces/tls_chrome-34-google.pcap pcaps/chrissanders-packets/synscan.pcapng; do
   [ -f "$ROOT/../shared/data/$p" ] && PCAPS+=("$ROOT/../shared/data/$p")
 done
 : > "$DEMO/logs/auth.log"
@@ -152,6 +152,28 @@ if [ "${#PCAPS[@]}" -gt 0 ]; then
 fi
 say "socctl events --kind alert --limit 1 --json   (ECS-shaped, ready for Elastic/OpenSearch)"
 "$SOCCTL" --config "$DEMO/collector.yaml" events --kind alert --limit 1 --json
+echo
+say "socctl incidents   (what an analyst works from: correlations and high alerts, not lines)"
+if [ "${#PCAPS[@]}" -gt 0 ]; then
+  for _ in $(seq 300); do
+    "$SOCCTL" --config "$DEMO/collector.yaml" incidents | grep -q "Port Scan" && break
+    sleep 0.1
+  done
+fi
+"$SOCCTL" --config "$DEMO/collector.yaml" incidents --limit 15
+echo
+FIRST=$("$SOCCTL" --config "$DEMO/collector.yaml" incidents --json --limit 1 | grep -o '"id":[0-9]*' | head -1 | cut -d: -f2)
+if [ -n "$FIRST" ]; then
+  say "socctl incident show $FIRST   (its evidence and history)"
+  "$SOCCTL" --config "$DEMO/collector.yaml" incident show "$FIRST" | head -30
+  echo
+  say "socctl incident ack $FIRST --note ...   then   socctl incident close $FIRST --note ..."
+  "$SOCCTL" --config "$DEMO/collector.yaml" incident ack "$FIRST" --as demo --note "looking into it"
+  "$SOCCTL" --config "$DEMO/collector.yaml" incident close "$FIRST" --as demo --note "source blocked at the firewall"
+  echo
+fi
+say "socctl events 'event.outcome: failure and not user.name: root' --limit 5   (the search language)"
+"$SOCCTL" --config "$DEMO/collector.yaml" events 'event.outcome: failure and not user.name: root' --limit 5
 echo
 cat <<TEXT
 The collector (pid $(cat "$DEMO/collector.pid")) and the agent (pid $(cat "$DEMO/agent.pid")) keep running:

@@ -10,6 +10,8 @@ namespace soc::collector {
 namespace {
 
 constexpr std::int64_t kExpiryEveryNs = 10LL * 1'000'000'000;
+constexpr std::uint64_t kExpiryEveryObservations = 100'000;
+constexpr std::size_t kMaxStreams = 100'000;
 
 // The id other correlations and incidents know a correlation by.
 std::string correlation_key(const sigma::CorrelationRule& rule) {
@@ -115,12 +117,21 @@ void Correlator::observe_at(const Observation& observation, int depth,
   const TimeNs t = observation.event->time_ns;
   if (depth == 0) {
     ++counters_.observed;
-    if (watermark_ns_ != 0 && t < watermark_ns_ - options_.lateness_ns) {
+    const std::string stream(observation.stream);
+    if (stream_clock_.size() >= kMaxStreams && !stream_clock_.contains(stream)) {
+      stream_clock_.clear();  // hostile or broken input naming endless streams
+    }
+    TimeNs& clock = stream_clock_[stream];
+    if (clock != 0 && t < clock - options_.lateness_ns) {
       ++counters_.late;
       return;
     }
-    watermark_ns_ = std::max(watermark_ns_, t);
-    if (watermark_ns_ - last_expiry_ns_ >= kExpiryEveryNs) expire();
+    clock = std::max(clock, t);
+    newest_ns_ = std::max(newest_ns_, t);
+    if (newest_ns_ - last_expiry_ns_ >= kExpiryEveryNs ||
+        ++since_expiry_ >= kExpiryEveryObservations) {
+      expire();
+    }
   }
   for (const std::string& id : observation.rule_ids) {
     auto it = by_ref_.find(id);
@@ -175,6 +186,7 @@ void Correlator::add(std::size_t rule_index, std::uint32_t ref, const Observatio
   while (pos != group.entries.begin() && std::prev(pos)->time_ns > entry.time_ns) --pos;
   group.entries.insert(pos, std::move(entry));
   group.newest_ns = std::max(group.newest_ns, event.time_ns);
+  group.stream = std::string(observation.stream);
   if (group.entries.size() > options_.max_entries) {
     group.entries.pop_front();
     ++counters_.entry_limit;
@@ -221,6 +233,7 @@ void Correlator::add(std::size_t rule_index, std::uint32_t ref, const Observatio
     next.agency = hit.agencies.empty() ? std::string_view() : hit.agencies.front();
     next.host = hit.hosts.size() == 1 ? std::string_view(hit.hosts.front()) : std::string_view();
     next.rule_ids = ids;
+    next.stream = observation.stream;
     hits.push_back(hit);
     observe_at(next, depth + 1, hits);
     return;
@@ -255,11 +268,14 @@ std::int64_t Correlator::measure(const sigma::CorrelationRule& rule,
 }
 
 void Correlator::expire() {
-  last_expiry_ns_ = watermark_ns_;
+  last_expiry_ns_ = newest_ns_;
+  since_expiry_ = 0;
   for (std::size_t i = 0; i < rules_.size(); ++i) {
-    const TimeNs horizon = watermark_ns_ - options_.lateness_ns - rules_[i].timespan_ns;
     auto& groups = states_[i].groups;
     for (auto it = groups.begin(); it != groups.end();) {
+      auto clock = stream_clock_.find(it->second.stream);
+      const TimeNs now = clock != stream_clock_.end() ? clock->second : newest_ns_;
+      const TimeNs horizon = now - options_.lateness_ns - rules_[i].timespan_ns;
       auto& entries = it->second.entries;
       while (!entries.empty() && entries.front().time_ns < horizon) entries.pop_front();
       if (entries.empty()) {

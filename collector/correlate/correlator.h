@@ -13,8 +13,11 @@
 // When it holds, a hit is reported (evidence: the window's event ids) and the group starts over,
 // so a long attack yields a hit per `condition` worth of events, not one per event.
 //
-// Late events: an observation older than (newest event time seen - lateness) is dropped and
-// counted; windows older than that horizon are expired, so memory stays bounded. At most
+// Late events: each stream (an agent's source, e.g. one log file or capture) keeps its own
+// clock, the newest event time it sent; an observation older than its stream's clock minus the
+// lateness is dropped and counted, so one agent with a skewed clock (or a replayed old capture)
+// does not make the others late. A group expires once the stream that last added to it is past
+// its window plus the lateness, so memory stays bounded. At most
 // max_groups groups per rule and max_entries per group are kept (beyond: counted drops).
 // A hit of one correlation is itself an observation for correlations that reference it
 // (chains, at most kMaxChainDepth deep).
@@ -53,6 +56,7 @@ struct Observation {
   // field host.name reads as in group-by and value_count.
   std::string_view host;
   std::span<const std::string> rule_ids;  // base rules the event satisfies
+  std::string_view stream;                // e.g. "agent-name/source"; "" is a stream too
 };
 
 struct CorrelationHit {
@@ -109,6 +113,7 @@ class Correlator {
   struct Group {
     std::deque<Entry> entries;  // in event time order
     TimeNs newest_ns = 0;
+    std::string stream;  // the stream that added last: its clock expires the group
   };
   struct RuleState {
     std::vector<std::string> refs;  // resolved ids, in the rule's order
@@ -130,8 +135,10 @@ class Correlator {
   std::unordered_map<std::string, std::vector<std::pair<std::size_t, std::uint32_t>>> by_ref_;
   CorrelatorOptions options_;
   CorrelatorCounters counters_;
-  TimeNs watermark_ns_ = 0;
+  std::unordered_map<std::string, TimeNs> stream_clock_;  // newest event time per stream
+  TimeNs newest_ns_ = 0;                                  // over every stream
   TimeNs last_expiry_ns_ = 0;
+  std::uint64_t since_expiry_ = 0;  // observations since the last expiry
 };
 
 // The text of a field value as group keys and value counts compare it.

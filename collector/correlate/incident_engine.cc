@@ -113,6 +113,8 @@ void IncidentEngine::observe(const Event& event, std::int64_t id, const std::str
   observation.event_id = id;
   observation.agency = agency;
   observation.host = host_of(event, agent);
+  const std::string stream = agent + "/" + event.source;
+  observation.stream = stream;
   observation.rule_ids = rule_ids;
   hits_.clear();
   correlator_->observe(observation, hits_);

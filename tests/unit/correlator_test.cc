@@ -30,7 +30,8 @@ class CorrelatorTest : public ::testing::Test {
 
   // One observation of `rule` at kT0 + seconds; returns the hits it completed.
   std::vector<CorrelationHit> see(const std::string& rule, double seconds,
-                                  std::vector<Field> fields, std::string host = "h1") {
+                                  std::vector<Field> fields, std::string host = "h1",
+                                  std::string stream = "") {
     Event e;
     e.kind = EventKind::kAlert;
     e.time_ns = kT0 + static_cast<TimeNs>(seconds * kSecond);
@@ -42,6 +43,7 @@ class CorrelatorTest : public ::testing::Test {
     o.agency = "agency-1";
     o.host = host;
     o.rule_ids = ids;
+    o.stream = stream;
     std::vector<CorrelationHit> hits;
     correlator_->observe(o, hits);
     return hits;
@@ -246,6 +248,22 @@ TEST_F(CorrelatorTest, LateEventsBeyondTheAllowanceAreDroppedAndCounted) {
   auto hits = see("fail", 1001, ip);
   ASSERT_EQ(hits.size(), 1u);
   EXPECT_EQ(hits[0].first_ns, kT0 + 950 * kSecond);  // in event time order
+}
+
+TEST_F(CorrelatorTest, EachStreamIsLateOnlyAgainstItsOwnClock) {
+  CorrelatorOptions options;
+  options.lateness_ns = 60 * kSecond;
+  make({kBruteForce}, options);
+  const std::vector<Field> ip = {{"source.ip", std::string("10.0.0.1")}};
+  // A live log a day ahead of a replayed capture: the capture's events are not late.
+  EXPECT_TRUE(see("fail", 86400, ip, "h1", "agent-a/auth.log").empty());
+  const std::vector<Field> other = {{"source.ip", std::string("10.0.0.2")}};
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(see("fail", i, other, "h1", "agent-b/old.pcap").empty());
+  EXPECT_EQ(correlator_->counters().late, 0u);
+  EXPECT_EQ(see("fail", 5, other, "h1", "agent-b/old.pcap").size(), 1u);
+  // Within one stream the allowance holds.
+  EXPECT_TRUE(see("fail", 86000, ip, "h1", "agent-a/auth.log").empty());
+  EXPECT_EQ(correlator_->counters().late, 1u);
 }
 
 TEST_F(CorrelatorTest, GroupsAreBoundedAndExpire) {
