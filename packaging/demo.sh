@@ -160,7 +160,7 @@ if [ "${#PCAPS[@]}" -gt 0 ]; then
     sleep 0.1
   done
 fi
-"$SOCCTL" --config "$DEMO/collector.yaml" incidents --limit 15
+"$SOCCTL" --config "$DEMO/collector.yaml" incidents --limit 20
 echo
 FIRST=$("$SOCCTL" --config "$DEMO/collector.yaml" incidents --json --limit 1 | grep -o '"id":[0-9]*' | head -1 | cut -d: -f2)
 if [ -n "$FIRST" ]; then
