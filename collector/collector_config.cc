@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "common/config.h"
+#include "signatures/sigma/compiled_rule.h"
 
 namespace soc::collector {
 namespace {
@@ -65,6 +66,15 @@ Result<CollectorConfig> load_collector_config(const std::string& path,
   std::string level;
   SOC_TRY_ASSIGN(level, c.get_choice("log.level", "info", {"debug", "info", "warn", "error"}));
   parse_log_level(level, cc.log_level);
+  std::string alert_level;
+  SOC_TRY_ASSIGN(alert_level,
+                 c.get_choice("incidents.alert_level", "high",
+                              {"informational", "low", "medium", "high", "critical", "none"}));
+  cc.incident_alert_severity = alert_level == "none" ? 0 : sigma::severity_of(alert_level);
+  SOC_TRY_ASSIGN(cc.correlation_lateness_s,
+                 c.get_int("correlation.lateness_s", 300, 0, 7 * 86'400));
+  SOC_TRY_ASSIGN(cc.correlation_max_groups,
+                 c.get_int("correlation.max_groups_per_rule", 100'000, 1, 10'000'000));
   auto trusted = c.get_string_list("packs.trusted_keys");
   if (!trusted) return tl::unexpected(trusted.error());
   // A relative key path is relative to the config file's folder, like the agent's.

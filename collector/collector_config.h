@@ -26,6 +26,11 @@ struct CollectorConfig {
   // Admin public keys (PEM) that `socctl pack publish` checks a pack against before publishing.
   std::vector<std::string> pack_trusted_keys;
   ApiConfig api;  // the HTTP JSON API (collector/web/api_server.h)
+  // Incidents (collector/correlate/incident_engine.h): a single alert at or above this severity
+  // (informational=1 .. critical=5; 0 = none) files an incident.
+  int incident_alert_severity = 4;
+  std::int64_t correlation_lateness_s = 300;     // how late an event may arrive per source
+  std::size_t correlation_max_groups = 100'000;  // open windows per correlation rule
 };
 
 // Loads path, applies overrides and validates every key (unknown keys are errors).

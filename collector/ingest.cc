@@ -112,8 +112,8 @@ void Ingest::Impl::load_pack(const std::string& bytes) {
     return;
   }
   if (auto replayed = engine->replay(*store, now_ns()); !replayed) {
-    log(LogLevel::kWarn, "incidents", "correlation windows not rebuilt: ",
-        replayed.error().message);
+    log(LogLevel::kWarn, "incidents",
+        "correlation windows not rebuilt: ", replayed.error().message);
   }
 }
 
@@ -306,7 +306,11 @@ Result<std::unique_ptr<Ingest>> Ingest::start(const CollectorConfig& config,
   auto incidents = IncidentStore::open(config.store_path);
   if (!incidents) return tl::unexpected(incidents.error());
   impl->incidents = std::move(*incidents);
-  impl->engine = std::make_unique<IncidentEngine>(*impl->incidents, IncidentEngineOptions{});
+  IncidentEngineOptions incident_options;
+  incident_options.alert_severity = config.incident_alert_severity;
+  incident_options.correlator.lateness_ns = config.correlation_lateness_s * 1'000'000'000;
+  incident_options.correlator.max_groups = config.correlation_max_groups;
+  impl->engine = std::make_unique<IncidentEngine>(*impl->incidents, incident_options);
   Impl* raw = impl.get();
   impl->packs = std::make_unique<PackDistributor>(
       *impl->store,

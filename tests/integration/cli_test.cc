@@ -52,6 +52,15 @@ TEST(Cli, CheckConfigAcceptsValidAndNamesFileKeyAndExpectation) {
   EXPECT_TRUE(contains(r.output, "key 'sources.0.start': expected one of beginning | end"))
       << r.output;
 
+  r = run_command({SOC_COLLECTOR_BIN, "--config", d.collector_config(), "--set",
+                   "incidents.alert_level=severe", "--check-config"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.output, "key 'incidents.alert_level': expected one of")) << r.output;
+  r = run_command({SOC_COLLECTOR_BIN, "--config", d.collector_config(), "--set",
+                   "correlation.lateness_s=60", "--set", "incidents.alert_level=none",
+                   "--check-config"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+
   r = run_command(
       {SOC_AGENT_BIN, "--config", agent_yaml, "--set", "colector.endpoint=x", "--check-config"});
   EXPECT_EQ(r.exit_code, 2);
