@@ -73,8 +73,8 @@ enum class BatchOutcome {
 
 struct BatchResult {
   BatchOutcome outcome = BatchOutcome::kStored;
-  std::uint64_t expected_seq = 0;  // with kGap: the next sequence the store wants
-  std::uint64_t skipped = 0;       // with kStored: batches declared lost by the agent (gap)
+  std::uint64_t expected_seq = 0;       // with kGap: the next sequence the store wants
+  std::uint64_t skipped = 0;            // with kStored: batches declared lost by the agent (gap)
   std::vector<std::int64_t> event_ids;  // with kStored: the stored events' ids, in batch order
 };
 

@@ -134,12 +134,7 @@ Result<void> IncidentStore::Impl::prepare_all() {
        "SELECT time_ns, state, actor, note FROM incident_changes WHERE incident_id = ? "
        "ORDER BY id"},
   };
-  for (const auto& [target, sql] : statements) {
-    auto stmt = prepare(db.get(), sql);
-    if (!stmt) return tl::unexpected(stmt.error());
-    *target = std::move(*stmt);
-  }
-  return ok();
+  return collector::prepare_all(db.get(), statements);
 }
 
 Result<std::optional<Incident>> IncidentStore::Impl::read_one(StmtUse& use) {

@@ -389,6 +389,8 @@ class SqliteStore final : public EventStore {
   Result<sqlite3_stmt*> cached_query(std::array<StmtHandle, kFilterCombinations>& cache,
                                      unsigned mask, bool count);
   Result<StoredEvent> read_event(const StmtUse& use);
+  // Steps `use` to its end, reading each row as an event; `what` names it in errors.
+  Result<std::vector<StoredEvent>> read_events(StmtUse& use, const char* what);
   Result<std::vector<PackPublication>> read_publications(std::int64_t limit);
 
   DbHandle db_;  // declared first: destroyed after the statements below
@@ -442,12 +444,7 @@ Result<void> SqliteStore::prepare_statements() {
        "SELECT p.id, k.name, p.version, p.published_ns, p.rollback FROM pack_publications p "
        "JOIN packs k ON k.version = p.version ORDER BY p.id DESC LIMIT ?"},
   };
-  for (const auto& [target, sql] : statements) {
-    auto stmt = prepare(db_.get(), sql);
-    if (!stmt) return tl::unexpected(stmt.error());
-    *target = std::move(*stmt);
-  }
-  return ok();
+  return prepare_all(db_.get(), statements);
 }
 
 Result<std::vector<BatchResult>> SqliteStore::store_batches(
@@ -697,6 +694,18 @@ Result<StoredEvent> SqliteStore::read_event(const StmtUse& use) {
   return stored;
 }
 
+Result<std::vector<StoredEvent>> SqliteStore::read_events(StmtUse& use, const char* what) {
+  std::vector<StoredEvent> events;
+  int rc;
+  while ((rc = use.step()) == SQLITE_ROW) {
+    auto event = read_event(use);
+    if (!event) return tl::unexpected(event.error());
+    events.push_back(std::move(*event));
+  }
+  if (rc != SQLITE_DONE) return store_error(db_.get(), what);
+  return events;
+}
+
 Result<std::vector<StoredEvent>> SqliteStore::query_events(const EventQuery& query) {
   auto stmt = cached_query(query_cache_, filter_mask(query), false);
   if (!stmt) return tl::unexpected(stmt.error());
@@ -705,15 +714,7 @@ Result<std::vector<StoredEvent>> SqliteStore::query_events(const EventQuery& que
   StmtUse use(*stmt);
   const int limit_index = bind_filters(use, query, kind_name);
   use.bind(limit_index, static_cast<std::int64_t>(std::min(query.limit, kMaxLimit)));
-  std::vector<StoredEvent> events;
-  int rc;
-  while ((rc = use.step()) == SQLITE_ROW) {
-    auto event = read_event(use);
-    if (!event) return tl::unexpected(event.error());
-    events.push_back(std::move(*event));
-  }
-  if (rc != SQLITE_DONE) return store_error(db_.get(), "query events");
-  return events;
+  return read_events(use, "query events");
 }
 
 Result<std::uint64_t> SqliteStore::count_events(const EventQuery& query) {
@@ -782,15 +783,7 @@ Result<std::vector<StoredEvent>> SqliteStore::search_events(const EventSearch& s
   auto stmt = prepare_search(search, false);
   if (!stmt) return tl::unexpected(stmt.error());
   StmtUse use(stmt->get());
-  std::vector<StoredEvent> events;
-  int rc;
-  while ((rc = use.step()) == SQLITE_ROW) {
-    auto event = read_event(use);
-    if (!event) return tl::unexpected(event.error());
-    events.push_back(std::move(*event));
-  }
-  if (rc != SQLITE_DONE) return store_error(db_.get(), "search events");
-  return events;
+  return read_events(use, "search events");
 }
 
 Result<std::uint64_t> SqliteStore::count_search(const EventSearch& search) {

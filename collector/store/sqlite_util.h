@@ -7,8 +7,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "common/result.h"
 
@@ -111,6 +113,17 @@ inline Result<StmtHandle> prepare(sqlite3* db, std::string_view sql) {
 
 inline Result<void> exec(sqlite3* db, const char* sql) {
   if (sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK) return store_error(db, sql);
+  return ok();
+}
+
+// Prepares each statement into its handle; the first failure is returned.
+inline Result<void> prepare_all(sqlite3* db,
+                                std::span<const std::pair<StmtHandle*, std::string>> statements) {
+  for (const auto& [target, sql] : statements) {
+    auto stmt = prepare(db, sql);
+    if (!stmt) return tl::unexpected(stmt.error());
+    *target = std::move(*stmt);
+  }
   return ok();
 }
 
