@@ -83,7 +83,8 @@ Result<std::unique_ptr<PcapSource>> PcapSource::open(PcapSourceConfig config,
             (pcap_datalink_val_to_name(dlt) != nullptr ? pcap_datalink_val_to_name(dlt) : "?") +
             ")");
   }
-  return std::unique_ptr<PcapSource>(new PcapSource(std::move(config), std::move(*capture), *link, rules));
+  return std::unique_ptr<PcapSource>(
+      new PcapSource(std::move(config), std::move(*capture), *link, rules));
 }
 
 PcapSource::PcapSource(PcapSourceConfig config, std::unique_ptr<net::PcapCapture> capture,

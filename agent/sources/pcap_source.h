@@ -69,8 +69,8 @@ class PcapSource final : public Source {
   bool finished() const { return finished_; }  // a file read to its end
 
  private:
-  PcapSource(PcapSourceConfig config, std::unique_ptr<net::PcapCapture> capture,
-             net::LinkType link, const ActiveRules* rules);
+  PcapSource(PcapSourceConfig config, std::unique_ptr<net::PcapCapture> capture, net::LinkType link,
+             const ActiveRules* rules);
   void take_rules();
   nlohmann::json file_identity() const;
 

@@ -22,8 +22,8 @@ struct CompiledPack {
   std::vector<sigma::CompileIssue> issues;  // rules left out (also listed in manifest.skipped)
 };
 
-// Fails (kInvalidArgument, the reason naming the first few rules) when a Sigma or packet rule that the
-// manifest does not list as skipped fails to parse or compile, when the field mappings do not
+// Fails (kInvalidArgument, the reason naming the first few rules) when a Sigma or packet rule that
+// the manifest does not list as skipped fails to parse or compile, when the field mappings do not
 // parse, or when min_agent_version is above this agent's version (kUnsupported).
 Result<std::shared_ptr<const CompiledPack>> compile_pack(const VerifiedPack& pack);
 

@@ -11,10 +11,10 @@
 #include <tuple>
 
 #include "signatures/packet/packet_rule_set.h"
+#include "signatures/sigma/correlation_rule.h"
 #include "signatures/sigma/field_mapping.h"
 #include "signatures/sigma/rule_parser.h"
 #include "signatures/sigma/rule_set.h"
-#include "signatures/sigma/correlation_rule.h"
 #include "signatures/sigma/yaml_documents.h"
 
 namespace soc::pack {

@@ -35,8 +35,8 @@ struct BuildOptions {
 struct BuiltPack {
   std::string bytes;  // the signed pack file
   Manifest manifest;
-  std::size_t rules_compiled = 0;         // Sigma
-  std::size_t packet_rules_compiled = 0;  // packet_rules/
+  std::size_t rules_compiled = 0;            // Sigma
+  std::size_t packet_rules_compiled = 0;     // packet_rules/
   std::vector<sigma::CompileIssue> skipped;  // with skip_invalid
 };
 

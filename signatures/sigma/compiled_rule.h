@@ -33,7 +33,7 @@ struct Selection {
 struct CompiledRule {
   std::string id;
   std::string title;
-  std::string name;  // the rule's optional `name` (what correlation rules may refer to)
+  std::string name;   // the rule's optional `name` (what correlation rules may refer to)
   std::string level;  // as in the rule, "" when not given
   int severity = 0;   // informational=1 low=2 medium=3 high=4 critical=5, 0 when no level
   std::string status;

@@ -123,8 +123,7 @@ TEST(QueryCompiler, FullText) {
 
 TEST(QueryCompiler, Cidr) {
   CompiledQuery q = compile("source.ip: 10.1.2.3/8");
-  EXPECT_NE(q.where.find("soc_cidr_match(e.source_ip, ?, ?)"), std::string::npos)
-      << q.where;
+  EXPECT_NE(q.where.find("soc_cidr_match(e.source_ip, ?, ?)"), std::string::npos) << q.where;
   ASSERT_EQ(q.params.size(), 4u);
   EXPECT_EQ(text_param(q, 0), "10.");  // the text prefix every address of 10/8 starts with
   EXPECT_EQ(text_param(q, 1), "10/");
