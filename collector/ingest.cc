@@ -40,7 +40,6 @@ constexpr std::size_t kMaxEventsPerRound = 8192;
 struct PendingBatch {
   std::string routing_id;
   wire::Batch batch;
-  std::int64_t agent_id = 0;
   const AgentRecord* agent = nullptr;  // in agents_by_key, which only grows
 };
 }  // namespace
@@ -153,7 +152,7 @@ void Ingest::Impl::receive_one(std::vector<PendingBatch>& batches) {
                 monotonic_ms());
   }
   if (auto* batch = std::get_if<wire::Batch>(&*message)) {
-    batches.push_back(PendingBatch{frames[0].to_string(), std::move(*batch), agent->id, agent});
+    batches.push_back(PendingBatch{frames[0].to_string(), std::move(*batch), agent});
   } else if (hb != nullptr) {
     ++counters.heartbeats;
     // Counter names come from the agent: invalid UTF-8 is replaced, never a reason to throw.
@@ -189,8 +188,8 @@ Result<void> Ingest::Impl::commit(std::vector<PendingBatch>& batches) {
   incoming.reserve(batches.size());
   const TimeNs received = now_ns();
   for (const PendingBatch& p : batches) {
-    incoming.push_back(IncomingBatch{p.agent_id, p.batch.epoch, p.batch.seq, p.batch.base, received,
-                                     &p.batch.events});
+    incoming.push_back(IncomingBatch{p.agent->id, p.batch.epoch, p.batch.seq, p.batch.base,
+                                     received, &p.batch.events});
   }
   auto results = store->store_batches(incoming);
   if (!results) return tl::unexpected(results.error());

@@ -116,11 +116,28 @@ bool parse_uint(std::string_view s, unsigned max, unsigned& out) {
 
 }  // namespace
 
+// Parses `text` into nodes (nodes[0] is the root list); a lone un-negated `any` leaves just an
+// `any` root. `leaf` fills the node of one address or port word.
+template <typename Node, typename Leaf>
+Result<void> parse_tree(std::vector<Node>& nodes, std::string_view text, const Variables& vars,
+                        Leaf& leaf) {
+  nodes.emplace_back();
+  Walker<Node, Leaf> walker(nodes, vars, leaf);
+  auto root = walker.parse_all(text, 0);
+  if (!root) return tl::unexpected(root.error());
+  nodes[0].kind = Node::kList;
+  nodes[0].children = {*root};
+  if (nodes[*root].kind == Node::kAny && !nodes[*root].negated) {
+    nodes.resize(1);
+    nodes[0] = Node{};
+  }
+  return ok();
+}
+
 class AddressParser {
  public:
   static Result<AddressSet> parse(std::string_view text, const Variables& vars) {
-    AddressSet set;
-    set.nodes_.emplace_back();  // root placeholder
+    AddressSet set;  // root placeholder
     auto leaf = [](std::string_view word, AddressSet::Node& node) -> Result<void> {
       std::string_view addr = word;
       unsigned prefix = 0;
@@ -142,14 +159,8 @@ class AddressParser {
       node.net = ip->bytes;
       return ok();
     };
-    Walker<AddressSet::Node, decltype(leaf)> walker(set.nodes_, vars, leaf);
-    auto root = walker.parse_all(text, 0);
-    if (!root) return tl::unexpected(root.error());
-    set.nodes_[0].kind = AddressSet::Node::kList;
-    set.nodes_[0].children = {*root};
-    if (set.nodes_[*root].kind == AddressSet::Node::kAny && !set.nodes_[*root].negated) {
-      set.nodes_.resize(1);
-      set.nodes_[0] = AddressSet::Node{};
+    if (auto tree = parse_tree(set.nodes_, text, vars, leaf); !tree) {
+      return tl::unexpected(tree.error());
     }
     return set;
   }
@@ -159,7 +170,6 @@ class PortParser {
  public:
   static Result<PortSet> parse(std::string_view text, const Variables& vars) {
     PortSet set;
-    set.nodes_.emplace_back();
     auto leaf = [](std::string_view word, PortSet::Node& node) -> Result<void> {
       node.kind = PortSet::Node::kRange;
       unsigned lo = 0, hi = 65535;
@@ -178,14 +188,8 @@ class PortParser {
       node.hi = static_cast<std::uint16_t>(hi);
       return ok();
     };
-    Walker<PortSet::Node, decltype(leaf)> walker(set.nodes_, vars, leaf);
-    auto root = walker.parse_all(text, 0);
-    if (!root) return tl::unexpected(root.error());
-    set.nodes_[0].kind = PortSet::Node::kList;
-    set.nodes_[0].children = {*root};
-    if (set.nodes_[*root].kind == PortSet::Node::kAny && !set.nodes_[*root].negated) {
-      set.nodes_.resize(1);
-      set.nodes_[0] = PortSet::Node{};
+    if (auto tree = parse_tree(set.nodes_, text, vars, leaf); !tree) {
+      return tl::unexpected(tree.error());
     }
     return set;
   }
