@@ -27,7 +27,7 @@ constexpr int kBusyTimeoutMs = 5000;
 
 // Numbered schema migrations: kMigrations[i] takes a database from user_version i to i + 1.
 // Append only; never edit a script that has shipped.
-constexpr std::array<const char*, 5> kMigrations = {
+constexpr std::array<const char*, 6> kMigrations = {
     // 1: agents, per-stream last sequence numbers, events.
     R"sql(
 CREATE TABLE agents(
@@ -144,6 +144,12 @@ CREATE INDEX events_user_name ON events(user_name, time_ns) WHERE user_name IS N
 CREATE INDEX events_host_hostname ON events(host_hostname, time_ns)
   WHERE host_hostname IS NOT NULL;
 CREATE INDEX events_rule_id ON events(rule_id, time_ns) WHERE rule_id IS NOT NULL;
+)sql",
+    // 6: store_batches fills the full-text index itself. Inside a trigger every row's FTS5
+    // insert is a statement of its own, and FTS5 flushes a segment at each statement savepoint:
+    // ingest ran 4x slower than with one explicit insert statement after each event.
+    R"sql(
+DROP TRIGGER events_fts_insert;
 )sql",
 };
 
@@ -397,6 +403,7 @@ class SqliteStore final : public EventStore {
   StmtHandle select_stream_;
   StmtHandle upsert_stream_;
   StmtHandle insert_event_;
+  StmtHandle insert_fulltext_;
   StmtHandle add_event_count_;
   StmtHandle insert_agent_;
   StmtHandle find_agent_;
@@ -423,6 +430,7 @@ Result<void> SqliteStore::prepare_statements() {
        "INSERT INTO events(time_ns, received_ns, agent_id, kind, source, message, fields, "
        "source_ip, destination_ip, user_name, host_hostname, rule_id) "
        "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
+      {&insert_fulltext_, "INSERT INTO events_fts(rowid, message) VALUES(?, ?)"},
       {&add_event_count_,
        "INSERT INTO agent_event_counts(agent_id, count) VALUES(?, ?) "
        "ON CONFLICT(agent_id) DO UPDATE SET count = count + excluded.count"},
@@ -509,7 +517,12 @@ Result<void> SqliteStore::insert_events(const IncomingBatch& batch,
       }
     }
     if (use.step() != SQLITE_DONE) return store_error(db_.get(), "insert event");
-    ids.push_back(sqlite3_last_insert_rowid(db_.get()));
+    const std::int64_t id = sqlite3_last_insert_rowid(db_.get());
+    ids.push_back(id);
+    if (event.raw.empty()) continue;  // nothing to search (the delete trigger skips these too)
+    StmtUse fulltext(insert_fulltext_.get());
+    fulltext.bind(1, id).bind(2, event.raw);
+    if (fulltext.step() != SQLITE_DONE) return store_error(db_.get(), "index event text");
   }
   return ok();
 }
@@ -886,6 +899,7 @@ Result<void> configure(sqlite3* db, StoreMode mode) {
     }
   }
   if (auto sync = exec(db, "PRAGMA synchronous = FULL"); !sync) return sync;
+  if (auto cache = exec(db, "PRAGMA cache_size = -262144"); !cache) return cache;
   return exec(db, "PRAGMA foreign_keys = ON");
 }
 

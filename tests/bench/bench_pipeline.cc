@@ -34,12 +34,12 @@ int main(int argc, char** argv) {
   d.start_agent("bench", {"--set", "batch.max_events=5000", "--set", "batch.max_delay_ms=200",
                           "--set", "transport.max_inflight=8"});
   const bool done =
-      wait_until([&] { return d.stored_count("bench") >= total; }, std::chrono::minutes(10));
+      wait_until([&] { return d.counted_events("bench") >= total; }, std::chrono::minutes(10));
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!done) {
     std::fprintf(stderr, "timed out: %llu of %zu stored\n",
-                 static_cast<unsigned long long>(d.stored_count("bench")), total);
+                 static_cast<unsigned long long>(d.counted_events("bench")), total);
     return 1;
   }
   std::printf("file -> stored row: %zu lines (%.1f MB) in %.2f s = %.0f lines/s, %.1f MB/s\n",

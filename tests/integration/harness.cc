@@ -249,4 +249,16 @@ std::uint64_t Deployment::stored_count(const std::string& agent) const {
   return n ? *n : 0;
 }
 
+std::uint64_t Deployment::counted_events(const std::string& agent) const {
+  auto store =
+      collector::open_sqlite_store(dir() + "/store/events.db", collector::StoreMode::kReadOnly);
+  if (!store) return 0;
+  auto agents = (*store)->list_agents();
+  if (!agents) return 0;
+  for (const collector::AgentRecord& a : *agents) {
+    if (a.name == agent) return a.event_count;
+  }
+  return 0;
+}
+
 }  // namespace soc::testing

@@ -97,6 +97,9 @@ class Deployment {
   // Raw messages stored for an agent (or all when empty), read from the store.
   std::vector<std::string> stored_messages(const std::string& agent = "") const;
   std::uint64_t stored_count(const std::string& agent = "") const;
+  // The store's per-agent event counter (kept in each batch's transaction): O(1), for waiting
+  // on large volumes without scanning the events as stored_count does.
+  std::uint64_t counted_events(const std::string& agent) const;
 
  private:
   TempDir dir_;

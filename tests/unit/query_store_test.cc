@@ -312,7 +312,7 @@ TEST_F(QueryStoreTest, FullTextIndexFollowsInsertsDeletesAndMigration) {
   // A database from before migration 5: the index is built from the stored events.
   store_.reset();
   raw.exec(
-      "DROP TABLE events_fts; DROP TRIGGER events_fts_insert; DROP TRIGGER events_fts_delete; "
+      "DROP TABLE events_fts; DROP TRIGGER events_fts_delete; "
       "DROP INDEX events_source_ip; DROP INDEX events_destination_ip; DROP INDEX "
       "events_user_name; DROP INDEX events_host_hostname; DROP INDEX events_rule_id; "
       "ALTER TABLE events DROP COLUMN source_ip; ALTER TABLE events DROP COLUMN destination_ip; "
