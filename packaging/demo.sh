@@ -48,6 +48,9 @@ done
 # A free port, starting at the default 7600.
 PORT=7600
 while (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; do PORT=$((PORT + 1)); done
+API_PORT=$((PORT + 1))
+while (exec 3<>"/dev/tcp/127.0.0.1/$API_PORT") 2>/dev/null; do API_PORT=$((API_PORT + 1)); done
+API="http://127.0.0.1:$API_PORT"
 
 say "keys: the collector's and the agent's CURVE keypairs"
 "$COLLECTOR" keygen --out-dir "$DEMO/collector/keys" | sed 's/^/    /'
@@ -66,6 +69,9 @@ store:
   path: $DEMO/collector/events.db
 packs:
   trusted_keys: [$DEMO/admin/pack_signing.pub]
+api:
+  enabled: true
+  listen: 127.0.0.1:$API_PORT
 YAML
 cat > "$DEMO/agent.yaml" <<YAML
 collector:
@@ -87,7 +93,7 @@ packs:
   trusted_keys: [$DEMO/admin/pack_signing.pub]
 YAML
 
-say "collector: listening on tcp://127.0.0.1:$PORT, store $DEMO/collector/events.db"
+say "collector: listening on tcp://127.0.0.1:$PORT (agents) and $API (HTTP API), store $DEMO/collector/events.db"
 "$COLLECTOR" --config "$DEMO/collector.yaml" > "$DEMO/collector.log" 2>&1 &
 echo $! > "$DEMO/collector.pid"
 for _ in $(seq 100); do grep -q "listening on" "$DEMO/collector.log" && break; sleep 0.1; done
@@ -175,9 +181,27 @@ fi
 say "socctl events 'event.outcome: failure and not user.name: root' --limit 5   (the search language)"
 "$SOCCTL" --config "$DEMO/collector.yaml" events 'event.outcome: failure and not user.name: root' --limit 5
 echo
+say "socctl token add demo-analyst --role analyst   (a bearer token for the HTTP API, stored hashed)"
+TOKEN=$("$SOCCTL" --config "$DEMO/collector.yaml" token add demo-analyst --role analyst 2>/dev/null)
+(umask 077 && echo "$TOKEN" > "$DEMO/api-token")
+echo "    token: ${TOKEN:0:8}... saved in $DEMO/api-token (socctl prints it once; the collector keeps its hash)"
+echo
+say "socctl --url $API --token TOKEN incidents --state open --limit 5   (the same commands, remotely)"
+"$SOCCTL" --url "$API" --token "$TOKEN" incidents --state open --limit 5
+echo
+say "curl -H 'Authorization: Bearer TOKEN' '$API/api/v1/events?q=source.ip:183.62.140.253&limit=1'"
+curl -s -H "Authorization: Bearer $TOKEN" "$API/api/v1/events?q=source.ip:183.62.140.253&limit=1"
+echo
+say "without a token, or with an analyst's token on an admin route: 401 and 403"
+printf '    GET /api/v1/incidents (no token): %s\n' \
+  "$(curl -s -o /dev/null -w '%{http_code}' "$API/api/v1/incidents")"
+printf '    GET /api/v1/agents (analyst):     %s\n' \
+  "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$API/api/v1/agents")"
+echo
 cat <<TEXT
 The collector (pid $(cat "$DEMO/collector.pid")) and the agent (pid $(cat "$DEMO/agent.pid")) keep running:
   append to $DEMO/logs/auth.log and watch:  $SOCCTL --config $DEMO/collector.yaml events --since 5m
+  API:   socctl --url $API --token \$(cat $DEMO/api-token) incidents
   logs:  $DEMO/collector.log  $DEMO/agent.log
   stop:  kill \$(cat $DEMO/agent.pid $DEMO/collector.pid)
 TEXT
