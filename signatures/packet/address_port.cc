@@ -249,6 +249,25 @@ Result<PortSet> PortSet::parse(std::string_view text, const Variables& vars) {
 
 bool PortSet::matches(std::uint16_t port) const { return nodes_.empty() || eval(0, port); }
 
+bool PortSet::enumerate(std::vector<std::uint16_t>& out, std::size_t max) const {
+  if (nodes_.empty()) return false;
+  std::vector<std::uint32_t> pending{0};
+  while (!pending.empty()) {
+    const Node& n = nodes_[pending.back()];
+    pending.pop_back();
+    if (n.negated || n.kind == Node::kAny) return false;
+    if (n.kind == Node::kList) {
+      pending.insert(pending.end(), n.children.begin(), n.children.end());
+      continue;
+    }
+    if (static_cast<std::size_t>(n.hi - n.lo) + 1 + out.size() > max) return false;
+    for (std::uint32_t port = n.lo; port <= n.hi; ++port) {
+      out.push_back(static_cast<std::uint16_t>(port));
+    }
+  }
+  return true;
+}
+
 bool PortSet::eval(std::uint32_t index, std::uint16_t port) const {
   const Node& n = nodes_[index];
   switch (n.kind) {

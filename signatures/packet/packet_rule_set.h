@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <re2/re2.h>
@@ -79,10 +80,14 @@ class PacketRuleSet {
   struct Group {
     std::unique_ptr<const sigma::Prefilter> prefilter;
     std::vector<std::vector<std::uint32_t>> rules_of_literal;  // literal id -> rule indexes
-    std::vector<std::uint32_t> always;                         // no literal
-    std::vector<std::uint32_t> all;                            // without prefilter
+    // Rules without a literal: TCP and UDP rules with a few destination ports (one way) by
+    // port, so a packet evaluates only those of its port; the others for every packet.
+    std::unordered_map<std::uint16_t, std::vector<std::uint32_t>> always_by_dport;
+    std::vector<std::uint32_t> always;
+    std::vector<std::uint32_t> all;  // without prefilter
   };
   bool evaluate(const CompiledPacketRule& r, const Inspection& in) const;
+  static void add_always(Group& group, std::uint32_t index, const PacketRule& rule);
 
   std::vector<std::unique_ptr<CompiledPacketRule>> rules_;
   Group payload_, app_;

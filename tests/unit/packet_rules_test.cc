@@ -335,6 +335,38 @@ TEST(PacketRuleMatcher, HeaderAndFlow) {
   EXPECT_EQ(sids(*set, tcp_packet("z")), (std::vector<std::uint32_t>{8}));
 }
 
+// Rules without a literal worth prefiltering (none, or shorter than 3 bytes) are looked up by
+// destination port when they are one-way TCP/UDP rules naming a few ports: the same hits as
+// evaluating every rule.
+TEST(PacketRuleMatcher, RulesWithoutLiteralsMatchAsWithoutPrefilter) {
+  const std::vector<std::string> rules = {
+      "alert tcp any any -> any 80 (sid:1;)",
+      "alert tcp any any -> any [80,443,8000:8080] (content:\"ab\"; sid:2;)",
+      "alert tcp any any -> any !80 (sid:3;)",
+      "alert tcp any 80 -> any any (sid:4;)",
+      "alert tcp any any <> any 40000 (sid:5;)",
+      "alert udp any any -> any 80 (sid:6;)",
+      "alert tcp any any -> any 1024:65535 (sid:7;)",
+      "alert tcp any any -> any 8080 (sid:8;)",
+      "alert ip any any -> any 80 (sid:9;)",
+      "alert tcp any any -> any 80 (content:\"|00 01|\"; content:\"abcd\"; sid:10;)",
+  };
+  auto set = compile(rules);
+  auto plain = compile(rules, false);
+  for (const std::uint16_t dport : std::vector<std::uint16_t>{80, 443, 8000, 8080, 8081, 40000}) {
+    for (const bool reply : {false, true}) {
+      Inspection in = tcp_packet("xxabcd|yy");
+      in.dport = dport;
+      if (reply) std::swap(in.sport, in.dport);
+      EXPECT_EQ(sids(*set, in), sids(*plain, in)) << dport << (reply ? " reply" : "");
+    }
+  }
+  Inspection web = tcp_packet("ab");
+  EXPECT_EQ(sids(*set, web), (std::vector<std::uint32_t>{1, 2, 5, 9}));  // 5: from port 40000
+  web.proto = 17;
+  EXPECT_EQ(sids(*set, web), (std::vector<std::uint32_t>{6, 9}));
+}
+
 TEST(PacketRuleMatcher, StickyBuffersOnSummaries) {
   auto set = compile({
       "alert http any any -> any any (http.uri; content:\"union\"; nocase; content:\"select\"; "
