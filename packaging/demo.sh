@@ -36,10 +36,12 @@ chmod u+w "$DEMO/samples/access.log"
 [ -z "$(tail -c 1 "$DEMO/samples/access.log")" ] || echo >> "$DEMO/samples/access.log"
 LINES=$(( $(wc -l < "$DEMO/samples/auth.log") + $(wc -l < "$DEMO/samples/access.log") ))
 # Captures replayed by pcap sources: an exploit-kit infection (HTTP), nmap version probes (DNS,
-# many flows), a TLS session to Google, and an nmap SYN scan (the port-scan correlation).
+# many flows), a TLS session to Google, an nmap SYN scan (the port-scan correlation), and SQL
+# injection against a test web application (the pack's packet rules).
 PCAPS=()
 for p in pcaps/chrissanders-packets/ek_to_cryptowall4.pcapng pcaps/zeek-traces/nmap-vsn.pcap \
-         pcaps/zeek-traces/tls_chrome-34-google.pcap pcaps/chrissanders-packets/synscan.pcapng; do
+         pcaps/zeek-traces/tls_chrome-34-google.pcap pcaps/chrissanders-packets/synscan.pcapng \
+         pcaps/chrissanders-packets/http_dvwa_sqlinjection.pcapng; do
   [ -f "$ROOT/../shared/data/$p" ] && PCAPS+=("$ROOT/../shared/data/$p")
 done
 : > "$DEMO/logs/auth.log"
@@ -79,6 +81,8 @@ collector:
   public_key: $DEMO/collector/keys/public.key
 keys_dir: $DEMO/agent/keys
 state_dir: $DEMO/agent/state
+packs:
+  trusted_keys: [$DEMO/admin/pack_signing.pub]
 sources:
   - type: file
     paths: [$DEMO/logs/auth.log]
@@ -88,9 +92,6 @@ sources:
     paths: [$DEMO/logs/access.log]
     start: beginning
     format: web_access
-$(for p in "${PCAPS[@]}"; do printf '  - type: pcap\n    file: %s\n' "$p"; done)
-packs:
-  trusted_keys: [$DEMO/admin/pack_signing.pub]
 YAML
 
 say "collector: listening on tcp://127.0.0.1:$PORT (agents) and $API (HTTP API), store $DEMO/collector/events.db"
@@ -130,6 +131,14 @@ if [ "$STORED" -ne "$LINES" ]; then
 fi
 say "all $LINES lines stored exactly once, decoded into ECS fields"
 if [ "${#PCAPS[@]}" -gt 0 ]; then
+  # Capture files are read once, at start: added now, they are matched by the pack's packet
+  # rules, which the agent kept across the restart (as it keeps its file offsets).
+  say "agent: restarted with ${#PCAPS[@]} capture files added as pcap sources (pack and file offsets survive)"
+  kill "$(cat "$DEMO/agent.pid")"
+  for _ in $(seq 100); do kill -0 "$(cat "$DEMO/agent.pid")" 2>/dev/null || break; sleep 0.1; done
+  for p in "${PCAPS[@]}"; do printf '  - type: pcap\n    file: %s\n' "$p"; done >> "$DEMO/agent.yaml"
+  "$AGENT" --config "$DEMO/agent.yaml" >> "$DEMO/agent.log" 2>&1 &
+  echo $! > "$DEMO/agent.pid"
   flows() { "$SOCCTL" --config "$DEMO/collector.yaml" events --kind flow --count 2>/dev/null || echo 0; }
   for _ in $(seq 300); do [ "$(flows)" -gt 0 ] && break; sleep 0.1; done
   say "captures replayed: $(flows) flows and their DNS, HTTP and TLS summaries stored"
@@ -155,6 +164,11 @@ if [ "${#PCAPS[@]}" -gt 0 ]; then
     "$SOCCTL" --config "$DEMO/collector.yaml" events --kind "$kind" --limit 3 --json
     echo
   done
+fi
+if [ "${#PCAPS[@]}" -gt 0 ]; then
+  say "socctl events 'rule.ruleset: packet' --limit 5   (packet rules of the pack on the captures)"
+  "$SOCCTL" --config "$DEMO/collector.yaml" events 'rule.ruleset: packet' --limit 5
+  echo
 fi
 say "socctl events --kind alert --limit 1 --json   (ECS-shaped, ready for Elastic/OpenSearch)"
 "$SOCCTL" --config "$DEMO/collector.yaml" events --kind alert --limit 1 --json

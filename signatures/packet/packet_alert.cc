@@ -24,6 +24,21 @@ std::string_view app_name(AppProto app) {
   return "";
 }
 
+// The Sigma level of a Suricata priority (1 is the most severe), so packet and log alerts rank
+// alike in listings and against incidents.alert_level.
+std::string_view level_of_priority(int priority) {
+  switch (priority) {
+    case 1:
+      return "high";
+    case 2:
+      return "medium";
+    case 3:
+      return "low";
+    default:
+      return "informational";
+  }
+}
+
 }  // namespace
 
 Event make_packet_alert(const CompiledPacketRule& compiled, const Inspection& in,
@@ -40,6 +55,7 @@ Event make_packet_alert(const CompiledPacketRule& compiled, const Inspection& in
   append_int(alert.fields, "rule.gid", rule.gid);
   if (!rule.classtype.empty()) append_string(alert.fields, "rule.category", rule.classtype);
   append_int(alert.fields, "rule.priority", rule.priority);
+  append_string(alert.fields, "rule.level", level_of_priority(rule.priority));
   append_int(alert.fields, "event.severity", rule.priority);
   append_string(alert.fields, "rule.ruleset", "packet");
   append_field<StringList>(alert.fields, "event.category", StringList{"intrusion_detection"});

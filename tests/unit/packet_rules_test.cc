@@ -427,6 +427,7 @@ TEST(PacketRuleMatcher, AlertFields) {
   EXPECT_EQ(std::get<std::int64_t>(*alert.find("rule.rev")), 2);
   EXPECT_EQ(std::get<std::string>(*alert.find("rule.category")), "web-application-attack");
   EXPECT_EQ(std::get<std::int64_t>(*alert.find("event.severity")), 1);
+  EXPECT_EQ(std::get<std::string>(*alert.find("rule.level")), "high");  // priority 1
   EXPECT_EQ(std::get<IpAddress>(*alert.find("source.ip")).to_string(), "192.168.1.10");
   EXPECT_EQ(std::get<std::int64_t>(*alert.find("destination.port")), 80);
   EXPECT_EQ(std::get<std::string>(*alert.find("network.community_id")), "1:abc");
