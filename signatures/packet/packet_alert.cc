@@ -1,5 +1,8 @@
 #include "signatures/packet/packet_alert.h"
 
+#include <cctype>
+#include <string>
+
 namespace soc::packet {
 namespace {
 
@@ -39,6 +42,51 @@ std::string_view level_of_priority(int priority) {
   }
 }
 
+// "addr:port" ("[addr]:port" for IPv6; no port beyond TCP and UDP).
+std::string endpoint(const std::array<std::uint8_t, 16>& bytes, std::uint16_t port,
+                     const Inspection& in) {
+  std::string text;
+  if (!in.v4) text += '[';
+  text += address(bytes, in.v4).to_string();
+  if (!in.v4) text += ']';
+  if (in.proto == 6 || in.proto == 17) {
+    text += ':';
+    text += std::to_string(port);
+  }
+  return text;
+}
+
+// The alert as one line, in the layout of Suricata's fast.log: what listings show as the
+// message and what full-text search finds.
+std::string summary_line(const PacketRule& rule, const Inspection& in,
+                         const AlertContext& context) {
+  std::string line;
+  line += '[';
+  line += std::to_string(rule.gid);
+  line += ':';
+  line += std::to_string(rule.sid);
+  line += ':';
+  line += std::to_string(rule.rev);
+  line += "] ";
+  line += rule.msg;
+  if (!rule.classtype.empty()) {
+    line += " [Classification: ";
+    line += rule.classtype;
+    line += ']';
+  }
+  line += " [Priority: ";
+  line += std::to_string(rule.priority);
+  line += "] {";
+  for (const char c : context.transport.empty() ? std::to_string(in.proto) : context.transport) {
+    line += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  line += "} ";
+  line += endpoint(in.src, in.sport, in);
+  line += " -> ";
+  line += endpoint(in.dst, in.dport, in);
+  return line;
+}
+
 }  // namespace
 
 Event make_packet_alert(const CompiledPacketRule& compiled, const Inspection& in,
@@ -48,6 +96,7 @@ Event make_packet_alert(const CompiledPacketRule& compiled, const Inspection& in
   alert.time_ns = context.time_ns;
   alert.source = context.source;
   alert.kind = EventKind::kAlert;
+  alert.raw = summary_line(rule, in, context);
   alert.fields.reserve(18);
   append_string(alert.fields, "rule.id", std::to_string(rule.sid));
   append_string(alert.fields, "rule.name", rule.msg);

@@ -431,6 +431,9 @@ TEST(PacketRuleMatcher, AlertFields) {
   EXPECT_EQ(std::get<IpAddress>(*alert.find("source.ip")).to_string(), "192.168.1.10");
   EXPECT_EQ(std::get<std::int64_t>(*alert.find("destination.port")), 80);
   EXPECT_EQ(std::get<std::string>(*alert.find("network.community_id")), "1:abc");
+  EXPECT_EQ(alert.raw,
+            "[1:77:2] m [Classification: web-application-attack] [Priority: 1] {TCP} "
+            "192.168.1.10:40000 -> 93.184.216.34:80");
 }
 
 TEST(PacketRuleMatcher, DuplicateSidIsAnIssue) {
