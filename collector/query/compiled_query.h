@@ -6,12 +6,22 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
 namespace soc::query {
 
 using SqlParam = std::variant<std::int64_t, double, std::string>;
+
+// The full-text test as the compiler writes it into `where` (its one '?' is the FTS5 query):
+// the word index's matches as a set, right for plans that start from the index.
+inline constexpr std::string_view kFullTextAsSet =
+    "e.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)";
+// The same test event by event, for plans that walk the events newest first: a common word's
+// set would be built whole before the first event is read.
+inline constexpr std::string_view kFullTextPerEvent =
+    "EXISTS (SELECT 1 FROM events_fts WHERE events_fts MATCH ? AND rowid = e.id)";
 
 struct CompiledQuery {
   // A WHERE expression over `events e` (and `agents a` when uses_agents); "" matches everything.

@@ -371,9 +371,8 @@ class Compiler {
     if (v.text.empty()) return query_error(v.column, "empty phrase");
     if (v.is_any()) return query_error(v.column, "'*' alone matches nothing: give a word");
     if (auto phrase = fts_phrase(v)) {
-      out_.where += "e.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ";
-      param(std::move(*phrase));
-      out_.where += ')';
+      out_.where += kFullTextAsSet;
+      out_.params.push_back(std::move(*phrase));
       return {};
     }
     if (v.has_wildcards()) {

@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <system_error>
 #include <type_traits>
@@ -361,9 +363,15 @@ AgentRecord read_agent(const StmtUse& use) {
 
 // ---------------------------------------------------------------------------------------------
 
+// How a search's rows are found (search_sql).
+enum class SearchPlan { kByIndex, kNewestFirst, kCount };
+
+// SQLite virtual machine steps between two looks at the clock.
+constexpr int kProgressSteps = 10000;
+
 class SqliteStore final : public EventStore {
  public:
-  explicit SqliteStore(DbHandle db) : db_(std::move(db)) {}
+  SqliteStore(DbHandle db, SearchTuning tuning) : db_(std::move(db)), tuning_(tuning) {}
 
   Result<void> prepare_statements();
 
@@ -387,7 +395,9 @@ class SqliteStore final : public EventStore {
   Result<std::uint64_t> count_search(const EventSearch& search) override;
 
  private:
-  Result<StmtHandle> prepare_search(const EventSearch& search, bool count);
+  Result<StmtHandle> prepare_search(const EventSearch& search, SearchPlan plan);
+  // search_events along the time index; nullopt when it ran past its budget.
+  Result<std::optional<std::vector<StoredEvent>>> search_newest_first(const EventSearch& search);
   Result<BatchResult> store_batch(const IncomingBatch& batch);
   Result<std::uint64_t> last_seq(std::int64_t agent_id, std::uint64_t epoch);
   Result<void> insert_events(const IncomingBatch& batch, std::vector<std::int64_t>& ids);
@@ -400,6 +410,7 @@ class SqliteStore final : public EventStore {
   Result<std::vector<PackPublication>> read_publications(std::int64_t limit);
 
   DbHandle db_;  // declared first: destroyed after the statements below
+  SearchTuning tuning_;
   StmtHandle select_stream_;
   StmtHandle upsert_stream_;
   StmtHandle insert_event_;
@@ -742,20 +753,33 @@ Result<std::uint64_t> SqliteStore::count_events(const EventQuery& query) {
 
 // The SQL of a search: the compiled expression (whose parameters come first), then the time
 // window and the limit. Only fixed fragments and the compiler's fixed fragments are spliced.
-std::string search_sql(const EventSearch& search, bool count) {
+// kNewestFirst walks the time index from the newest event and tests each one (full-text tests
+// included, per event); kByIndex lets SQLite start from the best field or word index and sort.
+std::string search_sql(const EventSearch& search, SearchPlan plan) {
+  const bool count = plan == SearchPlan::kCount;
   std::string sql = count ? "SELECT COUNT(*) FROM events e"
                           : "SELECT e.id, e.time_ns, e.received_ns, a.name, a.agency, e.kind, "
                             "e.source, e.message, e.fields FROM events e";
+  if (plan == SearchPlan::kNewestFirst) sql += " INDEXED BY events_time";
   if (!count || search.query.uses_agents) sql += " JOIN agents a ON a.id = e.agent_id";
-  sql += search.query.where.empty() ? " WHERE 1" : " WHERE (" + search.query.where + ")";
+  std::string where = search.query.where;
+  if (plan == SearchPlan::kNewestFirst) {
+    for (std::size_t at = where.find(query::kFullTextAsSet); at != std::string::npos;
+         at = where.find(query::kFullTextAsSet, at)) {
+      where.replace(at, query::kFullTextAsSet.size(), query::kFullTextPerEvent);
+      at += query::kFullTextPerEvent.size();
+    }
+  }
+  sql += where.empty() ? " WHERE 1" : " WHERE (" + where + ")";
   if (search.since) sql += " AND e.time_ns >= ?";
   if (search.until) sql += " AND e.time_ns < ?";
   if (!count) sql += " ORDER BY e.time_ns DESC, e.id DESC LIMIT ?";
   return sql;
 }
 
-Result<StmtHandle> SqliteStore::prepare_search(const EventSearch& search, bool count) {
-  const std::string sql = search_sql(search, count);
+Result<StmtHandle> SqliteStore::prepare_search(const EventSearch& search, SearchPlan plan) {
+  const bool count = plan == SearchPlan::kCount;
+  const std::string sql = search_sql(search, plan);
   sqlite3_stmt* raw = nullptr;
   const char* tail = nullptr;
   if (sqlite3_prepare_v2(db_.get(), sql.c_str(), static_cast<int>(sql.size()), &raw, &tail) !=
@@ -793,14 +817,41 @@ Result<StmtHandle> SqliteStore::prepare_search(const EventSearch& search, bool c
 }
 
 Result<std::vector<StoredEvent>> SqliteStore::search_events(const EventSearch& search) {
-  auto stmt = prepare_search(search, false);
+  if (!search.query.where.empty() && search.limit > 0 && tuning_.newest_first_budget.count() > 0) {
+    // A search that many events match finds its newest ones at once by walking the time index;
+    // one that few match would read the whole store that way, and is answered fastest from
+    // its field or word index, then sorted. The walk gets a short budget (it bounds what a
+    // rare value costs extra) to tell which.
+    auto walked = search_newest_first(search);
+    if (!walked) return tl::unexpected(walked.error());
+    if (*walked) return std::move(**walked);
+  }
+  auto stmt = prepare_search(search, SearchPlan::kByIndex);
   if (!stmt) return tl::unexpected(stmt.error());
   StmtUse use(stmt->get());
   return read_events(use, "search events");
 }
 
+Result<std::optional<std::vector<StoredEvent>>> SqliteStore::search_newest_first(
+    const EventSearch& search) {
+  auto stmt = prepare_search(search, SearchPlan::kNewestFirst);
+  if (!stmt) return tl::unexpected(stmt.error());
+  const auto deadline = std::chrono::steady_clock::now() + tuning_.newest_first_budget;
+  auto past_deadline = [](void* arg) {
+    return std::chrono::steady_clock::now() > *static_cast<decltype(deadline)*>(arg) ? 1 : 0;
+  };
+  sqlite3_progress_handler(db_.get(), kProgressSteps, past_deadline,
+                           const_cast<void*>(static_cast<const void*>(&deadline)));
+  StmtUse use(stmt->get());
+  auto events = read_events(use, "search events");
+  sqlite3_progress_handler(db_.get(), 0, nullptr, nullptr);
+  if (!events && sqlite3_errcode(db_.get()) == SQLITE_INTERRUPT) return std::nullopt;
+  if (!events) return tl::unexpected(events.error());
+  return std::optional(std::move(*events));
+}
+
 Result<std::uint64_t> SqliteStore::count_search(const EventSearch& search) {
-  auto stmt = prepare_search(search, true);
+  auto stmt = prepare_search(search, SearchPlan::kCount);
   if (!stmt) return tl::unexpected(stmt.error());
   StmtUse use(stmt->get());
   if (use.step() != SQLITE_ROW) return store_error(db_.get(), "count search");
@@ -922,10 +973,11 @@ Result<DbHandle> open_sqlite_database(const std::string& path, StoreMode mode) {
   return db;
 }
 
-Result<std::unique_ptr<EventStore>> open_sqlite_store(const std::string& path, StoreMode mode) {
+Result<std::unique_ptr<EventStore>> open_sqlite_store(const std::string& path, StoreMode mode,
+                                                      SearchTuning tuning) {
   auto db = open_sqlite_database(path, mode);
   if (!db) return tl::unexpected(db.error());
-  auto store = std::make_unique<SqliteStore>(std::move(*db));
+  auto store = std::make_unique<SqliteStore>(std::move(*db), tuning);
   if (auto prepared = store->prepare_statements(); !prepared) {
     return tl::unexpected(prepared.error());
   }

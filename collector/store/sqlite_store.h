@@ -2,6 +2,7 @@
 // migrations (PRAGMA user_version), busy timeout so socctl and the collector share the file.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -12,10 +13,18 @@ namespace soc::collector {
 
 enum class StoreMode { kReadWrite, kReadOnly };
 
+// How searches are run. A search first walks the events newest first for at most
+// newest_first_budget (zero: never), which finds the newest matches of a common value at once;
+// past it, it is answered from its field or word index. Both give the same rows.
+struct SearchTuning {
+  std::chrono::milliseconds newest_first_budget{30};
+};
+
 // Opens (creating the file and its parent folder in kReadWrite mode) and migrates the database
 // at path to the newest schema. kReadOnly fails with kNotFound when the file does not exist.
 Result<std::unique_ptr<EventStore>> open_sqlite_store(const std::string& path,
-                                                      StoreMode mode = StoreMode::kReadWrite);
+                                                      StoreMode mode = StoreMode::kReadWrite,
+                                                      SearchTuning tuning = {});
 
 // One configured connection (WAL, busy timeout, foreign keys) to the database at path, migrated
 // as open_sqlite_store does: for stores of other concepts that share the file (incidents).

@@ -327,6 +327,43 @@ TEST_F(QueryStoreTest, FullTextIndexFollowsInsertsDeletesAndMigration) {
   raw.exec("INSERT INTO events_fts(events_fts) VALUES('integrity-check')");
 }
 
+// Searches walk the events newest first within a budget, else use their index: with no budget
+// every search takes the index, and finds the same events in the same order.
+TEST_F(QueryStoreTest, NewestFirstWalkAndIndexFindTheSame) {
+  const std::vector<std::string> queries = {
+      "failed",
+      "\"invalid user admin\"",
+      "source.ip: 10.0.0.0/8",
+      "source.ip: 10.0.0.0/8 and failed",
+      "user.name: a* or destination.port: 53",
+      "not event.outcome: success",
+      "rule.id: abc-123 or r00t",
+      "failed and not user.name: root",
+      "http.response.status_code >= 400",
+  };
+  // Each query's events, then those within a time window.
+  auto run_all = [&] {
+    std::vector<std::pair<Ids, Ids>> out;
+    for (const std::string& q : queries) {
+      out.emplace_back(find(q), find(q, kT0 + kSec, kT0 + 3601 * kSec));
+    }
+    return out;
+  };
+  const auto walked = run_all();
+  store_.reset();
+  auto by_index =
+      open_sqlite_store(path_, StoreMode::kReadOnly, SearchTuning{std::chrono::milliseconds(0)});
+  ASSERT_TRUE(by_index) << by_index.error().message;
+  store_ = std::move(*by_index);
+  const auto indexed = run_all();
+  for (std::size_t i = 0; i < queries.size(); ++i) {
+    EXPECT_FALSE(walked[i].first.empty()) << queries[i];
+    EXPECT_EQ(indexed[i], walked[i]) << queries[i];
+  }
+  EXPECT_EQ(walked[0].first, (Ids{6, 5, 1}));
+  EXPECT_EQ(walked[0].second, (Ids{6, 5}));
+}
+
 TEST_F(QueryStoreTest, ReadOnlyStoresSearch) {
   store_.reset();
   auto ro = open_sqlite_store(path_, StoreMode::kReadOnly);
