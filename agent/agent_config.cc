@@ -1,9 +1,12 @@
 #include "agent/agent_config.h"
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 
 #include "agent/sources/source_factory.h"
 #include "common/curve_keys.h"
+#include "signatures/packet/address_port.h"
 
 namespace soc::agent {
 namespace {
@@ -15,6 +18,55 @@ constexpr std::int64_t kMaxBatchBytes = 8 << 20;
 std::string relative_to(const std::string& dir, const std::string& path) {
   if (path.empty() || path.front() == '/') return path;
   return (std::filesystem::path(dir) / path).string();
+}
+
+// Whether rule-header text `value` uses `$name`.
+bool refers_to(std::string_view value, std::string_view name) {
+  for (std::size_t at = value.find('$'); at != std::string_view::npos;
+       at = value.find('$', at + 1)) {
+    std::size_t end = at + 1;
+    while (end < value.size() &&
+           (std::isalnum(static_cast<unsigned char>(value[end])) != 0 || value[end] == '_')) {
+      ++end;
+    }
+    if (value.substr(at + 1, end - at - 1) == name) return true;
+  }
+  return false;
+}
+
+// packet_rules.variables: NAME: VALUE pairs over the stock table. A value must be an address
+// group or a port group in rule-header syntax (it may name other variables).
+Result<packet::Variables> read_packet_variables(Config& c) {
+  const std::string key = "packet_rules.variables";
+  auto pairs = c.get_string_map(key);
+  if (!pairs) return tl::unexpected(pairs.error());
+  packet::Variables vars = packet::Variables::defaults();
+  for (const auto& [name, value] : *pairs) {
+    const bool valid_name = !name.empty() && std::all_of(name.begin(), name.end(), [](char ch) {
+      return std::isalnum(static_cast<unsigned char>(ch)) != 0 || ch == '_';
+    });
+    if (!valid_name) {
+      return tl::unexpected(c.error(key, "'" + name + "': expected a name of A-Z 0-9 _ (no $)"));
+    }
+    // The table holds one value per name: the stock value is replaced, not extended.
+    if (refers_to(value, name)) {
+      return tl::unexpected(c.error(key + "." + name, "'" + value +
+                                                          "' refers to itself; list the "
+                                                          "addresses or ports in full"));
+    }
+    vars.set(name, value);
+  }
+  for (const auto& [name, value] : *pairs) {
+    const std::string ref = "$" + name;
+    auto address = packet::AddressSet::parse(ref, vars);
+    if (!address && !packet::PortSet::parse(ref, vars)) {
+      return tl::unexpected(c.error(key + "." + name, "'" + value +
+                                                          "' is neither an address group nor a "
+                                                          "port group: " +
+                                                          address.error().message));
+    }
+  }
+  return vars;
 }
 
 Result<AgentConfig> read(Config& c, const std::string& config_dir, const ActiveRules& rules) {
@@ -56,6 +108,7 @@ Result<AgentConfig> read(Config& c, const std::string& config_dir, const ActiveR
   auto trusted = c.get_string_list("packs.trusted_keys");
   if (!trusted) return tl::unexpected(trusted.error());
   for (const std::string& k : *trusted) a.pack_trusted_keys.push_back(relative_to(config_dir, k));
+  SOC_TRY_ASSIGN(a.packet_variables, read_packet_variables(c));
   auto sources = make_sources(c, rules);
   if (!sources) return tl::unexpected(sources.error());
   if (sources->sources.empty()) {

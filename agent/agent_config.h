@@ -12,6 +12,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/wire.h"
+#include "signatures/packet/variables.h"
 
 namespace soc::agent {
 
@@ -27,6 +28,10 @@ struct AgentConfig {
   std::string field_mappings;           // the field-mapping file for those rules
   // Admin public keys (PEM files) whose signed packs the agent accepts from the collector.
   std::vector<std::string> pack_trusted_keys;
+  // The `$NAME` table of the packs' packet rules: Suricata's stock values (HOME_NET the private
+  // ranges ...) with packet_rules.variables over them, each checked to be an address or port
+  // group.
+  packet::Variables packet_variables = packet::Variables::defaults();
 };
 
 // Loads path, applies overrides and validates every key (unknown keys are errors). The sources

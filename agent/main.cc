@@ -50,6 +50,7 @@ int run_agent(const std::string& config_path, const std::vector<std::string>& ov
   }
   agent::PackUpdaterConfig pack_config;
   pack_config.state_dir = config->pipeline.state_dir;
+  pack_config.packet_variables = config->packet_variables;
   for (const std::string& path : config->pack_trusted_keys) {
     auto key = pack::PublicKey::load(path);
     if (!key) {

@@ -86,7 +86,7 @@ Result<bool> PackUpdater::restore() {
 
 Result<void> PackUpdater::activate(const pack::VerifiedPack& verified, std::string_view bytes,
                                    bool persist) {
-  auto compiled = pack::compile_pack(verified);
+  auto compiled = pack::compile_pack(verified, config_.packet_variables);
   if (!compiled) return tl::unexpected(compiled.error());
   if (persist) {
     if (auto w = write_atomically(active_pack_path(), bytes); !w) return w;

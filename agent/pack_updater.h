@@ -27,12 +27,14 @@
 #include "common/wire.h"
 #include "signatures/pack/pack_file.h"
 #include "signatures/pack/signing_key.h"
+#include "signatures/packet/variables.h"
 
 namespace soc::agent {
 
 struct PackUpdaterConfig {
   std::vector<pack::PublicKey> trusted_keys;  // none: every pack is refused
   std::string state_dir;                      // holds active.pack
+  packet::Variables packet_variables = packet::Variables::defaults();  // for packet rules
 };
 
 class PackUpdater {

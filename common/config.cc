@@ -214,6 +214,26 @@ Result<std::vector<std::string>> Config::get_string_list(const std::string& key)
   return out;
 }
 
+Result<std::vector<std::pair<std::string, std::string>>> Config::get_string_map(
+    const std::string& key) {
+  read_keys_.insert(key);
+  std::vector<std::pair<std::string, std::string>> out;
+  auto node = lookup(key);
+  if (!node) return out;
+  if (!node->IsMap()) {
+    return tl::unexpected(error(
+        key, std::string("expected a map of names to strings, got ") + node_type_name(*node)));
+  }
+  for (const auto& item : *node) {
+    if (!item.first.IsScalar() || !item.second.IsScalar()) {
+      return tl::unexpected(error(key, "expected a map of names to strings"));
+    }
+    read_keys_.insert(key + "." + item.first.Scalar());
+    out.emplace_back(item.first.Scalar(), item.second.Scalar());
+  }
+  return out;
+}
+
 Result<std::string> Config::get_choice(const std::string& key, const std::string& fallback,
                                        const std::vector<std::string>& choices) {
   auto value = get_string(key, fallback);

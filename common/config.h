@@ -41,6 +41,8 @@ class Config {
   Result<bool> get_bool(const std::string& key, bool fallback);
   // A string or a list of strings.
   Result<std::vector<std::string>> get_string_list(const std::string& key);
+  // A map of strings to strings (empty when absent), in the file's order.
+  Result<std::vector<std::pair<std::string, std::string>>> get_string_map(const std::string& key);
   // One of `choices`.
   Result<std::string> get_choice(const std::string& key, const std::string& fallback,
                                  const std::vector<std::string>& choices);

@@ -18,7 +18,8 @@ std::string pack_label(const Manifest& m) {
 
 }  // namespace
 
-Result<std::shared_ptr<const CompiledPack>> compile_pack(const VerifiedPack& pack) {
+Result<std::shared_ptr<const CompiledPack>> compile_pack(const VerifiedPack& pack,
+                                                         const packet::Variables& variables) {
   const Manifest& m = pack.manifest;
   // First: a pack for a newer agent may use what this one cannot compile.
   if (m.min_agent_version > agent_version()) {
@@ -50,8 +51,7 @@ Result<std::shared_ptr<const CompiledPack>> compile_pack(const VerifiedPack& pac
       return fail(ErrorCode::kInvalidArgument, pack_label(m) + "file " + f.path + " missing");
     }
     if (f.kind == PackFileKind::kPacket) {
-      packet::ParsedPacketRules parsed =
-          packet::parse_packet_rules(it->second, f.path, packet::Variables::defaults());
+      packet::ParsedPacketRules parsed = packet::parse_packet_rules(it->second, f.path, variables);
       for (packet::PacketRule& r : parsed.rules) packet_rules.push_back(std::move(r));
       for (sigma::CompileIssue& i : parsed.issues) issues.push_back(std::move(i));
       continue;

@@ -10,6 +10,7 @@
 #include "common/result.h"
 #include "signatures/pack/pack_file.h"
 #include "signatures/packet/packet_rule_set.h"
+#include "signatures/packet/variables.h"
 #include "signatures/sigma/compile_issue.h"
 #include "signatures/sigma/rule_set.h"
 
@@ -25,6 +26,9 @@ struct CompiledPack {
 // Fails (kInvalidArgument, the reason naming the first few rules) when a Sigma or packet rule that
 // the manifest does not list as skipped fails to parse or compile, when the field mappings do not
 // parse, or when min_agent_version is above this agent's version (kUnsupported).
-Result<std::shared_ptr<const CompiledPack>> compile_pack(const VerifiedPack& pack);
+// Packet rules resolve their `$NAME`s through `variables` (the agent's packet_rules.variables
+// over Suricata's stock values).
+Result<std::shared_ptr<const CompiledPack>> compile_pack(
+    const VerifiedPack& pack, const packet::Variables& variables = packet::Variables::defaults());
 
 }  // namespace soc::pack

@@ -46,6 +46,29 @@ TEST(Cli, CheckConfigAcceptsValidAndNamesFileKeyAndExpectation) {
   EXPECT_TRUE(contains(r.output, agent_yaml + ": key 'batch.max_events': expected an integer"))
       << r.output;
 
+  // Packet-rule variables: address or port groups over the stock ones.
+  EXPECT_EQ(run_command({SOC_AGENT_BIN, "--config", agent_yaml, "--set",
+                         "packet_rules.variables={HOME_NET: '[192.0.2.0/24, 10.0.0.0/8]', "
+                         "SSH_PORTS: '[22, 2222]'}",
+                         "--check-config"})
+                .exit_code,
+            0);
+  r = run_command({SOC_AGENT_BIN, "--config", agent_yaml, "--set",
+                   "packet_rules.variables={HOME_NET: '[10.0.0.0/33'}", "--check-config"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(
+      contains(r.output, "key 'packet_rules.variables.HOME_NET': '[10.0.0.0/33' is neither"))
+      << r.output;
+  r = run_command({SOC_AGENT_BIN, "--config", agent_yaml, "--set",
+                   "packet_rules.variables={HOME_NET: '[192.0.2.0/24, $HOME_NET]'}",
+                   "--check-config"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.output, "refers to itself")) << r.output;
+  r = run_command({SOC_AGENT_BIN, "--config", agent_yaml, "--set",
+                   "packet_rules.variables={$HOME_NET: any}", "--check-config"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.output, "'$HOME_NET': expected a name")) << r.output;
+
   r = run_command(
       {SOC_AGENT_BIN, "--config", agent_yaml, "--set", "sources.0.start=middle", "--check-config"});
   EXPECT_EQ(r.exit_code, 2);

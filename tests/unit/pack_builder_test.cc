@@ -261,6 +261,40 @@ TEST_F(PackBuilderTest, CarriesCorrelationAndPacketFilesAndIgnoresTheRest) {
   EXPECT_EQ((*compiled)->rules->rules().size(), 1u);
 }
 
+// The agent's packet_rules.variables reach the pack's packet rules when it is compiled.
+TEST_F(PackBuilderTest, PacketRulesResolveTheGivenVariables) {
+  make_pack();
+  put("packet_rules/local.rules",
+      "alert tcp $EXTERNAL_NET any -> $HOME_NET $HTTP_PORTS (msg:\"web\"; sid:1;)\n");
+  auto built = build();
+  ASSERT_TRUE(built) << built.error().message;
+  auto verified = read_pack(built->bytes, {key_.public_key()});
+  ASSERT_TRUE(verified) << verified.error().message;
+  packet::Inspection in;
+  in.proto = 6;
+  in.v4 = true;
+  in.src = IpAddress::parse("198.51.100.7")->bytes;
+  in.dst = IpAddress::parse("192.0.2.10")->bytes;  // not in the stock HOME_NET (private ranges)
+  in.sport = 40000;
+  in.dport = 8080;
+  auto hits = [&](const CompiledPack& pack) {
+    std::vector<const packet::CompiledPacketRule*> out;
+    pack.packet_rules->match(in, out);
+    return out.size();
+  };
+  auto stock = compile_pack(*verified);
+  ASSERT_TRUE(stock) << stock.error().message;
+  EXPECT_EQ(hits(**stock), 0u);
+  packet::Variables vars = packet::Variables::defaults();
+  vars.set("HOME_NET", "[192.0.2.0/24, 10.0.0.0/8]");
+  vars.set("HTTP_PORTS", "[80, 8080]");
+  auto local = compile_pack(*verified, vars);
+  ASSERT_TRUE(local) << local.error().message;
+  EXPECT_EQ(hits(**local), 1u);
+  in.dport = 8081;
+  EXPECT_EQ(hits(**local), 0u);
+}
+
 TEST_F(PackBuilderTest, CorrelationYamlErrorsFailEvenWithSkipInvalid) {
   make_pack();
   put("correlation/bad.yml", "title: ok\n---\ntitle: [broken\n");
