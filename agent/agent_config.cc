@@ -40,30 +40,35 @@ Result<packet::Variables> read_packet_variables(Config& c) {
   const std::string key = "packet_rules.variables";
   auto pairs = c.get_string_map(key);
   if (!pairs) return tl::unexpected(pairs.error());
+  // "KEY.NAME: 'VALUE' WHY".
+  auto value_error = [&](const std::string& name, const std::string& value, std::string_view why) {
+    std::string message = "'";
+    message += value;
+    message += "' ";
+    message += why;
+    return tl::unexpected(c.error(key + "." + name, message));
+  };
   packet::Variables vars = packet::Variables::defaults();
   for (const auto& [name, value] : *pairs) {
     const bool valid_name = !name.empty() && std::all_of(name.begin(), name.end(), [](char ch) {
       return std::isalnum(static_cast<unsigned char>(ch)) != 0 || ch == '_';
     });
     if (!valid_name) {
-      return tl::unexpected(c.error(key, "'" + name + "': expected a name of A-Z 0-9 _ (no $)"));
+      return tl::unexpected(
+          c.error(key, "'" + name + "': expected a name of letters, digits and _ (no $)"));
     }
     // The table holds one value per name: the stock value is replaced, not extended.
     if (refers_to(value, name)) {
-      return tl::unexpected(c.error(key + "." + name, "'" + value +
-                                                          "' refers to itself; list the "
-                                                          "addresses or ports in full"));
+      return value_error(name, value, "refers to itself; list the addresses or ports in full");
     }
     vars.set(name, value);
   }
   for (const auto& [name, value] : *pairs) {
-    const std::string ref = "$" + name;
-    auto address = packet::AddressSet::parse(ref, vars);
-    if (!address && !packet::PortSet::parse(ref, vars)) {
-      return tl::unexpected(c.error(key + "." + name, "'" + value +
-                                                          "' is neither an address group nor a "
-                                                          "port group: " +
-                                                          address.error().message));
+    auto address = packet::AddressSet::parse("$" + name, vars);
+    if (!address && !packet::PortSet::parse("$" + name, vars)) {
+      std::string why = "is neither an address group nor a port group: ";
+      why += address.error().message;
+      return value_error(name, value, why);
     }
   }
   return vars;
