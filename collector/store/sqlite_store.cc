@@ -368,6 +368,8 @@ enum class SearchPlan { kByIndex, kNewestFirst, kCount };
 
 // SQLite virtual machine steps between two looks at the clock.
 constexpr int kProgressSteps = 10000;
+// The longest a newest-first walk that is finding matches may take (see WalkBudget).
+constexpr std::chrono::milliseconds kLongestWalk{250};
 
 class SqliteStore final : public EventStore {
  public:
@@ -832,22 +834,52 @@ Result<std::vector<StoredEvent>> SqliteStore::search_events(const EventSearch& s
   return read_events(use, "search events");
 }
 
+namespace {
+
+// When the newest-first walk stops: after its budget with nothing found (a rare value: its
+// index is faster), or when the matches found so far say the limit is further away than
+// kLongestWalk (a value whose index plan is cheap enough), or at twice that in any case.
+struct WalkBudget {
+  std::chrono::steady_clock::time_point start;
+  std::chrono::steady_clock::duration budget;
+  std::size_t limit = 0;
+  std::size_t found = 0;
+
+  bool over() const {
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+    if (elapsed <= budget) return false;
+    if (found == 0 || elapsed > 2 * kLongestWalk) return true;
+    const auto projected = elapsed * static_cast<std::int64_t>(limit) /
+                           static_cast<std::int64_t>(std::min(found, limit));
+    return projected > kLongestWalk;
+  }
+};
+
+}  // namespace
+
 Result<std::optional<std::vector<StoredEvent>>> SqliteStore::search_newest_first(
     const EventSearch& search) {
   auto stmt = prepare_search(search, SearchPlan::kNewestFirst);
   if (!stmt) return tl::unexpected(stmt.error());
-  const auto deadline = std::chrono::steady_clock::now() + tuning_.newest_first_budget;
-  auto past_deadline = [](void* arg) {
-    return std::chrono::steady_clock::now() > *static_cast<decltype(deadline)*>(arg) ? 1 : 0;
-  };
-  sqlite3_progress_handler(db_.get(), kProgressSteps, past_deadline,
-                           const_cast<void*>(static_cast<const void*>(&deadline)));
+  WalkBudget budget{std::chrono::steady_clock::now(), tuning_.newest_first_budget, search.limit};
+  auto stop = [](void* arg) { return static_cast<const WalkBudget*>(arg)->over() ? 1 : 0; };
+  sqlite3_progress_handler(db_.get(), kProgressSteps, stop, &budget);
   StmtUse use(stmt->get());
-  auto events = read_events(use, "search events");
+  std::vector<StoredEvent> events;
+  int rc;
+  while ((rc = use.step()) == SQLITE_ROW) {
+    auto event = read_event(use);
+    if (!event) {
+      sqlite3_progress_handler(db_.get(), 0, nullptr, nullptr);
+      return tl::unexpected(event.error());
+    }
+    events.push_back(std::move(*event));
+    budget.found = events.size();
+  }
   sqlite3_progress_handler(db_.get(), 0, nullptr, nullptr);
-  if (!events && sqlite3_errcode(db_.get()) == SQLITE_INTERRUPT) return std::nullopt;
-  if (!events) return tl::unexpected(events.error());
-  return std::optional(std::move(*events));
+  if (rc == SQLITE_INTERRUPT) return std::nullopt;
+  if (rc != SQLITE_DONE) return store_error(db_.get(), "search events");
+  return std::optional(std::move(events));
 }
 
 Result<std::uint64_t> SqliteStore::count_search(const EventSearch& search) {

@@ -13,9 +13,10 @@ namespace soc::collector {
 
 enum class StoreMode { kReadWrite, kReadOnly };
 
-// How searches are run. A search first walks the events newest first for at most
-// newest_first_budget (zero: never), which finds the newest matches of a common value at once;
-// past it, it is answered from its field or word index. Both give the same rows.
+// How searches are run. A search first walks the events newest first, which finds the newest
+// matches of a common value at once: for newest_first_budget (zero: never), and on while the
+// matches it finds say it will reach the limit within a second. Otherwise it is answered from
+// its field or word index. Both give the same rows.
 struct SearchTuning {
   std::chrono::milliseconds newest_first_budget{30};
 };
