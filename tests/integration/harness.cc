@@ -129,6 +129,14 @@ CommandResult run_command(const std::vector<std::string>& argv) {
   return r;
 }
 
+std::string socctl_ok(const std::vector<std::string>& args) {
+  std::vector<std::string> argv{SOCCTL_BIN};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const CommandResult r = run_command(argv);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  return r.output;
+}
+
 namespace {
 void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 

@@ -66,6 +66,8 @@ struct CommandResult {
   std::string output;  // stdout and stderr together
 };
 CommandResult run_command(const std::vector<std::string>& argv);
+// Runs socctl with `args`, expects (EXPECT) exit code 0 and returns its output.
+std::string socctl_ok(const std::vector<std::string>& args);
 
 // One collector and any number of agents in a temporary folder.
 class Deployment {

@@ -26,14 +26,6 @@ constexpr const char* kBruteForce = "SSH Brute Force From One Address";
 constexpr const char* kWebScanning = "Web Scanning From One Address";
 const std::vector<std::string> kSshFixtures = {"ssh-bf", "ssh-slow-bf", "sshd-invalid-bf"};
 
-std::string socctl_ok(const std::vector<std::string>& args) {
-  std::vector<std::string> argv{SOCCTL_BIN};
-  argv.insert(argv.end(), args.begin(), args.end());
-  const CommandResult r = run_command(argv);
-  EXPECT_EQ(r.exit_code, 0) << r.output;
-  return r.output;
-}
-
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
   std::stringstream s;

@@ -34,14 +34,6 @@ void write_pack_source(const std::string& dir, const std::string& version) {
                                           << kMarker << "'\n  condition: keywords\nlevel: low\n";
 }
 
-std::string socctl_ok(const std::vector<std::string>& args) {
-  std::vector<std::string> argv{SOCCTL_BIN};
-  argv.insert(argv.end(), args.begin(), args.end());
-  const CommandResult r = run_command(argv);
-  EXPECT_EQ(r.exit_code, 0) << r.output;
-  return r.output;
-}
-
 class PacksTest : public ::testing::Test {
  protected:
   void SetUp() override {
