@@ -862,21 +862,22 @@ Result<std::optional<std::vector<StoredEvent>>> SqliteStore::search_newest_first
   auto stmt = prepare_search(search, SearchPlan::kNewestFirst);
   if (!stmt) return tl::unexpected(stmt.error());
   WalkBudget budget{std::chrono::steady_clock::now(), tuning_.newest_first_budget, search.limit};
+  // The walk's budget watches it while it runs, and only then.
+  struct Watch {
+    sqlite3* db;
+    ~Watch() { sqlite3_progress_handler(db, 0, nullptr, nullptr); }
+  } watch{db_.get()};
   auto stop = [](void* arg) { return static_cast<const WalkBudget*>(arg)->over() ? 1 : 0; };
-  sqlite3_progress_handler(db_.get(), kProgressSteps, stop, &budget);
+  sqlite3_progress_handler(watch.db, kProgressSteps, stop, &budget);
   StmtUse use(stmt->get());
   std::vector<StoredEvent> events;
   int rc;
   while ((rc = use.step()) == SQLITE_ROW) {
     auto event = read_event(use);
-    if (!event) {
-      sqlite3_progress_handler(db_.get(), 0, nullptr, nullptr);
-      return tl::unexpected(event.error());
-    }
+    if (!event) return tl::unexpected(event.error());
     events.push_back(std::move(*event));
     budget.found = events.size();
   }
-  sqlite3_progress_handler(db_.get(), 0, nullptr, nullptr);
   if (rc == SQLITE_INTERRUPT) return std::nullopt;
   if (rc != SQLITE_DONE) return store_error(db_.get(), "search events");
   return std::optional(std::move(events));
