@@ -174,7 +174,7 @@ Event make_event(const Pools& p, std::mt19937_64& rng, TimeNs t, const std::stri
   return e;
 }
 
-bool drop_search_schema(const std::string& path) {
+bool drop_field_indexes(const std::string& path) {
   sqlite3* db = nullptr;
   sqlite3_open(path.c_str(), &db);
   const int rc = sqlite3_exec(
@@ -241,8 +241,8 @@ int main(int argc, char** argv) {
   if (existing && *existing == total) {
     std::printf("reusing %zu events in %s\n", total, path.c_str());
   } else if (existing && *existing == 0) {
-    if (baseline && !drop_search_schema(path)) {
-      std::fprintf(stderr, "could not drop the search schema\n");
+    if (baseline && !drop_field_indexes(path)) {
+      std::fprintf(stderr, "could not drop the field indexes\n");
       return 1;
     }
     std::mt19937_64 rng(42);
