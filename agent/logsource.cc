@@ -8,13 +8,7 @@ namespace {
 
 constexpr std::size_t kMaxCachedShapes = 256;
 
-const std::string* string_field(const Event& event, std::string_view name) {
-  const FieldValue* v = event.find(name);
-  return v != nullptr ? std::get_if<std::string>(v) : nullptr;
-}
-
-bool has_execve(const Event& event) {
-  const FieldValue* v = event.find("auditd.message_types");
+bool has_execve(const FieldValue* v) {
   if (v == nullptr) return false;
   if (const auto* list = std::get_if<StringList>(v)) {
     return std::find(list->begin(), list->end(), "EXECVE") != list->end();
@@ -27,22 +21,50 @@ void add(std::vector<std::string>& set, std::string value) {
   if (std::find(set.begin(), set.end(), value) == set.end()) set.push_back(std::move(value));
 }
 
-}  // namespace
-
-const sigma::LogSource& LogSourceRouter::route(const Event& event) {
-  // The shape: which family the decoder recognised, plus the program name for syslog.
-  std::string key;
-  if (event.find("auditd.sequence") != nullptr) {
-    key = has_execve(event) ? "auditd:execve" : "auditd";
-  } else if (event.find("http.request.method") != nullptr ||
-             event.find("url.original") != nullptr) {
+// The shape of `event` into `key`: which family the decoder recognised, plus the program name
+// for syslog. One pass over the fields (this runs for every event).
+void shape_key(const Event& event, std::string& key) {
+  bool audit = false, web = false, syslog_message = false;
+  const FieldValue* message_types = nullptr;
+  const std::string* program = nullptr;
+  using namespace std::string_view_literals;  // views compare sizes before bytes
+  for (const Field& f : event.fields) {
+    const std::string_view n = f.name;
+    if (n == "auditd.sequence"sv) {
+      audit = true;
+    } else if (n == "auditd.message_types"sv) {
+      message_types = &f.value;
+    } else if (n == "http.request.method"sv || n == "url.original"sv) {
+      web = true;
+    } else if (n == "process.name"sv) {
+      if (program == nullptr) program = std::get_if<std::string>(&f.value);
+    } else if (n == "log.syslog.message"sv) {
+      syslog_message = true;
+    }
+  }
+  if (audit) {
+    key = has_execve(message_types) ? "auditd:execve" : "auditd";
+  } else if (web) {
     key = "web";
-  } else if (const std::string* program = string_field(event, "process.name");
-             program != nullptr && event.find("log.syslog.message") != nullptr) {
-    key = "syslog:" + *program;
+  } else if (program != nullptr && syslog_message) {
+    key.assign("syslog:").append(*program);
   } else {
     key = "plain";
   }
+}
+
+}  // namespace
+
+const sigma::LogSource& LogSourceRouter::route(const Event& event) {
+  shape_key(event, key_);
+  if (last_ != nullptr && key_ == last_key_) return *last_;
+  const sigma::LogSource& found = lookup(key_);
+  last_key_ = key_;
+  last_ = &found;
+  return found;
+}
+
+const sigma::LogSource& LogSourceRouter::lookup(const std::string& key) {
   if (auto it = cache_.find(key); it != cache_.end()) return it->second;
 
   sigma::LogSource ls = configured_;
@@ -67,14 +89,18 @@ const sigma::LogSource& LogSourceRouter::route(const Event& event) {
     }
     add(ls.services, program);
   }
-  if (cache_.size() >= kMaxCachedShapes) cache_.clear();  // hostile logs: many program names
-  return cache_.emplace(std::move(key), std::move(ls)).first->second;
+  if (cache_.size() >= kMaxCachedShapes) {  // hostile logs: many program names
+    cache_.clear();
+    last_ = nullptr;
+  }
+  return cache_.emplace(key, std::move(ls)).first->second;
 }
 
 void LogSourceRouter::set_routing(const std::vector<pack::RoutingEntry>* routing) {
   if (routing == routing_) return;
   routing_ = routing;
   cache_.clear();
+  last_ = nullptr;
 }
 
 }  // namespace soc::agent

@@ -20,7 +20,9 @@
 namespace soc::agent {
 
 // Caches the derived LogSource per distinct shape, so routing allocates only on the first
-// event of each shape. Not thread-safe: one per source.
+// event of each shape, and remembers the last shape, so a run of events of one shape (the usual
+// case: one program's lines) costs one pass over each event's fields. Not thread-safe: one per
+// source.
 class LogSourceRouter {
  public:
   explicit LogSourceRouter(sigma::LogSource configured) : configured_(std::move(configured)) {}
@@ -33,7 +35,13 @@ class LogSourceRouter {
  private:
   sigma::LogSource configured_;
   const std::vector<pack::RoutingEntry>* routing_ = nullptr;
+  // The cached log source of shape `key`, derived and cached on first use.
+  const sigma::LogSource& lookup(const std::string& key);
+
   std::map<std::string, sigma::LogSource, std::less<>> cache_;  // shape key -> log source
+  std::string key_;                                             // scratch: this event's shape
+  std::string last_key_;                                        // the shape of the previous event
+  const sigma::LogSource* last_ = nullptr;  // its log source (in cache_); null: none
 };
 
 }  // namespace soc::agent

@@ -11,6 +11,10 @@ using TimeNs = std::int64_t;
 // Current wall-clock time, ns since the epoch.
 TimeNs now_ns();
 
+// The same, read from the kernel's tick-granular clock (a few ms behind at most): cheaper, for
+// per-event uses that need only the date, such as inferring the year of a syslog time.
+TimeNs coarse_now_ns();
+
 // Monotonic time in ms, for timeouts and intervals (never goes backwards).
 std::int64_t monotonic_ms();
 

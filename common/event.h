@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -58,7 +59,13 @@ template <typename T, typename... Args>
 Field& append_field(std::vector<Field>& fields, std::string_view name, Args&&... args) {
   Field& field = fields.emplace_back();
   field.name.assign(name.data(), name.size());
-  field.value.template emplace<T>(std::forward<Args>(args)...);
+  if constexpr (std::is_same_v<T, std::string>) {
+    // A new field already holds an empty string: assign into it. (variant::emplace of a type
+    // whose construction may throw builds a temporary and moves it in: twice the copying.)
+    std::get<std::string>(field.value).assign(std::forward<Args>(args)...);
+  } else {
+    field.value.template emplace<T>(std::forward<Args>(args)...);
+  }
   return field;
 }
 inline void append_string(std::vector<Field>& fields, std::string_view name,

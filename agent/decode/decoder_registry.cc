@@ -57,8 +57,10 @@ class SyslogChainDecoder final : public Decoder {
 
   std::string_view name() const override { return mode_.name; }
 
-  // Header plus body fields of most auth lines; more only cost a reallocation.
-  static constexpr std::size_t kTypicalFields = 16;
+  // Header plus body fields of most auth lines; more only cost a reallocation. 14 fields are
+  // 1,008 bytes: within glibc's per-thread cache of small blocks (up to 1,032 bytes), which
+  // allocates and frees them several times faster than its general bins.
+  static constexpr std::size_t kTypicalFields = 14;
 
   bool decode(Event& event) const override {
     SyslogHeader h;

@@ -27,8 +27,8 @@ namespace soc::agent {
 struct DecoderOptions {
   // The zone of syslog times that carry none (RFC 3164, ISO without offset).
   SyslogTimeZone time_zone = SyslogTimeZone::local();
-  // The clock of the RFC 3164 year inference (tests pass a fixed one).
-  SyslogDecoder::NowFn now = &now_ns;
+  // The clock of the RFC 3164 year inference (tests pass a fixed one; only the date matters).
+  SyslogDecoder::NowFn now = &coarse_now_ns;
 };
 
 // The decoder for `format`, or kInvalidArgument naming the known formats. The decoder is

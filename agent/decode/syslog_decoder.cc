@@ -419,7 +419,15 @@ TimeNs to_time_ns(const WallTime& w, std::int64_t year, const SyslogTimeZone& zo
 bool infer_year(const WallTime& w, TimeNs now, const SyslogTimeZone& zone, std::int64_t& year) {
   const std::int64_t now_s = floor_div(now, kNsPerSec);
   const std::int64_t now_wall = now_s + zone.offset_at(now_s);
-  const std::int64_t this_year = civil_from_days(floor_div(now_wall, kSecPerDay)).year;
+  // The year of today's wall-clock date, remembered per thread for the day it was computed on.
+  thread_local std::int64_t cached_day = INT64_MIN;
+  thread_local std::int64_t cached_year = 0;
+  const std::int64_t today = floor_div(now_wall, kSecPerDay);
+  if (today != cached_day) {
+    cached_year = civil_from_days(today).year;
+    cached_day = today;
+  }
+  const std::int64_t this_year = cached_year;
   for (std::int64_t y = this_year; y >= this_year - 4; --y) {
     if (y < kMinYear || y > kMaxYear || w.day > days_in_month(y, w.month)) continue;
     if (wall_seconds(w, y) <= now_wall + kSecPerDay) {

@@ -26,8 +26,12 @@ struct MatchScratch {
   std::vector<std::uint32_t> stamp;          // rule -> epoch it was last made a candidate in
   std::vector<std::uint32_t> literal_stamp;  // literal -> epoch it last occurred in
   std::uint32_t epoch = 0;
-  std::vector<std::uint8_t> group_flags;
-  std::vector<std::uint64_t> admitted;
+  std::vector<std::uint8_t> group_flags;  // of `source`
+  std::vector<std::uint64_t> admitted;    // of `source`
+  // The last log source admitted and its route (a RuleSet::Route), so that the next event of
+  // the same source, the usual case, skips admit() and the route lookup. Null: none.
+  LogSource source;
+  const void* route = nullptr;
   std::vector<std::uint32_t> hits;
   std::vector<std::uint32_t> candidates;
   std::string haystack;
@@ -83,6 +87,10 @@ void append_text(const FieldValue& value, std::string& out) {
   if (!text) return;
   out.push_back('\n');
   out.append(*text);
+}
+
+bool same_source(const LogSource& a, const LogSource& b) {
+  return a.product == b.product && a.categories == b.categories && a.services == b.services;
 }
 
 void dedupe(std::vector<std::string>& v) {
@@ -315,18 +323,23 @@ bool RuleSet::match_route(const Route& route, const Event& event) const {
   MatchScratch& s = scratch();
   s.candidates.assign(route.unfiltered.begin(), route.unfiltered.end());
   if (!route.prefilter) return false;
-  std::string& hay = s.haystack;
-  hay.clear();
-  if (route.scan_raw) hay.append(event.raw);
-  if (route.scan_all_fields) {
-    for (const Field& f : event.fields) append_text(f.value, hay);
-  } else {
-    for (const std::string& name : route.scan_fields) {
-      if (const FieldValue* v = event.find(name)) append_text(*v, hay);
+  // A route reading only the raw text scans it in place.
+  std::string_view text = event.raw;
+  if (!route.scan_raw || route.scan_all_fields || !route.scan_fields.empty()) {
+    std::string& hay = s.haystack;
+    hay.clear();
+    if (route.scan_raw) hay.append(event.raw);
+    if (route.scan_all_fields) {
+      for (const Field& f : event.fields) append_text(f.value, hay);
+    } else {
+      for (const std::string& name : route.scan_fields) {
+        if (const FieldValue* v = event.find(name)) append_text(*v, hay);
+      }
     }
+    text = hay;
   }
   s.hits.clear();
-  if (!route.prefilter->scan(hay, s.hits)) {
+  if (!route.prefilter->scan(text, s.hits)) {
     // The scan could not run: evaluate every routed rule fully rather than miss one.
     s.candidates.insert(s.candidates.end(), route.filtered.begin(), route.filtered.end());
     std::sort(s.candidates.begin(), s.candidates.end());
@@ -394,12 +407,21 @@ void RuleSet::match(const Event& event, const LogSource& source,
     s.literal_stamp.assign(literal_rules_.size(), 0);
     s.epoch = 0;
     s.generation = generation_;
+    s.route = nullptr;
   }
 
   // Route: a group is admitted when all three attribute bits are set.
-  admit(source, s.group_flags, s.admitted);
-  const Route* route = find_route(s.group_flags, s.admitted, lazy_routes_);
-  if (route != nullptr && route->use_shared) route = nullptr;
+  const Route* route = nullptr;
+  if (s.route != nullptr && same_source(s.source, source)) {
+    route = static_cast<const Route*>(s.route);
+  } else {
+    admit(source, s.group_flags, s.admitted);
+    route = find_route(s.group_flags, s.admitted, lazy_routes_);
+    if (route != nullptr && route->use_shared) route = nullptr;
+    // Only a route is remembered: without one, the next event asks again for one to be built.
+    s.route = route;
+    if (route != nullptr) s.source = source;
+  }
   const bool scanned = route != nullptr ? match_route(*route, event) : match_shared(event);
   const LiteralHits hits{s.literal_stamp.data(), s.epoch};
   const LiteralHits* known = scanned ? &hits : nullptr;

@@ -1,8 +1,11 @@
 // Decoder throughput per format (lines/s and bytes/s), and file-to-alerts on one core: decode,
 // group, route and match every line of a sample against the default pack plus every loadable
-// SigmaHQ rule.
+// SigmaHQ rule (BM_FileToAlerts/<sample>), and the sshd sample against the SigmaHQ linux set
+// alone (BM_FileToAlerts/sshd_sigmahq_linux: the throughput target).
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <ctime>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -24,6 +27,29 @@ std::vector<std::string> read_lines(const std::string& relative) {
   }
   return lines;
 }
+
+// The fastest pass over a sample, in this thread's CPU time. This machine is a VM whose host
+// takes the CPU away at random (the same run varies by 2x); the mean that Google Benchmark
+// reports counts those losses, the best pass of many shows the code's own cost. Both are
+// reported: "best_lines/s" is that best pass, items_per_second the mean.
+class BestPass {
+ public:
+  void start() { start_ = cpu_ns(); }
+  void stop(std::size_t lines) {
+    const double ns = cpu_ns() - start_;
+    if (ns > 0) best_ = std::max(best_, static_cast<double>(lines) * 1e9 / ns);
+  }
+  double lines_per_second() const { return best_; }
+
+ private:
+  static double cpu_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
+  }
+  double start_ = 0;
+  double best_ = 0;
+};
 
 struct Sample {
   const char* name;
@@ -49,28 +75,41 @@ void BM_Decode(benchmark::State& state, const Sample& sample) {
   std::size_t bytes = 0;
   for (const auto& l : lines) bytes += l.size() + 1;
   std::size_t decoded = 0;
+  BestPass best;
   for (auto _ : state) {
+    best.start();
     for (const std::string& line : lines) {
       soc::Event e;
       e.raw = line;
       decoded += (*decoder)->decode(e) ? 1 : 0;
       benchmark::DoNotOptimize(e);
     }
+    best.stop(lines.size());
   }
+  state.counters["best_lines/s"] = best.lines_per_second();
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * lines.size()));
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes));
   state.counters["decoded_share"] =
       static_cast<double>(decoded) / static_cast<double>(state.iterations() * lines.size());
 }
 
-void BM_FileToAlerts(benchmark::State& state, const Sample& sample) {
+const std::string kPack = std::string(SOC_SOURCE_DIR) + "/signatures/packs/default";
+const std::string kSigma = std::string(SOC_SHARED_DATA) + "/sigma";
+
+// Every rule directory a file-to-alerts run can load.
+enum class RuleChoice { kPackAndAllSigma, kSigmaLinuxOnly };
+
+std::vector<std::string> rule_dirs(RuleChoice choice) {
+  if (choice == RuleChoice::kSigmaLinuxOnly) {
+    return {kSigma + "/rules/linux", kSigma + "/rules-threat-hunting/linux"};
+  }
+  return {kPack + "/rules", kSigma + "/rules/linux", kSigma + "/rules/web",
+          kSigma + "/rules-threat-hunting/linux", kSigma + "/rules-emerging-threats"};
+}
+
+void BM_FileToAlerts(benchmark::State& state, const Sample& sample, RuleChoice choice) {
   const std::vector<std::string> lines = read_lines(sample.file);
-  const std::string pack = std::string(SOC_SOURCE_DIR) + "/signatures/packs/default";
-  const std::string sigma = std::string(SOC_SHARED_DATA) + "/sigma";
-  auto loaded = soc::sigma::load_rule_set(
-      {pack + "/rules", sigma + "/rules/linux", sigma + "/rules/web",
-       sigma + "/rules-threat-hunting/linux", sigma + "/rules-emerging-threats"},
-      pack + "/field_mappings.yaml");
+  auto loaded = soc::sigma::load_rule_set(rule_dirs(choice), kPack + "/field_mappings.yaml");
   auto decoder = soc::agent::make_decoder(sample.format);
   if (lines.empty() || !loaded || !decoder) {
     state.SkipWithError("sample, rules or decoder missing");
@@ -81,7 +120,9 @@ void BM_FileToAlerts(benchmark::State& state, const Sample& sample) {
   std::vector<soc::Event> ready;
   std::vector<const soc::sigma::CompiledRule*> matches;
   std::size_t alerts = 0;
+  BestPass best;
   for (auto _ : state) {
+    best.start();
     for (const std::string& line : lines) {
       soc::Event e;
       e.raw = line;
@@ -94,7 +135,9 @@ void BM_FileToAlerts(benchmark::State& state, const Sample& sample) {
         alerts += matches.size();
       }
     }
+    best.stop(lines.size());
   }
+  state.counters["best_lines/s"] = best.lines_per_second();
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * lines.size()));
   state.counters["rules"] = static_cast<double>(loaded->rules->rules().size());
   state.counters["alerts_per_line"] =
@@ -107,8 +150,10 @@ void register_all() {
   }
   for (const Sample& s : {kSamples[0], kSamples[2], kSamples[3]}) {
     benchmark::RegisterBenchmark((std::string("BM_FileToAlerts/") + s.name).c_str(),
-                                 BM_FileToAlerts, s);
+                                 BM_FileToAlerts, s, RuleChoice::kPackAndAllSigma);
   }
+  benchmark::RegisterBenchmark("BM_FileToAlerts/sshd_sigmahq_linux", BM_FileToAlerts, kSamples[0],
+                               RuleChoice::kSigmaLinuxOnly);
 }
 
 }  // namespace
