@@ -21,9 +21,16 @@ void add(std::vector<std::string>& set, std::string value) {
   if (std::find(set.begin(), set.end(), value) == set.end()) set.push_back(std::move(value));
 }
 
-// The shape of `event` into `key`: which family the decoder recognised, plus the program name
-// for syslog. One pass over the fields (this runs for every event).
-void shape_key(const Event& event, std::string& key) {
+// What routing depends on: the family the decoder recognised ("auditd", "auditd:execve", "web",
+// "syslog", "plain") and, for syslog, the program (process.name); views into static text and
+// into the event.
+struct Shape {
+  std::string_view family;
+  std::string_view program;
+};
+
+// One pass over the fields (this runs for every event).
+Shape shape_of(const Event& event) {
   bool audit = false, web = false, syslog_message = false;
   const FieldValue* message_types = nullptr;
   const std::string* program = nullptr;
@@ -42,24 +49,24 @@ void shape_key(const Event& event, std::string& key) {
       syslog_message = true;
     }
   }
-  if (audit) {
-    key = has_execve(message_types) ? "auditd:execve" : "auditd";
-  } else if (web) {
-    key = "web";
-  } else if (program != nullptr && syslog_message) {
-    key.assign("syslog:").append(*program);
-  } else {
-    key = "plain";
-  }
+  if (audit) return {has_execve(message_types) ? "auditd:execve"sv : "auditd"sv, {}};
+  if (web) return {"web"sv, {}};
+  if (program != nullptr && syslog_message) return {"syslog"sv, *program};
+  return {"plain"sv, {}};
 }
 
 }  // namespace
 
 const sigma::LogSource& LogSourceRouter::route(const Event& event) {
-  shape_key(event, key_);
-  if (last_ != nullptr && key_ == last_key_) return *last_;
-  const sigma::LogSource& found = lookup(key_);
-  last_key_ = key_;
+  const Shape shape = shape_of(event);
+  if (last_ != nullptr && shape.family == last_family_ && shape.program == last_program_) {
+    return *last_;
+  }
+  std::string key(shape.family);
+  if (shape.family == "syslog") key.append(":").append(shape.program);
+  const sigma::LogSource& found = lookup(key);
+  last_family_ = shape.family;
+  last_program_.assign(shape.program);
   last_ = &found;
   return found;
 }

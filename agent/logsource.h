@@ -11,6 +11,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/event.h"
@@ -39,9 +40,10 @@ class LogSourceRouter {
   const sigma::LogSource& lookup(const std::string& key);
 
   std::map<std::string, sigma::LogSource, std::less<>> cache_;  // shape key -> log source
-  std::string key_;                                             // scratch: this event's shape
-  std::string last_key_;                                        // the shape of the previous event
-  const sigma::LogSource* last_ = nullptr;  // its log source (in cache_); null: none
+  // The shape of the previous event (family: static text) and its log source (in cache_).
+  std::string_view last_family_;
+  std::string last_program_;
+  const sigma::LogSource* last_ = nullptr;  // null: none
 };
 
 }  // namespace soc::agent
