@@ -1,7 +1,5 @@
 #include "collector/correlate/incident_engine.h"
 
-#include <algorithm>
-
 #include "common/log.h"
 #include "signatures/pack/compiled_pack.h"
 #include "signatures/sigma/compiled_rule.h"
@@ -11,7 +9,6 @@ namespace soc::collector {
 namespace {
 
 constexpr const char* kComponent = "incidents";
-constexpr std::size_t kReplayLimit = 2'000'000;  // events per kind at most
 
 const std::string* string_field(const Event& event, std::string_view name) {
   const FieldValue* v = event.find(name);
@@ -161,23 +158,14 @@ void IncidentEngine::flush_filed() {
 
 Result<std::size_t> IncidentEngine::replay(EventStore& store, TimeNs now) {
   if (!correlator_ || correlator_->rules().empty()) return std::size_t{0};
-  std::vector<StoredEvent> events;
-  for (EventKind kind : {EventKind::kAlert, EventKind::kFlow}) {
-    EventQuery q;
-    q.kind = kind;
-    q.since = now - correlator_->horizon_ns();
-    q.limit = kReplayLimit;
-    auto found = store.query_events(q);
-    if (!found) return tl::unexpected(found.error());
-    std::move(found->begin(), found->end(), std::back_inserter(events));
-  }
-  std::sort(events.begin(), events.end(), [](const StoredEvent& a, const StoredEvent& b) {
-    return a.event.time_ns != b.event.time_ns ? a.event.time_ns < b.event.time_ns : a.id < b.id;
-  });
-  for (const StoredEvent& e : events) observe(e.event, e.id, e.agent, e.agency, false);
-  log(LogLevel::kInfo, kComponent, "rebuilt correlation windows from ", events.size(),
+  constexpr EventKind kKinds[] = {EventKind::kAlert, EventKind::kFlow};
+  auto replayed = store.for_each_event_since(
+      kKinds, now - correlator_->horizon_ns(),
+      [&](const StoredEvent& e) { observe(e.event, e.id, e.agent, e.agency, false); });
+  if (!replayed) return tl::unexpected(replayed.error());
+  log(LogLevel::kInfo, kComponent, "rebuilt correlation windows from ", *replayed,
       " stored events; ", correlator_->open_groups(), " groups open");
-  return events.size();
+  return *replayed;
 }
 
 }  // namespace soc::collector

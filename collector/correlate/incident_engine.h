@@ -51,7 +51,8 @@ class IncidentEngine {
                  const std::string& agent, const std::string& agency);
 
   // Feeds the alerts and flows stored within the correlator's horizon (event time) back into
-  // the windows without filing incidents.
+  // the windows without filing incidents, oldest first, streamed from the store (memory does
+  // not grow with their number). Returns how many were fed.
   Result<std::size_t> replay(EventStore& store, TimeNs now);
 
   const IncidentEngineCounters& counters() const { return counters_; }

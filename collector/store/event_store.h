@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -141,6 +142,14 @@ class EventStore {
 
   virtual Result<std::vector<StoredEvent>> query_events(const EventQuery& query) = 0;
   virtual Result<std::uint64_t> count_events(const EventQuery& query) = 0;  // ignores limit
+
+  // Calls visit(e) for every stored event of one of `kinds` whose event time is at least
+  // `since`, oldest first (by event time, then id, the kinds merged), holding one event per kind
+  // at a time: memory stays flat however many there are. Returns how many were visited; kStore
+  // for a database failure (the events visited before it stay visited).
+  virtual Result<std::size_t> for_each_event_since(
+      std::span<const EventKind> kinds, TimeNs since,
+      const std::function<void(const StoredEvent&)>& visit) = 0;
 
   // Events matching a compiled search, newest first. The query's parameters are bound, never
   // spliced into SQL. kStore for a database failure.

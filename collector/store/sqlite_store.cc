@@ -393,6 +393,9 @@ class SqliteStore final : public EventStore {
   Result<std::vector<PackPublication>> pack_history() override;
   Result<std::vector<StoredEvent>> query_events(const EventQuery& query) override;
   Result<std::uint64_t> count_events(const EventQuery& query) override;
+  Result<std::size_t> for_each_event_since(
+      std::span<const EventKind> kinds, TimeNs since,
+      const std::function<void(const StoredEvent&)>& visit) override;
   Result<std::vector<StoredEvent>> search_events(const EventSearch& search) override;
   Result<std::uint64_t> count_search(const EventSearch& search) override;
 
@@ -751,6 +754,58 @@ Result<std::uint64_t> SqliteStore::count_events(const EventQuery& query) {
   bind_filters(use, query, kind_name);
   if (use.step() != SQLITE_ROW) return store_error(db_.get(), "count events");
   return static_cast<std::uint64_t>(use.int64(0));
+}
+
+Result<std::size_t> SqliteStore::for_each_event_since(
+    std::span<const EventKind> kinds, TimeNs since,
+    const std::function<void(const StoredEvent&)>& visit) {
+  // One cursor per kind along events_kind_time (kind, time_ns, id): each returns its rows in
+  // order without a sort, and the cursors are merged here.
+  struct Cursor {
+    StmtHandle stmt;
+    std::unique_ptr<StmtUse> use;
+    std::optional<StoredEvent> head;  // the cursor's next event; none when it is done
+  };
+  std::vector<Cursor> cursors(kinds.size());
+  auto advance = [&](Cursor& c) -> Result<void> {
+    const int rc = c.use->step();
+    if (rc == SQLITE_DONE) {
+      c.head.reset();
+      return {};
+    }
+    if (rc != SQLITE_ROW) return store_error(db_.get(), "read stored events oldest first");
+    auto event = read_event(*c.use);
+    if (!event) return tl::unexpected(event.error());
+    c.head = std::move(*event);
+    return {};
+  };
+  for (std::size_t i = 0; i < kinds.size(); ++i) {
+    auto stmt =
+        prepare(db_.get(),
+                "SELECT e.id, e.time_ns, e.received_ns, a.name, a.agency, e.kind, e.source, "
+                "e.message, e.fields FROM events e JOIN agents a ON a.id = e.agent_id "
+                "WHERE e.kind = ? AND e.time_ns >= ? ORDER BY e.time_ns, e.id");
+    if (!stmt) return tl::unexpected(stmt.error());
+    cursors[i].stmt = std::move(*stmt);
+    cursors[i].use = std::make_unique<StmtUse>(cursors[i].stmt.get());
+    cursors[i].use->bind(1, event_kind_name(kinds[i])).bind(2, static_cast<std::int64_t>(since));
+    if (auto ok = advance(cursors[i]); !ok) return tl::unexpected(ok.error());
+  }
+  std::size_t visited = 0;
+  for (;;) {
+    Cursor* next = nullptr;
+    for (Cursor& c : cursors) {
+      if (!c.head) continue;
+      if (next == nullptr || c.head->event.time_ns < next->head->event.time_ns ||
+          (c.head->event.time_ns == next->head->event.time_ns && c.head->id < next->head->id)) {
+        next = &c;
+      }
+    }
+    if (next == nullptr) return visited;
+    visit(*next->head);
+    ++visited;
+    if (auto ok = advance(*next); !ok) return tl::unexpected(ok.error());
+  }
 }
 
 // The SQL of a search: the compiled expression (whose parameters come first), then the time

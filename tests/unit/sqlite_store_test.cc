@@ -353,6 +353,44 @@ TEST_F(SqliteStoreTest, LaterBatchesInOneCallSeeEarlierOnes) {
   EXPECT_EQ(event_count_of(*store, "web-01"), 6u);
 }
 
+TEST_F(SqliteStoreTest, EventsSinceAreVisitedOldestFirstWithTheKindsMerged) {
+  auto store = open();
+  ASSERT_TRUE(store);
+  AgentRecord agent = enroll(*store, "web-01", kKeyA);
+  // Stored out of time order, kinds interleaved, two alerts and a flow at the same time 300,
+  // one log (not asked for) and events before `since` (200).
+  const std::vector<Event> first = {make_event(500, EventKind::kFlow, "flow 500"),
+                                    make_event(300, EventKind::kAlert, "alert 300a"),
+                                    make_event(100, EventKind::kAlert, "alert 100"),
+                                    make_event(250, EventKind::kLog, "log 250"),
+                                    make_event(300, EventKind::kFlow, "flow 300")};
+  const std::vector<Event> second = {make_event(200, EventKind::kFlow, "flow 200"),
+                                     make_event(300, EventKind::kAlert, "alert 300b"),
+                                     make_event(150, EventKind::kFlow, "flow 150"),
+                                     make_event(400, EventKind::kAlert, "alert 400")};
+  ASSERT_EQ(store_one(*store, make_batch(agent.id, 1, 1, 1, first)).outcome, BatchOutcome::kStored);
+  ASSERT_EQ(store_one(*store, make_batch(agent.id, 1, 2, 1, second)).outcome,
+            BatchOutcome::kStored);
+
+  const EventKind kinds[] = {EventKind::kAlert, EventKind::kFlow};
+  std::vector<std::string> seen;
+  std::int64_t last_id = 0;
+  TimeNs last_time = 0;
+  auto visited = store->for_each_event_since(kinds, 200, [&](const StoredEvent& e) {
+    EXPECT_EQ(e.agent, "web-01");
+    EXPECT_TRUE(e.event.time_ns > last_time || (e.event.time_ns == last_time && e.id > last_id))
+        << e.event.raw;
+    last_time = e.event.time_ns;
+    last_id = e.id;
+    seen.push_back(e.event.raw);
+  });
+  ASSERT_TRUE(visited.has_value()) << visited.error().message;
+  EXPECT_EQ(*visited, seen.size());
+  // Same time: by id, that is in the order stored.
+  EXPECT_EQ(seen, (std::vector<std::string>{"flow 200", "alert 300a", "flow 300", "alert 300b",
+                                            "alert 400", "flow 500"}));
+}
+
 TEST_F(SqliteStoreTest, FailedBatchRollsBackTheWholeCall) {
   auto store = open();
   ASSERT_TRUE(store);
