@@ -4,8 +4,6 @@
 // alone (BM_FileToAlerts/sshd_sigmahq_linux: the throughput target).
 #include <benchmark/benchmark.h>
 
-#include <algorithm>
-#include <ctime>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -15,6 +13,7 @@
 #include "agent/decode/decoder_registry.h"
 #include "agent/logsource.h"
 #include "signatures/load_rule_set.h"
+#include "tests/bench/best_pass.h"
 
 namespace {
 
@@ -27,29 +26,6 @@ std::vector<std::string> read_lines(const std::string& relative) {
   }
   return lines;
 }
-
-// The fastest pass over a sample, in this thread's CPU time. This machine is a VM whose host
-// takes the CPU away at random (the same run varies by 2x); the mean that Google Benchmark
-// reports counts those losses, the best pass of many shows the code's own cost. Both are
-// reported: "best_lines/s" is that best pass, items_per_second the mean.
-class BestPass {
- public:
-  void start() { start_ = cpu_ns(); }
-  void stop(std::size_t lines) {
-    const double ns = cpu_ns() - start_;
-    if (ns > 0) best_ = std::max(best_, static_cast<double>(lines) * 1e9 / ns);
-  }
-  double lines_per_second() const { return best_; }
-
- private:
-  static double cpu_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
-  }
-  double start_ = 0;
-  double best_ = 0;
-};
 
 struct Sample {
   const char* name;
@@ -75,7 +51,7 @@ void BM_Decode(benchmark::State& state, const Sample& sample) {
   std::size_t bytes = 0;
   for (const auto& l : lines) bytes += l.size() + 1;
   std::size_t decoded = 0;
-  BestPass best;
+  soc::bench::BestPass best;
   for (auto _ : state) {
     best.start();
     for (const std::string& line : lines) {
@@ -86,7 +62,7 @@ void BM_Decode(benchmark::State& state, const Sample& sample) {
     }
     best.stop(lines.size());
   }
-  state.counters["best_lines/s"] = best.lines_per_second();
+  state.counters["best_lines/s"] = best.items_per_second();
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * lines.size()));
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes));
   state.counters["decoded_share"] =
@@ -120,7 +96,7 @@ void BM_FileToAlerts(benchmark::State& state, const Sample& sample, RuleChoice c
   std::vector<soc::Event> ready;
   std::vector<const soc::sigma::CompiledRule*> matches;
   std::size_t alerts = 0;
-  BestPass best;
+  soc::bench::BestPass best;
   for (auto _ : state) {
     best.start();
     for (const std::string& line : lines) {
@@ -137,7 +113,7 @@ void BM_FileToAlerts(benchmark::State& state, const Sample& sample, RuleChoice c
     }
     best.stop(lines.size());
   }
-  state.counters["best_lines/s"] = best.lines_per_second();
+  state.counters["best_lines/s"] = best.items_per_second();
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * lines.size()));
   state.counters["rules"] = static_cast<double>(loaded->rules->rules().size());
   state.counters["alerts_per_line"] =
