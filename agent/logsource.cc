@@ -37,16 +37,28 @@ Shape shape_of(const Event& event) {
   using namespace std::string_view_literals;  // views compare sizes before bytes
   for (const Field& f : event.fields) {
     const std::string_view n = f.name;
-    if (n == "auditd.sequence"sv) {
-      audit = true;
-    } else if (n == "auditd.message_types"sv) {
-      message_types = &f.value;
-    } else if (n == "http.request.method"sv || n == "url.original"sv) {
-      web = true;
-    } else if (n == "process.name"sv) {
-      if (program == nullptr) program = std::get_if<std::string>(&f.value);
-    } else if (n == "log.syslog.message"sv) {
-      syslog_message = true;
+    switch (n.size()) {  // most names are none of these: one jump rejects them
+      case "auditd.sequence"sv.size():
+        audit = audit || n == "auditd.sequence"sv;
+        break;
+      case "auditd.message_types"sv.size():
+        if (n == "auditd.message_types"sv) message_types = &f.value;
+        break;
+      case "http.request.method"sv.size():
+        web = web || n == "http.request.method"sv;
+        break;
+      case "process.name"sv.size():  // also the size of "url.original"
+        if (n == "process.name"sv) {
+          if (program == nullptr) program = std::get_if<std::string>(&f.value);
+        } else {
+          web = web || n == "url.original"sv;
+        }
+        break;
+      case "log.syslog.message"sv.size():
+        syslog_message = syslog_message || n == "log.syslog.message"sv;
+        break;
+      default:
+        break;
     }
   }
   if (audit) return {has_execve(message_types) ? "auditd:execve"sv : "auditd"sv, {}};

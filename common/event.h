@@ -7,7 +7,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -36,6 +35,14 @@ using StringList = std::vector<std::string>;
 using FieldValue = std::variant<std::string, std::int64_t, double, bool, IpAddress, StringList>;
 
 struct Field {
+  Field() = default;
+  Field(std::string field_name, FieldValue field_value)
+      : name(std::move(field_name)), value(std::move(field_value)) {}
+  // Builds the value in place, of type T from `args` (append_field's path: no temporary).
+  template <typename T, typename... Args>
+  Field(std::string_view field_name, std::in_place_type_t<T> type, Args&&... args)
+      : name(field_name), value(type, std::forward<Args>(args)...) {}
+
   std::string name;  // ECS dotted name, e.g. "source.ip"
   FieldValue value;
   bool operator==(const Field&) const = default;
@@ -57,16 +64,7 @@ struct Event {
 // which matters on the decoders' hot path. Returns the new field.
 template <typename T, typename... Args>
 Field& append_field(std::vector<Field>& fields, std::string_view name, Args&&... args) {
-  Field& field = fields.emplace_back();
-  field.name.assign(name.data(), name.size());
-  if constexpr (std::is_same_v<T, std::string>) {
-    // A new field already holds an empty string: assign into it. (variant::emplace of a type
-    // whose construction may throw builds a temporary and moves it in: twice the copying.)
-    std::get<std::string>(field.value).assign(std::forward<Args>(args)...);
-  } else {
-    field.value.template emplace<T>(std::forward<Args>(args)...);
-  }
-  return field;
+  return fields.emplace_back(name, std::in_place_type<T>, std::forward<Args>(args)...);
 }
 inline void append_string(std::vector<Field>& fields, std::string_view name,
                           std::string_view value) {
