@@ -91,8 +91,8 @@ struct WallTime {
 };
 
 std::int64_t wall_seconds(const WallTime& w, std::int64_t year) {
-  return days_from_civil(year, w.month, w.day) * kSecPerDay + w.hour * kSecPerHour + w.minute * 60 +
-         w.second;
+  return days_from_civil(year, w.month, w.day) * kSecPerDay + w.hour * kSecPerHour +
+         std::int64_t{w.minute} * 60 + w.second;
 }
 
 // "Jan".."Dec" (any case); 0 when not a month.

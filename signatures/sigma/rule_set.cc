@@ -100,7 +100,7 @@ void dedupe(std::vector<std::string>& v) {
 
 }  // namespace
 
-Result<std::shared_ptr<const RuleSet>> RuleSet::compile(std::vector<SigmaRule> rules,
+Result<std::shared_ptr<const RuleSet>> RuleSet::compile(const std::vector<SigmaRule>& rules,
                                                         const FieldMappings& mappings,
                                                         std::vector<CompileIssue>& issues,
                                                         const RuleSetOptions& options) {

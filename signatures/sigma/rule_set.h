@@ -74,7 +74,7 @@ class RuleSet {
   // Compiles every rule it can; each rule that does not compile is appended to `issues` (with
   // file, line, id, title and reason) and left out. Fails only when a prefilter cannot be
   // built (kInternal). An empty set is valid and matches nothing.
-  static Result<std::shared_ptr<const RuleSet>> compile(std::vector<SigmaRule> rules,
+  static Result<std::shared_ptr<const RuleSet>> compile(const std::vector<SigmaRule>& rules,
                                                         const FieldMappings& mappings,
                                                         std::vector<CompileIssue>& issues,
                                                         const RuleSetOptions& options = {});
