@@ -20,7 +20,9 @@
 // LogSources in RuleSetOptions::routes are built by compile(); a route for any other LogSource
 // is built by the first match() that meets it (a one-time cost of milliseconds; meanwhile, and
 // beyond kMaxRoutes routes, the event goes through the shared scanner over all literals, which
-// gives the same result at a few times the cost).
+// gives the same result at a few times the cost). Each thread remembers the route of the last
+// LogSource it matched (compared by value), so a run of events from one source skips the
+// admission; a route that reads only the raw text scans it in place.
 #pragma once
 
 #include <array>
