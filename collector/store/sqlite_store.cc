@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -410,6 +411,11 @@ class SqliteStore final : public EventStore {
   Result<sqlite3_stmt*> cached_query(std::array<StmtHandle, kFilterCombinations>& cache,
                                      unsigned mask, bool count);
   Result<StoredEvent> read_event(const StmtUse& use);
+  // Steps `use` while it returns rows, appending each as an event to `events` and calling
+  // `after_row` (when set) after each; returns the last step's code (SQLITE_DONE at the end,
+  // SQLITE_INTERRUPT when a progress handler stopped it), or the error of an unreadable row.
+  Result<int> append_rows(StmtUse& use, std::vector<StoredEvent>& events,
+                          const std::function<void()>& after_row);
   // Steps `use` to its end, reading each row as an event; `what` names it in errors.
   Result<std::vector<StoredEvent>> read_events(StmtUse& use, const char* what);
   Result<std::vector<PackPublication>> read_publications(std::int64_t limit);
@@ -723,15 +729,23 @@ Result<StoredEvent> SqliteStore::read_event(const StmtUse& use) {
   return stored;
 }
 
-Result<std::vector<StoredEvent>> SqliteStore::read_events(StmtUse& use, const char* what) {
-  std::vector<StoredEvent> events;
+Result<int> SqliteStore::append_rows(StmtUse& use, std::vector<StoredEvent>& events,
+                                     const std::function<void()>& after_row) {
   int rc;
   while ((rc = use.step()) == SQLITE_ROW) {
     auto event = read_event(use);
     if (!event) return tl::unexpected(event.error());
     events.push_back(std::move(*event));
+    if (after_row) after_row();
   }
-  if (rc != SQLITE_DONE) return store_error(db_.get(), what);
+  return rc;
+}
+
+Result<std::vector<StoredEvent>> SqliteStore::read_events(StmtUse& use, const char* what) {
+  std::vector<StoredEvent> events;
+  auto rc = append_rows(use, events, nullptr);
+  if (!rc) return tl::unexpected(rc.error());
+  if (*rc != SQLITE_DONE) return store_error(db_.get(), what);
   return events;
 }
 
@@ -926,15 +940,10 @@ Result<std::optional<std::vector<StoredEvent>>> SqliteStore::search_newest_first
   sqlite3_progress_handler(watch.db, kProgressSteps, stop, &budget);
   StmtUse use(stmt->get());
   std::vector<StoredEvent> events;
-  int rc;
-  while ((rc = use.step()) == SQLITE_ROW) {
-    auto event = read_event(use);
-    if (!event) return tl::unexpected(event.error());
-    events.push_back(std::move(*event));
-    budget.found = events.size();
-  }
-  if (rc == SQLITE_INTERRUPT) return std::nullopt;
-  if (rc != SQLITE_DONE) return store_error(db_.get(), "search events");
+  auto rc = append_rows(use, events, [&] { budget.found = events.size(); });
+  if (!rc) return tl::unexpected(rc.error());
+  if (*rc == SQLITE_INTERRUPT) return std::nullopt;
+  if (*rc != SQLITE_DONE) return store_error(db_.get(), "search events");
   return std::optional(std::move(events));
 }
 
