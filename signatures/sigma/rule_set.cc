@@ -89,10 +89,6 @@ void append_text(const FieldValue& value, std::string& out) {
   out.append(*text);
 }
 
-bool same_source(const LogSource& a, const LogSource& b) {
-  return a.product == b.product && a.categories == b.categories && a.services == b.services;
-}
-
 void dedupe(std::vector<std::string>& v) {
   std::sort(v.begin(), v.end());
   v.erase(std::unique(v.begin(), v.end()), v.end());
@@ -412,7 +408,7 @@ void RuleSet::match(const Event& event, const LogSource& source,
 
   // Route: a group is admitted when all three attribute bits are set.
   const Route* route = nullptr;
-  if (s.route != nullptr && same_source(s.source, source)) {
+  if (s.route != nullptr && s.source == source) {
     route = static_cast<const Route*>(s.route);
   } else {
     admit(source, s.group_flags, s.admitted);

@@ -48,6 +48,7 @@ struct LogSource {
   std::string product;                  // e.g. "linux"; "" = none
   std::vector<std::string> categories;  // e.g. {"process_creation"}
   std::vector<std::string> services;    // e.g. {"sshd", "auth"}
+  bool operator==(const LogSource&) const = default;
 };
 
 struct RuleSetOptions {

@@ -332,10 +332,7 @@ TEST(SigmaRuleSet, PrefilterGivesTheSameResultsAsEvaluatingEveryRule) {
   // Every log source of the corpus is also declared as a route in the *_routes sets.
   std::vector<LogSource> routes;
   for (const Sample& s : c.samples) {
-    const bool known = std::any_of(routes.begin(), routes.end(), [&](const LogSource& r) {
-      return r.product == s.source.product && r.categories == s.source.categories &&
-             r.services == s.source.services;
-    });
+    const bool known = std::find(routes.begin(), routes.end(), s.source) != routes.end();
     if (!known) routes.push_back(s.source);
   }
   struct Config {
