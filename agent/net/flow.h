@@ -60,6 +60,7 @@ struct Flow {
   std::uint8_t icmp_type = 0;  // first ICMP message's type and code
   std::uint8_t icmp_code = 0;
   std::uint8_t vlan_count = 0;
+  bool analyzers_offered = false;  // the factories were asked (at the first payload)
   std::array<std::uint16_t, 2> vlan{};
 
   TimeNs start = 0;

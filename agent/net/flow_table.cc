@@ -210,14 +210,29 @@ Flow& FlowTable::create(const FlowKey& key, bool a_is_src, const Packet& p,
   f.start = p.ts;
   f.last = p.ts;
   f.end = p.ts;
-  for (FlowAnalyzerFactory* factory : factories_) {
-    auto analyzer = factory->create(f);
-    if (analyzer == nullptr) continue;
-    if (f.extras == nullptr) f.extras = std::make_unique<FlowExtras>();
-    f.extras->analyzers.push_back(std::move(analyzer));
-  }
   link(f, list_for(f));
   return f;
+}
+
+void FlowTable::attach_analyzers(Flow& flow, std::vector<Event>& out) {
+  flow.analyzers_offered = true;
+  for (FlowAnalyzerFactory* factory : factories_) {
+    auto analyzer = factory->create(flow);
+    if (analyzer == nullptr) continue;
+    if (flow.extras == nullptr) flow.extras = std::make_unique<FlowExtras>();
+    flow.extras->analyzers.push_back(std::move(analyzer));
+  }
+  if (flow.extras == nullptr || flow.tcp == nullptr) return;
+  // Directions already seen start where their first packet put them (after the SYN's
+  // sequence number, or at the first sequence number seen without one).
+  const TcpEndpoint* endpoints[2] = {&flow.tcp->orig, &flow.tcp->resp};
+  for (int d = 0; d < 2; ++d) {
+    if (!endpoints[d]->seq_init) continue;
+    auto stream = std::make_unique<TcpStream>(config_.stream);
+    AnalyzerSink sink(flow, static_cast<Direction>(d), flow.last, out, counters_);
+    stream->add(endpoints[d]->start_seq, /*syn=*/true, {}, 0, sink);
+    flow.extras->stream[d] = std::move(stream);
+  }
 }
 
 void FlowTable::end(Flow& flow, EndReason reason, std::vector<Event>& out) {
@@ -326,6 +341,7 @@ void FlowTable::process(const Packet& p, std::vector<Event>& out) {
       flow->history.check(is_orig, 1u << 4, 'D');
     }
   }
+  if (!flow->analyzers_offered && p.payload_wire_len > 0) attach_analyzers(*flow, out);
   if (flow->extras != nullptr) feed_analyzers(*flow, is_orig, p, out);
   if (inspector_ != nullptr) {
     inspector_->on_packet(p, *flow, is_orig ? Direction::kOrig : Direction::kResp, out);

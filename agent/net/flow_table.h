@@ -10,6 +10,10 @@
 //   A flow open longer than active_timeout is reported and goes on as a new record.
 // - Memory is bounded by max_flows, plus per-flow stream buffers (StreamLimits) only for flows
 //   that have analyzers.
+// - The factories are asked for a flow's analyzers at its first packet that carries payload,
+//   not when it starts: most flows of a scan never carry any, and would only allocate and free
+//   analyzers. A TCP direction seen before then starts its stream at the sequence number the
+//   connection tracking recorded for it, so a SYN seen earlier still places the first byte.
 //
 // Not thread-safe: one thread (the pcap source's poll) drives it. Events go to the `out`
 // vector given to each call; analyzer factories are not owned and must outlive the table.
@@ -96,6 +100,8 @@ class FlowTable {
   void unlink(Flow& flow);
   TimeNs timeout(List list) const;
   List list_for(const Flow& flow) const;
+  // Asks every factory for an analyzer of `flow` (once per flow; see the header comment).
+  void attach_analyzers(Flow& flow, std::vector<Event>& out);
   void feed_analyzers(Flow& flow, bool is_orig, const Packet& packet, std::vector<Event>& out);
 
   FlowTableConfig config_;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <string>
 
 #include "agent/net/ip_reassembler.h"
@@ -37,9 +38,11 @@ class RecorderFactory final : public FlowAnalyzerFactory {
  public:
   std::string_view name() const override { return "recorder"; }
   std::unique_ptr<FlowAnalyzer> create(const Flow&) override {
+    ++created;
     return std::make_unique<Recorder>(&pieces);
   }
   std::vector<std::string> pieces;
+  std::size_t created = 0;
 };
 
 TEST(NetReassembly, Ipv6FragmentedDnsAsZeekSeesIt) {
@@ -318,6 +321,76 @@ TEST(NetTcpStream, FlowTableFeedsAnalyzersInOrder) {
   EXPECT_EQ(static_cast<std::int64_t>(u32(resp.size())),
             *int_field(events[0], "flow.resp_payload_bytes"));
   EXPECT_EQ(*str_field(events[0], "flow.state"), "SF");
+}
+
+// The server's stream of a capture of one TLS connection, as the analyzers get it, after
+// `reorder` changed the frames.
+std::string server_stream(const std::function<void(testing::Capture&)>& reorder,
+                          std::uint64_t* gaps) {
+  auto c = read_capture(shared("pcaps/zeek-traces/tls_chrome-34-google.pcap"));
+  if (!c) return {};
+  reorder(*c);
+  PacketProcessor proc(c->link, {});
+  RecorderFactory rec;
+  proc.flows().add_analyzer_factory(&rec);
+  testing::run_frames(proc, *c);
+  *gaps = proc.flows().counters().stream_gaps;
+  std::string resp;
+  for (const std::string& p : rec.pieces) {
+    if (p[0] == '<') resp += p.substr(1);
+  }
+  return resp;
+}
+
+// Analyzers are attached at a flow's first payload, yet a SYN seen before still places the
+// stream: here the server's first two data segments arrive swapped, so the first payload of that
+// direction is ahead of the stream and must be held, not taken as its start.
+TEST(NetTcpStream, LateAttachedStreamStartsAtTheSynSeenBefore) {
+  std::uint64_t gaps = 0;
+  const std::string in_order = server_stream([](testing::Capture&) {}, &gaps);
+  ASSERT_EQ(in_order.size(), 6874u);  // the flow's resp_payload_bytes
+  ASSERT_EQ(gaps, 0u);
+  std::size_t swapped = 0;
+  const std::string reordered = server_stream(
+      [&](testing::Capture& c) {
+        std::vector<std::size_t> server_data;  // frames the server sent with payload
+        for (std::size_t i = 0; i < c.frames.size(); ++i) {
+          const testing::Frame& f = c.frames[i];
+          Packet p;
+          const auto r = decode_frame(c.link, f.bytes.data(), u32(f.bytes.size()), f.wirelen, p);
+          if (r.status == DecodeStatus::kOk && p.proto == kProtoTcp && p.sport == 443 &&
+              p.payload_len > 0) {
+            server_data.push_back(i);
+          }
+        }
+        if (server_data.size() < 2) return;
+        std::swap(c.frames[server_data[0]].bytes, c.frames[server_data[1]].bytes);
+        std::swap(c.frames[server_data[0]].wirelen, c.frames[server_data[1]].wirelen);
+        swapped = 2;
+      },
+      &gaps);
+  ASSERT_EQ(swapped, 2u);
+  EXPECT_EQ(gaps, 0u);
+  EXPECT_TRUE(reordered == in_order) << reordered.size() << " bytes";
+}
+
+// A SYN scan's flows carry no payload: no analyzer is made for them, only for the flows that
+// carry some.
+TEST(NetTcpStream, AnalyzersAreMadeOnlyForFlowsThatCarryPayload) {
+  auto c = read_capture(shared("pcaps/chrissanders-packets/synscan.pcapng"));
+  ASSERT_TRUE(c.has_value());
+  PacketProcessor proc(c->link, {});
+  RecorderFactory rec;
+  proc.flows().add_analyzer_factory(&rec);
+  const auto events = testing::run_frames(proc, *c);
+  std::size_t with_payload = 0;
+  for (const Event& e : events) {
+    if (*int_field(e, "flow.orig_payload_bytes") + *int_field(e, "flow.resp_payload_bytes") > 0) {
+      ++with_payload;
+    }
+  }
+  EXPECT_GT(events.size(), 1000u);
+  EXPECT_EQ(rec.created, with_payload);
 }
 
 }  // namespace
