@@ -4,7 +4,9 @@
 // field names alike) is in params, bound by the store, never spliced into the SQL.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -23,6 +25,13 @@ inline constexpr std::string_view kFullTextAsSet =
 inline constexpr std::string_view kFullTextPerEvent =
     "EXISTS (SELECT 1 FROM events_fts WHERE events_fts MATCH ? AND rowid = e.id)";
 
+// A full-text term that every match satisfies (a word or phrase not under `or` or `not`): the
+// store can find the candidates newest first in the word index and test only those.
+struct FullTextDriver {
+  std::size_t where_offset = 0;  // where its kFullTextAsSet fragment starts in `where`
+  std::size_t param_index = 0;   // its FTS5 query in `params`
+};
+
 struct CompiledQuery {
   // A WHERE expression over `events e` (and `agents a` when uses_agents); "" matches everything.
   // It may call soc_cidr_match(text, network, prefix), which the SQLite store registers, and
@@ -30,6 +39,7 @@ struct CompiledQuery {
   std::string where;
   std::vector<SqlParam> params;  // bound to the '?' of where, in order
   bool uses_agents = false;      // refers to a.name or a.agency: join agents a ON a.id = e.agent_id
+  std::optional<FullTextDriver> full_text_driver;  // the first such term, when there is one
 };
 
 }  // namespace soc::query

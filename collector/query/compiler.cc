@@ -308,6 +308,9 @@ class Compiler {
       case Node::Type::kAnd:
       case Node::Type::kOr: {
         if (n.children.empty()) return query_error(n.column, "empty group");
+        // The terms of `and` are as required as the group; those of `or` are not.
+        const Requirement group(
+            required_, required_ && (n.type == Node::Type::kAnd || n.children.size() == 1));
         out_.where += '(';
         for (std::size_t i = 0; i < n.children.size(); ++i) {
           if (i > 0) out_.where += n.type == Node::Type::kAnd ? " AND " : " OR ";
@@ -318,6 +321,7 @@ class Compiler {
       }
       case Node::Type::kNot: {
         if (n.children.size() != 1) return query_error(n.column, "'not' takes one term");
+        const Requirement negated(required_, false);
         // NULL (the field is missing) counts as false before it is negated.
         out_.where += "NOT IFNULL(";
         if (auto c = node(n.children[0]); !c) return c;
@@ -349,6 +353,22 @@ class Compiler {
     out_.params.push_back(std::move(p));
   }
 
+  // Sets whether the terms compiled while it lives must hold for every match; restores the
+  // enclosing setting when it goes.
+  class Requirement {
+   public:
+    Requirement(bool& required, bool value) : required_(required), saved_(required) {
+      required = value;
+    }
+    ~Requirement() { required_ = saved_; }
+    Requirement(const Requirement&) = delete;
+    Requirement& operator=(const Requirement&) = delete;
+
+   private:
+    bool& required_;
+    bool saved_;
+  };
+
   // The field's value expression (a bound path for ordinary ECS fields).
   void field_sql(const FieldRef& f) {
     if (f.sql != nullptr) {
@@ -371,6 +391,9 @@ class Compiler {
     if (v.text.empty()) return query_error(v.column, "empty phrase");
     if (v.is_any()) return query_error(v.column, "'*' alone matches nothing: give a word");
     if (auto phrase = fts_phrase(v)) {
+      if (required_ && !out_.full_text_driver) {
+        out_.full_text_driver = FullTextDriver{out_.where.size(), out_.params.size()};
+      }
       out_.where += kFullTextAsSet;
       out_.params.push_back(std::move(*phrase));
       return {};
@@ -540,6 +563,7 @@ class Compiler {
   }
 
   CompiledQuery out_;
+  bool required_ = true;  // the term being compiled must hold for every match
 };
 
 }  // namespace

@@ -30,7 +30,7 @@ constexpr int kBusyTimeoutMs = 5000;
 
 // Numbered schema migrations: kMigrations[i] takes a database from user_version i to i + 1.
 // Append only; never edit a script that has shipped.
-constexpr std::array<const char*, 6> kMigrations = {
+constexpr std::array<const char*, 7> kMigrations = {
     // 1: agents, per-stream last sequence numbers, events.
     R"sql(
 CREATE TABLE agents(
@@ -154,7 +154,21 @@ CREATE INDEX events_rule_id ON events(rule_id, time_ns) WHERE rule_id IS NOT NUL
     R"sql(
 DROP TRIGGER events_fts_insert;
 )sql",
+    // 7: for each block of 256 event ids (id >> 8), the newest event time of every id up to the
+    // block's end: a search that finds its candidates newest id first (the word index) knows
+    // when no older id can hold a newer event. Kept by store_batches; backfilled here.
+    R"sql(
+CREATE TABLE event_id_blocks(
+  block INTEGER PRIMARY KEY,
+  max_time_ns INTEGER NOT NULL);
+INSERT INTO event_id_blocks(block, max_time_ns)
+  SELECT block, max(newest) OVER (ORDER BY block)
+  FROM (SELECT id >> 8 AS block, max(time_ns) AS newest FROM events GROUP BY id >> 8);
+)sql",
 };
+
+// Event ids per event_id_blocks row (migration 7), as a shift.
+constexpr int kIdBlockBits = 8;
 
 // The fields copied into their own indexed columns (migration 5), in column order after
 // `fields`: source_ip, destination_ip, user_name, host_hostname, rule_id.
@@ -365,7 +379,14 @@ AgentRecord read_agent(const StmtUse& use) {
 // ---------------------------------------------------------------------------------------------
 
 // How a search's rows are found (search_sql).
-enum class SearchPlan { kByIndex, kNewestFirst, kCount };
+enum class SearchPlan { kByIndex, kNewestFirst, kByCandidates, kCount };
+
+// What a search by candidates (search_by_text) puts in place of its full-text driver: the ids
+// of one chunk of candidates, as a JSON array.
+constexpr std::string_view kCandidateIds = "e.id IN (SELECT value FROM json_each(?))";
+// Candidates per chunk: the first chunk, and the most a chunk grows to (doubling).
+constexpr std::size_t kFirstCandidates = 256;
+constexpr std::size_t kMostCandidates = 16384;
 
 // SQLite virtual machine steps between two looks at the clock.
 constexpr int kProgressSteps = 10000;
@@ -408,6 +429,14 @@ class SqliteStore final : public EventStore {
   Result<std::uint64_t> last_seq(std::int64_t agent_id, std::uint64_t epoch);
   Result<void> insert_events(const IncomingBatch& batch, std::vector<std::int64_t>& ids);
   Result<void> save_stream(const IncomingBatch& batch, std::int64_t event_count);
+  // Raises event_id_blocks for events just inserted with these ids (ascending, as assigned).
+  Result<void> raise_id_blocks(std::span<const std::int64_t> ids, std::span<const Event> events);
+  // No event with an id up to `id` is newer than this (event_id_blocks; the largest time when
+  // its block is unknown).
+  Result<TimeNs> newest_time_up_to(std::int64_t id);
+  // search_events from the candidates of its full-text driver, newest id first; nullopt when
+  // the query has none or the search ran past its budget.
+  Result<std::optional<std::vector<StoredEvent>>> search_by_text(const EventSearch& search);
   Result<sqlite3_stmt*> cached_query(std::array<StmtHandle, kFilterCombinations>& cache,
                                      unsigned mask, bool count);
   Result<StoredEvent> read_event(const StmtUse& use);
@@ -426,6 +455,8 @@ class SqliteStore final : public EventStore {
   StmtHandle upsert_stream_;
   StmtHandle insert_event_;
   StmtHandle insert_fulltext_;
+  StmtHandle raise_id_block_;
+  StmtHandle id_block_time_;
   StmtHandle add_event_count_;
   StmtHandle insert_agent_;
   StmtHandle find_agent_;
@@ -453,6 +484,11 @@ Result<void> SqliteStore::prepare_statements() {
        "source_ip, destination_ip, user_name, host_hostname, rule_id) "
        "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
       {&insert_fulltext_, "INSERT INTO events_fts(rowid, message) VALUES(?, ?)"},
+      {&raise_id_block_,
+       "INSERT INTO event_id_blocks(block, max_time_ns) VALUES(?1, max(?2, IFNULL((SELECT "
+       "max_time_ns FROM event_id_blocks WHERE block < ?1 ORDER BY block DESC LIMIT 1), ?2))) "
+       "ON CONFLICT(block) DO UPDATE SET max_time_ns = max(max_time_ns, excluded.max_time_ns)"},
+      {&id_block_time_, "SELECT max_time_ns FROM event_id_blocks WHERE block = ?"},
       {&add_event_count_,
        "INSERT INTO agent_event_counts(agent_id, count) VALUES(?, ?) "
        "ON CONFLICT(agent_id) DO UPDATE SET count = count + excluded.count"},
@@ -546,7 +582,31 @@ Result<void> SqliteStore::insert_events(const IncomingBatch& batch,
     fulltext.bind(1, id).bind(2, event.raw);
     if (fulltext.step() != SQLITE_DONE) return store_error(db_.get(), "index event text");
   }
+  return raise_id_blocks(ids, *batch.events);
+}
+
+Result<void> SqliteStore::raise_id_blocks(std::span<const std::int64_t> ids,
+                                          std::span<const Event> events) {
+  for (std::size_t i = 0; i < ids.size() && i < events.size();) {
+    const std::int64_t block = ids[i] >> kIdBlockBits;
+    TimeNs newest = events[i].time_ns;
+    for (++i; i < ids.size() && i < events.size() && (ids[i] >> kIdBlockBits) == block; ++i) {
+      newest = std::max(newest, events[i].time_ns);
+    }
+    StmtUse use(raise_id_block_.get());
+    use.bind(1, block).bind(2, newest);
+    if (use.step() != SQLITE_DONE) return store_error(db_.get(), "update event id blocks");
+  }
   return ok();
+}
+
+Result<TimeNs> SqliteStore::newest_time_up_to(std::int64_t id) {
+  StmtUse use(id_block_time_.get());
+  use.bind(1, id >> kIdBlockBits);
+  const int rc = use.step();
+  if (rc == SQLITE_DONE) return std::numeric_limits<TimeNs>::max();  // unknown: no bound
+  if (rc != SQLITE_ROW) return store_error(db_.get(), "read event id blocks");
+  return use.int64(0);
 }
 
 Result<void> SqliteStore::save_stream(const IncomingBatch& batch, std::int64_t event_count) {
@@ -825,16 +885,18 @@ Result<std::size_t> SqliteStore::for_each_event_since(
 // The SQL of a search: the compiled expression (whose parameters come first), then the time
 // window and the limit. Only fixed fragments and the compiler's fixed fragments are spliced.
 // kNewestFirst walks the time index from the newest event and tests each one (full-text tests
-// included, per event); kByIndex lets SQLite start from the best field or word index and sort.
+// included, per event); kByCandidates looks up the ids a kCandidateIds fragment lists and tests
+// each one the same way; kByIndex lets SQLite start from the best field or word index and sort.
 std::string search_sql(const EventSearch& search, SearchPlan plan) {
   const bool count = plan == SearchPlan::kCount;
   std::string sql = count ? "SELECT COUNT(*) FROM events e"
                           : "SELECT e.id, e.time_ns, e.received_ns, a.name, a.agency, e.kind, "
                             "e.source, e.message, e.fields FROM events e";
   if (plan == SearchPlan::kNewestFirst) sql += " INDEXED BY events_time";
+  if (plan == SearchPlan::kByCandidates) sql += " NOT INDEXED";  // by id: the rowid only
   if (!count || search.query.uses_agents) sql += " JOIN agents a ON a.id = e.agent_id";
   std::string where = search.query.where;
-  if (plan == SearchPlan::kNewestFirst) {
+  if (plan == SearchPlan::kNewestFirst || plan == SearchPlan::kByCandidates) {
     for (std::size_t at = where.find(query::kFullTextAsSet); at != std::string::npos;
          at = where.find(query::kFullTextAsSet, at)) {
       where.replace(at, query::kFullTextAsSet.size(), query::kFullTextPerEvent);
@@ -888,7 +950,16 @@ Result<StmtHandle> SqliteStore::prepare_search(const EventSearch& search, Search
 }
 
 Result<std::vector<StoredEvent>> SqliteStore::search_events(const EventSearch& search) {
-  if (!search.query.where.empty() && search.limit > 0 && tuning_.newest_first_budget.count() > 0) {
+  if (search.query.full_text_driver && search.limit > 0 &&
+      tuning_.newest_first_budget.count() > 0) {
+    // A word or phrase every match has: its index lists the candidates newest id first, and
+    // those are tested by id. Walking the time index instead would test each event's text
+    // against the word index, which costs much more per event.
+    auto found = search_by_text(search);
+    if (!found) return tl::unexpected(found.error());
+    if (*found) return std::move(**found);
+  } else if (!search.query.where.empty() && search.limit > 0 &&
+             tuning_.newest_first_budget.count() > 0) {
     // A search that many events match finds its newest ones at once by walking the time index;
     // one that few match would read the whole store that way, and is answered fastest from
     // its field or word index, then sorted. The walk gets a short budget (it bounds what a
@@ -945,6 +1016,72 @@ Result<std::optional<std::vector<StoredEvent>>> SqliteStore::search_newest_first
   if (*rc == SQLITE_INTERRUPT) return std::nullopt;
   if (*rc != SQLITE_DONE) return store_error(db_.get(), "search events");
   return std::optional(std::move(events));
+}
+
+Result<std::optional<std::vector<StoredEvent>>> SqliteStore::search_by_text(
+    const EventSearch& search) {
+  const query::CompiledQuery& q = search.query;
+  const query::FullTextDriver driver = *q.full_text_driver;
+  const std::string* words = driver.param_index < q.params.size()
+                                 ? std::get_if<std::string>(&q.params[driver.param_index])
+                                 : nullptr;
+  if (words == nullptr || q.where.compare(driver.where_offset, query::kFullTextAsSet.size(),
+                                          query::kFullTextAsSet) != 0) {
+    return std::optional<std::vector<StoredEvent>>();  // not a driver this store knows
+  }
+  auto candidates = prepare(
+      db_.get(), "SELECT rowid FROM events_fts WHERE events_fts MATCH ? ORDER BY rowid DESC");
+  if (!candidates) return tl::unexpected(candidates.error());
+  StmtUse next_candidate(candidates->get());
+  next_candidate.bind(1, *words);
+
+  EventSearch by_ids = search;
+  by_ids.query.where.replace(driver.where_offset, query::kFullTextAsSet.size(), kCandidateIds);
+  auto newer = [](const StoredEvent& a, const StoredEvent& b) {
+    return a.event.time_ns != b.event.time_ns ? a.event.time_ns > b.event.time_ns : a.id > b.id;
+  };
+  WalkBudget budget{std::chrono::steady_clock::now(), tuning_.newest_first_budget, search.limit};
+  std::vector<StoredEvent> best;  // the newest `limit` matches so far, newest first
+  std::size_t chunk_size = std::clamp(2 * search.limit, kFirstCandidates, kMostCandidates);
+  for (bool more = true; more;) {
+    std::string ids = "[";
+    std::size_t n = 0;
+    std::int64_t first = 0;
+    while (n < chunk_size) {
+      const int rc = next_candidate.step();
+      if (rc == SQLITE_DONE) {
+        more = false;
+        break;
+      }
+      if (rc != SQLITE_ROW) return store_error(db_.get(), "read full-text candidates");
+      const std::int64_t id = next_candidate.int64(0);
+      if (n++ == 0) {
+        first = id;
+      } else {
+        ids += ',';
+      }
+      ids += std::to_string(id);
+    }
+    if (n == 0) break;
+    // Every candidate left has an id up to `first`: none can be newer than `bound`.
+    auto bound = newest_time_up_to(first);
+    if (!bound) return tl::unexpected(bound.error());
+    if (search.since && *bound < *search.since) break;
+    if (best.size() >= search.limit && *bound <= best[search.limit - 1].event.time_ns) break;
+    by_ids.query.params[driver.param_index] = ids + "]";
+    auto stmt = prepare_search(by_ids, SearchPlan::kByCandidates);
+    if (!stmt) return tl::unexpected(stmt.error());
+    StmtUse use(stmt->get());
+    auto rc = append_rows(use, best, nullptr);
+    if (!rc) return tl::unexpected(rc.error());
+    if (*rc != SQLITE_DONE) return store_error(db_.get(), "search events by id");
+    std::sort(best.begin(), best.end(), newer);
+    if (best.size() > search.limit) best.resize(search.limit);
+    budget.found = best.size();
+    if (more && budget.over()) return std::optional<std::vector<StoredEvent>>();
+    chunk_size = std::min(2 * chunk_size, kMostCandidates);
+  }
+  return std::optional(std::move(best));
 }
 
 Result<std::uint64_t> SqliteStore::count_search(const EventSearch& search) {

@@ -121,6 +121,30 @@ TEST(QueryCompiler, FullText) {
   EXPECT_EQ(text_param(compile("\"50%_off\\\\*\""), 0), "\"50%_off\\*\"");
 }
 
+// The full-text driver is the first word or phrase that every match must have: under `and`,
+// never under `or` or `not`; it points at its fragment and its parameter.
+TEST(QueryCompiler, FullTextDriverIsAWordEveryMatchHas) {
+  auto driver_words = [](const std::string& text) -> std::string {
+    const CompiledQuery q = compile(text);
+    if (!q.full_text_driver) return "<none>";
+    EXPECT_EQ(
+        q.where.compare(q.full_text_driver->where_offset, kFullTextAsSet.size(), kFullTextAsSet), 0)
+        << text << ": " << q.where;
+    return text_param(q, q.full_text_driver->param_index);
+  };
+  EXPECT_EQ(driver_words("failed"), "\"failed\"");
+  EXPECT_EQ(driver_words("user.name: root and \"invalid user\" and oracle"), "\"invalid user\"");
+  EXPECT_EQ(driver_words("source.ip: 10.0.0.0/8 and (passw* and (ssh2 or port))"), "\"passw\" *");
+  EXPECT_EQ(driver_words("source.ip: 10.0.0.0/8 and (port or (passw* and ssh2))"), "<none>");
+  EXPECT_EQ(driver_words("(failed)"), "\"failed\"");
+  EXPECT_EQ(driver_words("failed or accepted"), "<none>");
+  EXPECT_EQ(driver_words("not failed"), "<none>");
+  EXPECT_EQ(driver_words("not (failed and root)"), "<none>");
+  EXPECT_EQ(driver_words("user.name: root"), "<none>");
+  EXPECT_EQ(driver_words("*ass?ord and user.name: root"), "<none>");  // scanned, no index
+  EXPECT_EQ(driver_words("(failed or accepted) and root"), "\"root\"");
+}
+
 TEST(QueryCompiler, Cidr) {
   CompiledQuery q = compile("source.ip: 10.1.2.3/8");
   EXPECT_NE(q.where.find("soc_cidr_match(e.source_ip, ?, ?)"), std::string::npos) << q.where;

@@ -317,7 +317,8 @@ TEST_F(QueryStoreTest, FullTextIndexFollowsInsertsDeletesAndMigration) {
       "events_user_name; DROP INDEX events_host_hostname; DROP INDEX events_rule_id; "
       "ALTER TABLE events DROP COLUMN source_ip; ALTER TABLE events DROP COLUMN destination_ip; "
       "ALTER TABLE events DROP COLUMN user_name; ALTER TABLE events DROP COLUMN host_hostname; "
-      "ALTER TABLE events DROP COLUMN rule_id; PRAGMA user_version = 4;");
+      "ALTER TABLE events DROP COLUMN rule_id; DROP TABLE event_id_blocks; "
+      "PRAGMA user_version = 4;");
   auto reopened = open_sqlite_store(path_);
   ASSERT_TRUE(reopened) << reopened.error().message;
   store_ = std::move(*reopened);
@@ -362,6 +363,96 @@ TEST_F(QueryStoreTest, NewestFirstWalkAndIndexFindTheSame) {
   }
   EXPECT_EQ(walked[0].first, (Ids{6, 5, 1}));
   EXPECT_EQ(walked[0].second, (Ids{6, 5}));
+}
+
+// A search with a word or phrase every match has takes its candidates newest id first from the
+// word index, chunk by chunk, and stops once no older id can hold a newer event. Here ids and
+// event times disagree (agents whose clocks run ahead or behind, replays): the searches must find
+// what the index plan finds, for small and large limits and within time windows.
+TEST_F(QueryStoreTest, WordCandidatesFindWhatTheIndexFindsWhenIdsAndTimesDisagree) {
+  auto agent = store_->find_agent_by_key(std::string(40, 'A'));
+  ASSERT_TRUE(agent && *agent);
+  std::vector<std::vector<Event>> batches(6);
+  std::int64_t n = 100;
+  for (std::vector<Event>& events : batches) {
+    for (int i = 0; i < 500; ++i, ++n) {
+      TimeNs t = kT0 + (10'000 + n) * kSec;            // mostly in arrival order
+      if (n % 97 == 0) t = kT0 + (50'000 + n) * kSec;  // a clock ahead
+      if (n % 89 == 0) t = kT0 + n * kSec;             // a replay of old lines
+      if (n % 101 == 0) t = kT0 + 12'000 * kSec;       // ties on time
+      const bool failed = n % 3 != 0;
+      events.push_back(
+          make(t, EventKind::kLog,
+               (failed ? "Failed password for user u" : "Accepted password for u") +
+                   std::to_string(n % 50) + " port 22",
+               {{"user.name", "u" + std::to_string(n % 50)}, {"test.n", std::int64_t{n}}}));
+    }
+  }
+  for (std::size_t b = 0; b < batches.size(); ++b) {
+    IncomingBatch batch;
+    batch.agent_id = (*agent)->id;
+    batch.epoch = 1;
+    batch.seq = 2 + b;
+    batch.received_ns = kT0;
+    batch.events = &batches[b];
+    ASSERT_TRUE(store_->store_batches({&batch, 1}));
+  }
+  const std::vector<std::string> queries = {"failed",
+                                            "\"password for user\"",
+                                            "failed and user.name: u7",
+                                            "password and not u1*",
+                                            "(failed or accepted) and u3",
+                                            "accepted and user.name: u4*"};
+  struct Window {
+    std::optional<TimeNs> since, until;
+  };
+  const std::vector<Window> windows = {{},
+                                       {kT0 + 10'500 * kSec, {}},
+                                       {{}, kT0 + 12'000 * kSec},
+                                       {kT0 + 12'000 * kSec, kT0 + 60'000 * kSec}};
+  auto run_all = [&](EventStore& store) {
+    std::vector<Ids> out;
+    for (const std::string& q : queries) {
+      auto compiled = query::compile_query_text(q);
+      EXPECT_TRUE(compiled) << q;
+      if (!compiled) continue;
+      for (const Window& w : windows) {
+        for (std::size_t limit : {1, 10, 100, 1000}) {
+          EventSearch search;
+          search.query = *compiled;
+          search.since = w.since;
+          search.until = w.until;
+          search.limit = limit;
+          auto rows = store.search_events(search);
+          EXPECT_TRUE(rows) << q;
+          Ids ids;
+          if (rows) {
+            for (const StoredEvent& e : *rows) ids.push_back(e.id);
+          }
+          out.push_back(std::move(ids));
+        }
+      }
+    }
+    return out;
+  };
+  store_.reset();
+  // A generous budget: the candidate search never gives up here.
+  auto by_words =
+      open_sqlite_store(path_, StoreMode::kReadOnly, SearchTuning{std::chrono::seconds(60)});
+  ASSERT_TRUE(by_words) << by_words.error().message;
+  const auto found = run_all(**by_words);
+  auto by_index =
+      open_sqlite_store(path_, StoreMode::kReadOnly, SearchTuning{std::chrono::milliseconds(0)});
+  ASSERT_TRUE(by_index) << by_index.error().message;
+  const auto expected = run_all(**by_index);
+  ASSERT_EQ(found.size(), expected.size());
+  std::size_t non_empty = 0;
+  for (std::size_t i = 0; i < found.size(); ++i) {
+    EXPECT_EQ(found[i], expected[i])
+        << queries[i / 16] << " window " << (i / 4) % 4 << " limit #" << i % 4;
+    non_empty += found[i].empty() ? 0 : 1;
+  }
+  EXPECT_GT(non_empty, found.size() * 3 / 4);
 }
 
 TEST_F(QueryStoreTest, ReadOnlyStoresSearch) {
