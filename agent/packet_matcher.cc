@@ -125,6 +125,7 @@ void PacketMatcher::on_events(std::vector<Event>& events, std::size_t from) {
         set_buffer(in, Buffer::kHttpHost, string_field(e, "url.domain"));
         set_buffer(in, Buffer::kHttpMethod, string_field(e, "http.request.method"));
         set_buffer(in, Buffer::kHttpUserAgent, string_field(e, "user_agent.original"));
+        if (!e.raw.empty()) set_buffer(in, Buffer::kPayload, &e.raw);  // the request head
         break;
       case AppProto::kTls:
         set_buffer(in, Buffer::kTlsSni, string_field(e, "tls.client.server_name"));

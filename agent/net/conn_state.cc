@@ -84,6 +84,10 @@ void TcpConn::update(bool is_orig, const Packet& p, FlowHistory& history, bool& 
   const bool ack = (f & kTcpAck) != 0;
   const std::uint32_t len = p.payload_wire_len;
   const std::uint32_t seq_len = len + (syn ? 1 : 0) + (fin ? 1 : 0);
+  if (syn && !ep.syn_seen) {
+    ep.syn_seen = true;
+    ep.first_syn_seq = p.seq;
+  }
 
   // Initial sequence numbers: a partial connection is numbered as though a SYN had been seen.
   bool just_init = false;

@@ -46,8 +46,10 @@ struct TcpEndpoint {
   TcpState prev_state = TcpState::kInactive;
   bool seq_init = false;
   std::uint32_t start_seq = 0;  // initial sequence number (first seq - 1 when no SYN seen)
-  std::uint64_t last_rel = 0;   // highest sequence number sent, relative to start_seq
-  std::uint64_t ack_rel = 0;    // highest sequence number the peer acknowledged, relative
+  bool syn_seen = false;
+  std::uint32_t first_syn_seq = 0;  // the sequence number of its first SYN, once syn_seen
+  std::uint64_t last_rel = 0;       // highest sequence number sent, relative to start_seq
+  std::uint64_t ack_rel = 0;        // highest sequence number the peer acknowledged, relative
   std::uint32_t fin_count = 0;
   std::uint32_t rxmit_count = 0;
   std::uint32_t rxmit_threshold = 1;

@@ -1,8 +1,9 @@
 // The extension point for protocol analyzers (DNS, HTTP, TLS, SSH ... one file each).
 //
 // A FlowAnalyzerFactory is registered with the FlowTable (not owned; it must outlive the
-// table). When a flow starts, the table asks every factory for an analyzer of it (by port,
-// protocol or nothing at all); a flow with at least one analyzer gets in-order payload:
+// table). At a flow's first packet that carries payload, the table asks every factory for an
+// analyzer of it (by port, protocol or nothing at all; flows without payload get none); a flow
+// with at least one analyzer gets in-order payload:
 // TCP after bounded reassembly (TcpStream), UDP datagram by datagram. An analyzer may emit
 // events of its own (kind dns/http/tls ...) into `out` at any call, and adds its summary
 // fields to the flow's event when the flow ends (e.g. "network.protocol").
@@ -55,7 +56,7 @@ class FlowAnalyzerFactory {
  public:
   virtual ~FlowAnalyzerFactory() = default;
   virtual std::string_view name() const = 0;
-  // An analyzer for a new flow, or nullptr when this flow is not for it.
+  // An analyzer for a flow (at its first payload), or nullptr when this flow is not for it.
   virtual std::unique_ptr<FlowAnalyzer> create(const Flow& flow) = 0;
 };
 

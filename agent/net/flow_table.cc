@@ -223,14 +223,14 @@ void FlowTable::attach_analyzers(Flow& flow, std::vector<Event>& out) {
     flow.extras->analyzers.push_back(std::move(analyzer));
   }
   if (flow.extras == nullptr || flow.tcp == nullptr) return;
-  // Directions already seen start where their first packet put them (after the SYN's
-  // sequence number, or at the first sequence number seen without one).
+  // A direction that sent a SYN already starts right after its first one, as its stream would
+  // have had it been there from the start; the others start at their first payload, as before.
   const TcpEndpoint* endpoints[2] = {&flow.tcp->orig, &flow.tcp->resp};
   for (int d = 0; d < 2; ++d) {
-    if (!endpoints[d]->seq_init) continue;
+    if (!endpoints[d]->syn_seen) continue;
     auto stream = std::make_unique<TcpStream>(config_.stream);
     AnalyzerSink sink(flow, static_cast<Direction>(d), flow.last, out, counters_);
-    stream->add(endpoints[d]->start_seq, /*syn=*/true, {}, 0, sink);
+    stream->add(endpoints[d]->first_syn_seq, /*syn=*/true, {}, 0, sink);
     flow.extras->stream[d] = std::move(stream);
   }
 }

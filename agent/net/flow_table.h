@@ -12,8 +12,8 @@
 //   that have analyzers.
 // - The factories are asked for a flow's analyzers at its first packet that carries payload,
 //   not when it starts: most flows of a scan never carry any, and would only allocate and free
-//   analyzers. A TCP direction seen before then starts its stream at the sequence number the
-//   connection tracking recorded for it, so a SYN seen earlier still places the first byte.
+//   analyzers. A TCP direction whose SYN was seen before then starts its stream right after
+//   that SYN (recorded by the connection tracking), so the first byte is still placed.
 //
 // Not thread-safe: one thread (the pcap source's poll) drives it. Events go to the `out`
 // vector given to each call; analyzer factories are not owned and must outlive the table.

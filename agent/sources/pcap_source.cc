@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include "agent/net/protocols/http_analyzer.h"
 #include "common/log.h"
 
 namespace soc::agent {
@@ -134,6 +135,7 @@ std::size_t PcapSource::poll(std::vector<Event>& out, std::size_t max_events) {
       processor_.expire(std::max(processor_.last_packet_time(), now_ns()), pending_);
     }
     matcher_.on_events(pending_, 0);  // application rules on this poll's summaries
+    net::protocols::redact_http_credentials(pending_);
   }
   std::size_t given = 0;
   while (pending_pos_ < pending_.size() && given < max_events) {

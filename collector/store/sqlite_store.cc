@@ -11,6 +11,7 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <system_error>
 #include <type_traits>
@@ -457,6 +458,7 @@ class SqliteStore final : public EventStore {
   StmtHandle insert_fulltext_;
   StmtHandle raise_id_block_;
   StmtHandle id_block_time_;
+  StmtHandle raise_later_id_blocks_;
   StmtHandle add_event_count_;
   StmtHandle insert_agent_;
   StmtHandle find_agent_;
@@ -489,6 +491,10 @@ Result<void> SqliteStore::prepare_statements() {
        "max_time_ns FROM event_id_blocks WHERE block < ?1 ORDER BY block DESC LIMIT 1), ?2))) "
        "ON CONFLICT(block) DO UPDATE SET max_time_ns = max(max_time_ns, excluded.max_time_ns)"},
       {&id_block_time_, "SELECT max_time_ns FROM event_id_blocks WHERE block = ?"},
+      // Blocks past the one just raised exist only when the newest events were deleted and
+      // their ids are used again: they must stay at least as new.
+      {&raise_later_id_blocks_,
+       "UPDATE event_id_blocks SET max_time_ns = ?2 WHERE block > ?1 AND max_time_ns < ?2"},
       {&add_event_count_,
        "INSERT INTO agent_event_counts(agent_id, count) VALUES(?, ?) "
        "ON CONFLICT(agent_id) DO UPDATE SET count = count + excluded.count"},
@@ -587,16 +593,23 @@ Result<void> SqliteStore::insert_events(const IncomingBatch& batch,
 
 Result<void> SqliteStore::raise_id_blocks(std::span<const std::int64_t> ids,
                                           std::span<const Event> events) {
-  for (std::size_t i = 0; i < ids.size() && i < events.size();) {
+  const std::size_t n = std::min(ids.size(), events.size());
+  if (n == 0) return ok();
+  TimeNs newest_of_all = events[0].time_ns;
+  for (std::size_t i = 0; i < n;) {
     const std::int64_t block = ids[i] >> kIdBlockBits;
     TimeNs newest = events[i].time_ns;
-    for (++i; i < ids.size() && i < events.size() && (ids[i] >> kIdBlockBits) == block; ++i) {
+    for (++i; i < n && (ids[i] >> kIdBlockBits) == block; ++i) {
       newest = std::max(newest, events[i].time_ns);
     }
+    newest_of_all = std::max(newest_of_all, newest);
     StmtUse use(raise_id_block_.get());
     use.bind(1, block).bind(2, newest);
     if (use.step() != SQLITE_DONE) return store_error(db_.get(), "update event id blocks");
   }
+  StmtUse later(raise_later_id_blocks_.get());
+  later.bind(1, ids[n - 1] >> kIdBlockBits).bind(2, newest_of_all);
+  if (later.step() != SQLITE_DONE) return store_error(db_.get(), "update event id blocks");
   return ok();
 }
 
@@ -1025,8 +1038,9 @@ Result<std::optional<std::vector<StoredEvent>>> SqliteStore::search_by_text(
   const std::string* words = driver.param_index < q.params.size()
                                  ? std::get_if<std::string>(&q.params[driver.param_index])
                                  : nullptr;
-  if (words == nullptr || q.where.compare(driver.where_offset, query::kFullTextAsSet.size(),
-                                          query::kFullTextAsSet) != 0) {
+  if (words == nullptr || driver.where_offset > q.where.size() ||
+      q.where.compare(driver.where_offset, query::kFullTextAsSet.size(), query::kFullTextAsSet) !=
+          0) {
     return std::optional<std::vector<StoredEvent>>();  // not a driver this store knows
   }
   auto candidates = prepare(
@@ -1068,7 +1082,8 @@ Result<std::optional<std::vector<StoredEvent>>> SqliteStore::search_by_text(
     if (!bound) return tl::unexpected(bound.error());
     if (search.since && *bound < *search.since) break;
     if (best.size() >= search.limit && *bound <= best[search.limit - 1].event.time_ns) break;
-    by_ids.query.params[driver.param_index] = ids + "]";
+    ids += ']';
+    by_ids.query.params[driver.param_index] = std::move(ids);
     auto stmt = prepare_search(by_ids, SearchPlan::kByCandidates);
     if (!stmt) return tl::unexpected(stmt.error());
     StmtUse use(stmt->get());

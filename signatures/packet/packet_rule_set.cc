@@ -217,9 +217,10 @@ void PacketRuleSet::match(const Inspection& in,
     if (group.prefilter != nullptr) {
       scratch.literal_hits.clear();
       bool scanned = true;
+      // Every buffer the input has: a rule's literal may come from any of its items (a
+      // summary's payload buffer serves rules that mix payload and http items).
       for (int b = 0; b < kBufferCount; ++b) {
         if (!in.present[b] || in.buffers[b].empty()) continue;
-        if ((buffer_app(static_cast<Buffer>(b)) != AppProto::kNone) != app) continue;
         scanned = group.prefilter->scan(in.buffers[b], scratch.literal_hits) && scanned;
       }
       if (!scanned) {

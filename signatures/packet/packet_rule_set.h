@@ -3,7 +3,9 @@
 // - Two kinds of rules: payload rules run on every packet (its TCP/UDP/ICMP payload, header and
 //   flow context); application rules (dns.query, http.*, tls.sni, or an `alert dns|http|tls`
 //   rule without content) run on each protocol summary the analyzers produce (one per DNS
-//   transaction, HTTP request, TLS handshake).
+//   transaction, HTTP request, TLS handshake). An application rule's payload items (a rule
+//   mixing payload content with http buffers) match the summary's kPayload buffer: for HTTP,
+//   the request head as sent.
 // - Prefilter: every rule's fast_pattern content, else its longest non-negated content, goes
 //   into one multi-literal scanner per kind (sigma::Prefilter, Vectorscan by default, caseless
 //   so nocase needs nothing special); a rule is evaluated only when its literal occurs. Rules
@@ -33,7 +35,7 @@ namespace soc::packet {
 
 // What is inspected: one packet (app == kNone, buffers[kPayload] its payload, src/dst the
 // packet's own addresses), or one protocol summary (app set, its buffers filled, src/dst the
-// client and the server).
+// client and the server; for HTTP, buffers[kPayload] the request head when known).
 struct Inspection {
   AppProto app = AppProto::kNone;
   std::uint8_t proto = 0;  // IP protocol

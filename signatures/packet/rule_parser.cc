@@ -506,9 +506,11 @@ RuleOutcome parse_rule(std::string_view line, const Variables& vars) {
                  " does not belong to protocol " + rule.proto;
     return out;
   }
-  if (app_item != nullptr && payload) {
+  // Payload items next to HTTP buffers are matched on the request as sent (its head), when
+  // the rule is evaluated on the HTTP summary; other protocols' summaries keep no payload.
+  if (app_item != nullptr && payload && buffers_app != AppProto::kHttp) {
     out.reason = "payload content together with " + std::string(buffer_name(app_item->buffer)) +
-                 " in one rule is not supported";
+                 " in one rule is not supported (only with http buffers)";
     return out;
   }
   if (rule.app == AppProto::kNone) rule.app = buffers_app;

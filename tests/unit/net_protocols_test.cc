@@ -584,6 +584,32 @@ TEST(HttpAnalyzer, PipelinedRequestsWithBodies) {
   }
 }
 
+// The summary's raw text is the request head as sent (a response without a request seen has
+// none); redact_http_credentials() replaces the credential values, folded lines and lines
+// ended by a lone CR included.
+TEST(HttpAnalyzer, RawTextIsTheRequestHeadAndCredentialsAreRedacted) {
+  const std::string head =
+      "GET /private HTTP/1.1\r\nHost: h.example\r\nAuthorization: Basic\r\n YWRtaW46c2VjcmV0\r\n"
+      "cookie:session=abc123\r\nX-Cookie-Note: keep\r\nX-A: 1\rCookie: s=2\r\n"
+      "Proxy-Authorization : Bearer t0k3n\n";
+  for (std::size_t piece : {1u, 7u, 4096u}) {
+    auto out = run_http(head + "\r\n", "HTTP/1.1 204 No Content\r\n\r\n", piece);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].raw, head) << piece;
+    out.push_back(out[0]);
+    out.back().kind = EventKind::kLog;  // only http events are touched
+    redact_http_credentials(out);
+    EXPECT_EQ(out[0].raw,
+              "GET /private HTTP/1.1\r\nHost: h.example\r\nAuthorization: <redacted>\r\n"
+              "cookie: <redacted>\r\nX-Cookie-Note: keep\r\nX-A: 1\rCookie: <redacted>\r\n"
+              "Proxy-Authorization : <redacted>\n")
+        << piece;
+    EXPECT_EQ(out[1].raw, head);
+  }
+  auto lone = run_http("", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 100);
+  for (const Event& e : lone) EXPECT_TRUE(e.raw.empty());
+}
+
 TEST(HttpAnalyzer, SniffingAndBounds) {
   EXPECT_TRUE(run_http("\x16\x03\x01\x00\x10", "", 100).empty());
   EXPECT_TRUE(run_http("get / HTTP/1.1\r\n\r\n", "", 100).empty());

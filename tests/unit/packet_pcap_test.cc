@@ -13,6 +13,7 @@
 #include "signatures/pack/compiled_pack.h"
 #include "signatures/pack/pack_builder.h"
 #include "signatures/pack/signing_key.h"
+#include "signatures/packet/rule_parser.h"
 
 namespace soc::agent {
 namespace {
@@ -94,6 +95,43 @@ TEST(PacketRulesPcap, PayloadRuleOnDirectoryTraversal) {
   const auto by_sid = replay(kPcaps + "http_dvwa_directorytraversal.pcapng", *pack);
   EXPECT_GE(by_sid.count("9900004") ? by_sid.at("9900004") : 0, 1);
   EXPECT_EQ(by_sid.count("9900001"), 0u);
+}
+
+// A rule mixing payload content with http buffers matches the request head on the HTTP summary,
+// credentials included; the summary that leaves the source has them redacted.
+TEST(PacketRulesPcap, MixedRuleSeesTheCookieThatTheSummaryDoesNotShip) {
+  const std::string file = std::string(SOC_SHARED_DATA) +
+                           "/suricata-verify/tests/uricontent/detect-uricontent-03/input.pcap";
+  auto parsed = packet::parse_packet_rules(
+      "alert tcp any any -> any any (msg:\"cookie\"; content:\"Cookie|3a 20|hellocatch\"; "
+      "http.uri; content:\"/three/\"; sid:77;)\n",
+      "test.rules", packet::Variables::defaults());
+  ASSERT_EQ(parsed.rules.size(), 1u);
+  std::vector<packet::CompileIssue> issues;
+  auto set = packet::PacketRuleSet::compile(std::move(parsed.rules), issues);
+  ASSERT_TRUE(set);
+  ActiveRules rules;
+  auto snapshot = std::make_shared<RuleSnapshot>();
+  snapshot->packet_rules = *set;
+  rules.set(snapshot);
+  PcapSourceConfig pc;
+  pc.capture.file = file;
+  auto source = PcapSource::open(pc, &rules);
+  ASSERT_TRUE(source);
+  std::vector<Event> events;
+  for (int i = 0; i < 1000 && !(*source)->finished(); ++i) (*source)->poll(events, 1000);
+  (*source)->flush(events);
+  int alerts = 0, http = 0;
+  for (const Event& e : events) {
+    if (e.kind == EventKind::kAlert) ++alerts;
+    if (e.kind != EventKind::kHttp) continue;
+    ++http;
+    EXPECT_EQ(e.raw,
+              "POST /one/two/three/six HTTP/1.0\r\nUser-Agent: Mozilla/1.0\r\nCookie: "
+              "<redacted>\r\n");
+  }
+  EXPECT_EQ(alerts, 1);
+  EXPECT_EQ(http, 1);
 }
 
 TEST(PacketRulesPcap, NoRulesNoAlerts) {

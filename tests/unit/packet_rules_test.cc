@@ -198,8 +198,9 @@ TEST(PacketRuleParser, UnsupportedAndMalformedAreReported) {
   EXPECT_EQ(parse_error("alert tcp any any -> any any (content:\"a\"; depth:x; sid:1;)"),
             "depth: expected a number, got 'x' (variables from byte_extract are not supported)");
   EXPECT_EQ(
-      parse_error("alert tcp any any -> any any (content:\"a\"; http.uri; content:\"b\"; sid:1;)"),
-      "payload content together with http.uri in one rule is not supported");
+      parse_error("alert tcp any any -> any any (content:\"a\"; dns.query; content:\"b\"; sid:1;)"),
+      "payload content together with dns.query in one rule is not supported (only with http "
+      "buffers)");
   EXPECT_EQ(parse_error("alert dns any any -> any any (http.uri; content:\"b\"; sid:1;)"),
             "buffer http.uri does not belong to protocol dns");
 }
@@ -408,6 +409,53 @@ TEST(PacketRuleMatcher, StickyBuffersOnSummaries) {
   EXPECT_TRUE(sids(*set, tls).empty());  // no SNI
   put(tls, Buffer::kTlsSni, "www.bad.test");
   EXPECT_EQ(sids(*set, tls), (std::vector<std::uint32_t>{4}));
+}
+
+// A rule that mixes payload content with http buffers is an HTTP rule: its payload items match
+// the summary's request head, its http items their buffers, each chain on its own; the literal
+// the prefilter looks for may be in either.
+TEST(PacketRuleMatcher, PayloadAndHttpBuffersInOneRule) {
+  auto set = compile({
+      "alert tcp any any -> any any (flow:to_server,established; uricontent:\"/a/Drk.syn?\"; "
+      "nocase; content:\"adcontext\"; nocase; sid:1;)",
+      "alert tcp any any -> any any (content:\"Cookie|3a| session\"; pcre:\"/\\/login$/U\"; "
+      "sid:2;)",
+      "alert tcp any any -> any any (content:\"one\"; http_uri; content:\"one\"; offset:1; "
+      "depth:10; content:\"two\"; http_uri; distance:3; within:4; sid:3;)",
+  });
+  ASSERT_EQ(set->rules().size(), 3u);
+  for (const auto& r : set->rules()) EXPECT_EQ(r->rule.app, AppProto::kHttp) << r->rule.sid;
+  Inspection http;
+  http.app = AppProto::kHttp;
+  http.proto = 6;
+  http.src = ip("192.168.2.7");
+  http.dst = ip("208.75.250.50");
+  http.sport = 1041;
+  http.dport = 80;
+  http.established = true;
+  auto put = [](Inspection& in, Buffer b, std::string_view v) {
+    in.buffers[static_cast<int>(b)] = v;
+    in.present[static_cast<int>(b)] = true;
+  };
+  put(http, Buffer::kHttpUri, "/a/Drk.syn?AdContext=1");
+  put(http, Buffer::kPayload, "GET /a/Drk.syn?AdContext=1 HTTP/1.1\r\nHost: x\r\n");
+  EXPECT_EQ(sids(*set, http), (std::vector<std::uint32_t>{1}));
+  // The payload chain needs the head: a summary without one does not match.
+  Inspection no_head = http;
+  no_head.present[static_cast<int>(Buffer::kPayload)] = false;
+  EXPECT_TRUE(sids(*set, no_head).empty());
+  // Each chain on its own buffer: the uri has /login, the head the cookie.
+  put(http, Buffer::kHttpUri, "/app/login");
+  put(http, Buffer::kPayload, "POST /app/login HTTP/1.1\r\nCookie: session=1\r\n");
+  EXPECT_EQ(sids(*set, http), (std::vector<std::uint32_t>{2}));
+  // suricata-verify uricontent-03: the head chain holds, the uri chain's "two" is out of reach.
+  put(http, Buffer::kHttpUri, "/one/two/three/six");
+  put(http, Buffer::kPayload, "POST /one/two/three/six HTTP/1.0\r\n");
+  EXPECT_TRUE(sids(*set, http).empty());
+  // A packet never runs them.
+  Inspection packet = http;
+  packet.app = AppProto::kNone;
+  EXPECT_TRUE(sids(*set, packet).empty());
 }
 
 TEST(PacketRuleMatcher, AlertFields) {

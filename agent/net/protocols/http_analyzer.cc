@@ -312,6 +312,7 @@ class MessageParser {
 
 struct Request {
   Head head;
+  std::string text;  // the head as sent, at most kHttpMaxRawHead bytes
   TimeNs ts = 0;
   std::uint64_t seq = 0;
   std::uint64_t body_bytes = 0;
@@ -396,6 +397,7 @@ class HttpAnalyzer final : public FlowAnalyzer {
             return MessageParser::State::kDone;
           }
           ++requests_;
+          r.text = block.substr(0, kHttpMaxRawHead);
           r.ts = ts;
           r.seq = ++client_seq_;
           if (queue_.size() >= kHttpMaxPending) {
@@ -481,6 +483,7 @@ class HttpAnalyzer final : public FlowAnalyzer {
     append_string(f, "network.protocol", "http");
     if (req != nullptr) {
       const Head& h = req->head;
+      e.raw = req->text;
       append_string(f, "http.request.method", h.method);
       append_string(f, "url.original", h.target);
       std::string_view path = h.target;
@@ -538,6 +541,54 @@ class HttpAnalyzer final : public FlowAnalyzer {
 std::unique_ptr<FlowAnalyzer> HttpAnalyzerFactory::create(const Flow& flow) {
   if (flow.proto != kProtoTcp) return nullptr;
   return std::make_unique<HttpAnalyzer>(source_);
+}
+
+namespace {
+
+// The head with the values of the headers that carry credentials replaced by "<redacted>" and
+// their folded continuation lines dropped. Lines end at LF, or at a CR not followed by LF (as
+// some servers read them).
+std::string redacted_head(std::string_view head) {
+  static constexpr std::string_view kSecret[] = {"authorization", "proxy-authorization", "cookie"};
+  std::string out;
+  out.reserve(head.size());
+  bool first = true;
+  bool in_secret = false;  // the lines go on the value of a secret header
+  for (std::size_t start = 0; start < head.size();) {
+    std::size_t end = start;
+    while (end < head.size() && head[end] != '\n' &&
+           !(head[end] == '\r' && (end + 1 == head.size() || head[end + 1] != '\n'))) {
+      ++end;
+    }
+    if (end < head.size()) ++end;  // the LF or lone CR
+    const std::string_view line = head.substr(start, end - start);
+    start = end;
+    if (in_secret && (line.front() == ' ' || line.front() == '\t')) continue;  // folded
+    in_secret = false;
+    const std::size_t colon = line.find(':');
+    if (!first && colon != std::string_view::npos) {
+      for (std::string_view name : kSecret) {
+        in_secret = in_secret || iequals(trim(line.substr(0, colon)), name);
+      }
+    }
+    first = false;
+    if (!in_secret) {
+      out += line;
+      continue;
+    }
+    out += line.substr(0, colon + 1);
+    out += " <redacted>";
+    out += line.substr(line.find_last_not_of("\r\n") + 1);  // its line ending (it has a colon)
+  }
+  return out;
+}
+
+}  // namespace
+
+void redact_http_credentials(std::span<Event> events) {
+  for (Event& e : events) {
+    if (e.kind == EventKind::kHttp && !e.raw.empty()) e.raw = redacted_head(e.raw);
+  }
 }
 
 }  // namespace soc::agent::net::protocols

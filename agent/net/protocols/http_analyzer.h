@@ -1,20 +1,24 @@
 // HTTP/1.x as a FlowAnalyzer: one `http` event per request/response pair (or a request left
 // unanswered, or a response without a request seen, at flow end). Fields: method, URL parts,
 // version, user agent, status, content types and body lengths; see agent/net/protocols/README.md.
+// The event's raw text is the request head as sent (request line and header lines, without the
+// blank line that ends it; at most kHttpMaxRawHead bytes): packet rules that mix payload content
+// with http buffers match it. It holds credentials until redact_http_credentials() runs.
 //
-// Contract: the factory attaches an analyzer to every TCP flow; it gives up (wants_more() false)
-// unless the client's first bytes look like a request line (an upper-case token and a space).
-// Requests are queued (pipelining; at most kHttpMaxPending, the oldest is emitted unanswered to
-// make room) and responses paired with them in order; 1xx interim responses are skipped.
-// Bodies are never held: they are counted and skipped by Content-Length or chunked framing, or
-// until the connection closes. A header block is held up to kHttpMaxHeader bytes; a longer one,
-// a malformed start line, or a gap outside a body of known length ends the analysis of that
-// direction. CONNECT and 101 Switching Protocols end it too (the rest is not HTTP).
+// Contract: the factory attaches an analyzer to every TCP flow that carries payload; it gives up
+// (wants_more() false) unless the client's first bytes look like a request line (an upper-case
+// token and a space). Requests are queued (pipelining; at most kHttpMaxPending, the oldest is
+// emitted unanswered to make room) and responses paired with them in order; 1xx interim responses
+// are skipped. Bodies are never held: they are counted and skipped by Content-Length or chunked
+// framing, or until the connection closes. A header block is held up to kHttpMaxHeader bytes; a
+// longer one, a malformed start line, or a gap outside a body of known length ends the analysis of
+// that direction. CONNECT and 101 Switching Protocols end it too (the rest is not HTTP).
 // Single-threaded; no exceptions.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "agent/net/flow_analyzer.h"
@@ -22,6 +26,7 @@
 namespace soc::agent::net::protocols {
 
 inline constexpr std::size_t kHttpMaxHeader = 16 * 1024;
+inline constexpr std::size_t kHttpMaxRawHead = 4 * 1024;
 inline constexpr std::size_t kHttpMaxPending = 32;
 
 class HttpAnalyzerFactory final : public FlowAnalyzerFactory {
@@ -33,5 +38,11 @@ class HttpAnalyzerFactory final : public FlowAnalyzerFactory {
  private:
   std::string source_;
 };
+
+// Replaces, in the raw text of the `http` events among `events`, the values of Authorization,
+// Proxy-Authorization and Cookie by "<redacted>" (and drops their folded continuation lines).
+// The pcap source calls it once its packet rules ran, before the events leave it: credentials
+// are matched, never shipped.
+void redact_http_credentials(std::span<Event> events);
 
 }  // namespace soc::agent::net::protocols

@@ -3,10 +3,11 @@
 // event, with network.protocol "ssh" (no event of its own: the banners are a property of the
 // connection, and EventKind has no ssh kind).
 //
-// Contract: the factory attaches an analyzer to every TCP flow; it gives up unless the first
-// payload of the connection starts with "SSH-". A banner line is at most kSshMaxLine bytes; the
-// server may send up to kSshMaxPreLines other lines before it (RFC 4253 4.2). After both banners
-// (or on anything else) it wants no more payload. Single-threaded; no exceptions.
+// Contract: the factory attaches an analyzer to every TCP flow that carries payload; it gives up
+// unless the first payload of the connection starts with "SSH-". A banner line is at most
+// kSshMaxLine bytes; the server may send up to kSshMaxPreLines other lines before it (RFC
+// 4253 4.2). After both banners (or on anything else) it wants no more payload. Single-threaded; no
+// exceptions.
 #pragma once
 
 #include <memory>

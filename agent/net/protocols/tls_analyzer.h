@@ -3,10 +3,10 @@
 // negotiated version (supported_versions for TLS 1.3), cipher, ALPN, JA3/JA3S, JA4; see
 // agent/net/protocols/README.md.
 //
-// Contract: the factory attaches an analyzer to every TCP flow; the analyzer sniffs the first
-// payload of each direction and gives up (wants_more() false) unless it is a TLS handshake
-// record (0x16 0x03 0x00..0x04), so TLS is found on any port. Records may span segments and a
-// hello may span records; at most kTlsMaxHandshake bytes of handshake are held per direction,
+// Contract: the factory attaches an analyzer to every TCP flow that carries payload; the analyzer
+// sniffs the first payload of each direction and gives up (wants_more() false) unless it is a TLS
+// handshake record (0x16 0x03 0x00..0x04), so TLS is found on any port. Records may span segments
+// and a hello may span records; at most kTlsMaxHandshake bytes of handshake are held per direction,
 // and a record longer than TLS allows ends the analysis of that direction. Parsing never reads
 // past its input. Single-threaded; no exceptions.
 #pragma once
