@@ -68,6 +68,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         e.kind != soc::EventKind::kTls) {
       std::abort();
     }
+    if (e.raw.size() > protocols::kHttpMaxRawHead) std::abort();
   }
+  // What leaves a pcap source: the HTTP heads with their credentials redacted.
+  protocols::redact_http_credentials(out);
   return 0;
 }

@@ -25,8 +25,8 @@
 
 namespace soc::agent::net::protocols {
 
-inline constexpr std::size_t kHttpMaxHeader = 16 * 1024;
-inline constexpr std::size_t kHttpMaxRawHead = 4 * 1024;
+inline constexpr std::size_t kHttpMaxHeader = std::size_t{16} * 1024;
+inline constexpr std::size_t kHttpMaxRawHead = std::size_t{4} * 1024;
 inline constexpr std::size_t kHttpMaxPending = 32;
 
 class HttpAnalyzerFactory final : public FlowAnalyzerFactory {
