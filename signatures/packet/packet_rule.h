@@ -54,6 +54,17 @@ struct DetectItem {
   int line = 0;
 };
 
+// A size test (`dsize` on the payload, `bsize` on a sticky buffer, `urilen` on http.uri): the
+// inspected buffer's length against a number, or strictly between two (`a<>b`).
+struct SizeTest {
+  enum class Op : std::uint8_t { kEq, kNe, kLt, kLe, kGt, kGe, kBetween };
+  Buffer buffer = Buffer::kPayload;
+  Op op = Op::kEq;
+  std::uint32_t a = 0;
+  std::uint32_t b = 0;  // kBetween's upper bound
+  bool holds(std::size_t length) const;
+};
+
 enum class FlowDir : std::uint8_t { kAny, kToServer, kToClient };
 enum class FlowState : std::uint8_t { kAny, kEstablished, kNotEstablished, kStateless };
 
@@ -78,6 +89,7 @@ struct PacketRule {
   FlowState flow_state = FlowState::kAny;
   // detection
   std::vector<DetectItem> items;
+  std::vector<SizeTest> sizes;
   // where it came from
   std::string file;
   int line = 0;

@@ -120,8 +120,12 @@ Result<std::shared_ptr<const PacketRuleSet>> PacketRuleSet::compile(
       compiled->chains[static_cast<int>(d.buffer)].push_back(c);
       app_buffers = app_buffers || buffer_app(d.buffer) != AppProto::kNone;
     }
+    for (const SizeTest& t : compiled->rule.sizes) {
+      app_buffers = app_buffers || buffer_app(t.buffer) != AppProto::kNone;
+    }
     compiled->app_rule =
-        app_buffers || (compiled->rule.app != AppProto::kNone && compiled->rule.items.empty());
+        app_buffers || (compiled->rule.app != AppProto::kNone && compiled->rule.items.empty() &&
+                        compiled->rule.sizes.empty());
     set->rules_.push_back(std::move(compiled));
   }
 
@@ -187,6 +191,10 @@ bool PacketRuleSet::evaluate(const CompiledPacketRule& r, const Inspection& in) 
   if (rule.flow_dir == FlowDir::kToClient && in.to_server) return false;
   if (rule.flow_state == FlowState::kEstablished && !in.established) return false;
   if (rule.flow_state == FlowState::kNotEstablished && in.established) return false;
+  for (const SizeTest& t : rule.sizes) {
+    const int b = static_cast<int>(t.buffer);
+    if (!in.present[b] || !t.holds(in.buffers[b].size())) return false;
+  }
   for (int b = 0; b < kBufferCount; ++b) {
     const auto& chain = r.chains[b];
     if (chain.empty()) continue;

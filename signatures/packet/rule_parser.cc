@@ -1,6 +1,7 @@
 #include "signatures/packet/rule_parser.h"
 
 #include <charconv>
+#include <optional>
 
 #include "signatures/packet/classtype.h"
 #include "signatures/packet/pcre_translate.h"
@@ -36,6 +37,45 @@ bool parse_i32(std::string_view s, std::int32_t& out) {
   if (s.empty()) return false;
   const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
   return r.ec == std::errc() && r.ptr == s.data() + s.size() && out > -65536 && out < 65536;
+}
+
+// A size test's value: N, !N, <N, <=N, >N, >=N or A<>B (strictly between); an optional
+// ",raw" or ",norm" (urilen) is accepted and ignored: the URI is inspected as sent.
+std::string parse_size(std::string_view key, std::string_view value, SizeTest& t) {
+  value = trim(value);
+  if (const std::size_t comma = value.find(','); comma != std::string_view::npos) {
+    const std::string_view form = trim(value.substr(comma + 1));
+    if (key != "urilen" || (form != "raw" && form != "norm")) {
+      return std::string(key) + ": unexpected '" + std::string(value.substr(comma)) + "'";
+    }
+    value = trim(value.substr(0, comma));
+  }
+  const std::string bad = std::string(key) + ": expected N, !N, <N, <=N, >N, >=N or A<>B, got '" +
+                          std::string(value) + "'";
+  if (const std::size_t range = value.find("<>"); range != std::string_view::npos) {
+    t.op = SizeTest::Op::kBetween;
+    if (!parse_u32(value.substr(0, range), t.a) || !parse_u32(value.substr(range + 2), t.b) ||
+        t.a >= t.b) {
+      return bad;
+    }
+    return {};
+  }
+  struct Prefix {
+    std::string_view text;
+    SizeTest::Op op;
+  };
+  static constexpr Prefix kPrefixes[] = {{"<=", SizeTest::Op::kLe}, {">=", SizeTest::Op::kGe},
+                                         {"<", SizeTest::Op::kLt},  {">", SizeTest::Op::kGt},
+                                         {"!", SizeTest::Op::kNe},  {"=", SizeTest::Op::kEq}};
+  t.op = SizeTest::Op::kEq;
+  for (const Prefix& p : kPrefixes) {
+    if (value.starts_with(p.text)) {
+      t.op = p.op;
+      value.remove_prefix(p.text.size());
+      break;
+    }
+  }
+  return parse_u32(value, t.a) ? std::string() : bad;
 }
 
 int hex_value(char c) {
@@ -475,6 +515,22 @@ RuleOutcome parse_rule(std::string_view line, const Variables& vars) {
       if (!need_value(o)) return out;
       out.reason = parse_flow(o.value, rule);
       if (!out.ok()) return out;
+    } else if (key == "dsize" || key == "bsize" || key == "urilen") {
+      if (!need_value(o)) return out;
+      SizeTest t;
+      if (key == "dsize") {
+        t.buffer = Buffer::kPayload;
+      } else if (key == "urilen") {
+        t.buffer = Buffer::kHttpUri;
+      } else if (current == Buffer::kPayload) {
+        out.reason = "bsize without a sticky buffer before it";
+        return out;
+      } else {
+        t.buffer = current;
+      }
+      out.reason = parse_size(key, o.value, t);
+      if (!out.ok()) return out;
+      rule.sizes.push_back(t);
     } else {
       out.reason = "unsupported keyword " + std::string(key);
       return out;
@@ -485,31 +541,35 @@ RuleOutcome parse_rule(std::string_view line, const Variables& vars) {
     return out;
   }
   // One kind of buffer per rule: the packet payload, or the fields of one protocol.
+  std::vector<Buffer> used;
+  used.reserve(rule.items.size() + rule.sizes.size());
+  for (const DetectItem& item : rule.items) used.push_back(item.buffer);
+  for (const SizeTest& t : rule.sizes) used.push_back(t.buffer);
   AppProto buffers_app = AppProto::kNone;
-  const DetectItem* app_item = nullptr;
+  std::optional<Buffer> app_buffer;
   bool payload = false;
-  for (const DetectItem& item : rule.items) {
-    const AppProto a = buffer_app(item.buffer);
+  for (const Buffer b : used) {
+    const AppProto a = buffer_app(b);
     if (a == AppProto::kNone) {
       payload = true;
     } else if (buffers_app != AppProto::kNone && buffers_app != a) {
-      out.reason = "buffers " + std::string(buffer_name(app_item->buffer)) + " and " +
-                   std::string(buffer_name(item.buffer)) + " of different protocols in one rule";
+      out.reason = "buffers " + std::string(buffer_name(*app_buffer)) + " and " +
+                   std::string(buffer_name(b)) + " of different protocols in one rule";
       return out;
     } else {
       buffers_app = a;
-      app_item = &item;
+      app_buffer = b;
     }
   }
-  if (app_item != nullptr && rule.app != AppProto::kNone && buffers_app != rule.app) {
-    out.reason = "buffer " + std::string(buffer_name(app_item->buffer)) +
+  if (app_buffer && rule.app != AppProto::kNone && buffers_app != rule.app) {
+    out.reason = "buffer " + std::string(buffer_name(*app_buffer)) +
                  " does not belong to protocol " + rule.proto;
     return out;
   }
   // Payload items next to HTTP buffers are matched on the request as sent (its head), when
   // the rule is evaluated on the HTTP summary; other protocols' summaries keep no payload.
-  if (app_item != nullptr && payload && buffers_app != AppProto::kHttp) {
-    out.reason = "payload content together with " + std::string(buffer_name(app_item->buffer)) +
+  if (app_buffer && payload && buffers_app != AppProto::kHttp) {
+    out.reason = "payload content together with " + std::string(buffer_name(*app_buffer)) +
                  " in one rule is not supported (only with http buffers)";
     return out;
   }
@@ -518,6 +578,26 @@ RuleOutcome parse_rule(std::string_view line, const Variables& vars) {
 }
 
 }  // namespace
+
+bool SizeTest::holds(std::size_t length) const {
+  switch (op) {
+    case Op::kEq:
+      return length == a;
+    case Op::kNe:
+      return length != a;
+    case Op::kLt:
+      return length < a;
+    case Op::kLe:
+      return length <= a;
+    case Op::kGt:
+      return length > a;
+    case Op::kGe:
+      return length >= a;
+    case Op::kBetween:
+      return length > a && length < b;
+  }
+  return false;
+}
 
 std::string_view buffer_name(Buffer buffer) {
   switch (buffer) {

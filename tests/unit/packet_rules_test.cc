@@ -228,6 +228,43 @@ TEST(PacketRuleParser, FileIssuesNameLineAndSid) {
   EXPECT_EQ(parsed.issues[1].reason, "expected 'action proto src port -> dst port (options)'");
 }
 
+// dsize (payload), bsize (the sticky buffer before it) and urilen (http.uri): a number, !N,
+// <, <=, >, >= or an exclusive range; bad forms name the keyword and what it expects.
+TEST(PacketRuleParser, SizeTests) {
+  PacketRule r = parse_ok(
+      "alert tcp any any -> any any (dsize:>10; http.uri; bsize:5<>20; urilen:!7,norm; sid:1;)");
+  ASSERT_EQ(r.sizes.size(), 3u);
+  EXPECT_EQ(r.sizes[0].buffer, Buffer::kPayload);
+  EXPECT_EQ(r.sizes[0].op, SizeTest::Op::kGt);
+  EXPECT_EQ(r.sizes[0].a, 10u);
+  EXPECT_EQ(r.sizes[1].buffer, Buffer::kHttpUri);
+  EXPECT_EQ(r.sizes[1].op, SizeTest::Op::kBetween);
+  EXPECT_EQ(r.sizes[1].b, 20u);
+  EXPECT_EQ(r.sizes[2].buffer, Buffer::kHttpUri);
+  EXPECT_EQ(r.sizes[2].op, SizeTest::Op::kNe);
+  EXPECT_EQ(r.app, AppProto::kHttp);
+  PacketRule d = parse_ok("alert udp any any -> any 53 (dns.query; bsize:<=64; sid:2;)");
+  ASSERT_EQ(d.sizes.size(), 1u);
+  EXPECT_EQ(d.sizes[0].buffer, Buffer::kDnsQuery);
+  EXPECT_EQ(d.sizes[0].op, SizeTest::Op::kLe);
+  EXPECT_EQ(d.app, AppProto::kDns);
+  const SizeTest between{Buffer::kPayload, SizeTest::Op::kBetween, 5, 8};
+  EXPECT_FALSE(between.holds(5));
+  EXPECT_TRUE(between.holds(6));
+  EXPECT_FALSE(between.holds(8));
+  EXPECT_EQ(parse_error("alert tcp any any -> any any (bsize:3; sid:1;)"),
+            "bsize without a sticky buffer before it");
+  EXPECT_EQ(parse_error("alert tcp any any -> any any (dsize:9<>2; sid:1;)"),
+            "dsize: expected N, !N, <N, <=N, >N, >=N or A<>B, got '9<>2'");
+  EXPECT_EQ(parse_error("alert tcp any any -> any any (dsize:>x; sid:1;)"),
+            "dsize: expected N, !N, <N, <=N, >N, >=N or A<>B, got '>x'");
+  EXPECT_EQ(parse_error("alert tcp any any -> any any (dsize:3,raw; sid:1;)"),
+            "dsize: unexpected ',raw'");
+  EXPECT_EQ(parse_error("alert tcp any any -> any any (dns.query; bsize:3; http.uri; "
+                        "content:\"a\"; sid:1;)"),
+            "buffers http.uri and dns.query of different protocols in one rule");
+}
+
 // --- matcher -------------------------------------------------------------------------------
 
 std::shared_ptr<const PacketRuleSet> compile(const std::vector<std::string>& texts,
@@ -334,6 +371,29 @@ TEST(PacketRuleMatcher, HeaderAndFlow) {
   EXPECT_EQ(sids(*set, tcp_packet("q")), (std::vector<std::uint32_t>{1, 5, 7, 8}));
   EXPECT_EQ(sids(*set, tcp_packet("q", false, false)), (std::vector<std::uint32_t>{1, 4, 7, 8, 9}));
   EXPECT_EQ(sids(*set, tcp_packet("z")), (std::vector<std::uint32_t>{8}));
+}
+
+// Size tests hold or fail on their own buffer; a urilen rule is an HTTP rule.
+TEST(PacketRuleMatcher, SizeTests) {
+  EXPECT_TRUE(hit("alert tcp any any -> any any (dsize:3; sid:1;)", "abc"));
+  EXPECT_FALSE(hit("alert tcp any any -> any any (dsize:3; sid:1;)", "abcd"));
+  EXPECT_TRUE(hit("alert tcp any any -> any any (content:\"GET\"; dsize:>=4; sid:1;)", "GET /"));
+  EXPECT_FALSE(hit("alert tcp any any -> any any (content:\"GET\"; dsize:<4; sid:1;)", "GET /"));
+  auto set =
+      compile({"alert tcp any any -> any any (urilen:>10; sid:1;)",
+               "alert http any any -> any any (http.uri; content:\"/a\"; bsize:<4; sid:2;)"});
+  for (const auto& r : set->rules()) EXPECT_TRUE(r->app_rule) << r->rule.sid;
+  Inspection http = tcp_packet("");
+  http.app = AppProto::kHttp;
+  http.present = {};
+  http.buffers[static_cast<int>(Buffer::kHttpUri)] = "/a/b/c/d/e/f";
+  http.present[static_cast<int>(Buffer::kHttpUri)] = true;
+  EXPECT_EQ(sids(*set, http), (std::vector<std::uint32_t>{1}));
+  http.buffers[static_cast<int>(Buffer::kHttpUri)] = "/a";
+  EXPECT_EQ(sids(*set, http), (std::vector<std::uint32_t>{2}));
+  http.present[static_cast<int>(Buffer::kHttpUri)] = false;  // no URI: neither can hold
+  EXPECT_TRUE(sids(*set, http).empty());
+  EXPECT_TRUE(sids(*set, tcp_packet("/a/b/c/d/e/f")).empty());  // not run on packets
 }
 
 // Rules without a literal worth prefiltering (none, or shorter than 3 bytes) are looked up by
