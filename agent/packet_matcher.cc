@@ -33,6 +33,7 @@ void set_buffer(packet::Inspection& in, Buffer b, const std::string* value) {
 
 void PacketMatcher::set_rules(std::shared_ptr<const packet::PacketRuleSet> rules,
                               std::string pack_name, std::string pack_version) {
+  if (rules != rules_) filters_.clear();  // their windows belong to the old rules
   rules_ = std::move(rules);
   pack_name_ = std::move(pack_name);
   pack_version_ = std::move(pack_version);
@@ -41,6 +42,10 @@ void PacketMatcher::set_rules(std::shared_ptr<const packet::PacketRuleSet> rules
 void PacketMatcher::emit(const packet::Inspection& in, const packet::AlertContext& context,
                          std::vector<Event>& out) {
   for (const packet::CompiledPacketRule* rule : hits_) {
+    if (!filters_.admit(*rule, in, context.time_ns)) {
+      ++filtered_;
+      continue;
+    }
     Event& alert = out.emplace_back(packet::make_packet_alert(*rule, in, context));
     if (!pack_name_.empty()) {
       append_string(alert.fields, "pack.name", pack_name_);

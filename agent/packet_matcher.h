@@ -7,8 +7,10 @@
 //     url.domain, http.method = http.request.method, http.user_agent = user_agent.original,
 //     tls.sni = tls.client.server_name), the client as source.
 // Each match appends one `alert` event (packet_alert.h) with pack.name/pack.version when the
-// rules came from a pack. The rule set is swapped by set_rules() between polls; the matcher
-// holds it (shared_ptr) so a swap never frees rules in use. Single-threaded (the source's poll).
+// rules came from a pack, unless the rule's threshold or detection_filter holds it back
+// (alert_filter.h; counted in filtered()). The rule set is swapped by set_rules() between polls;
+// the matcher holds it (shared_ptr) so a swap never frees rules in use. Single-threaded (the
+// source's poll).
 #pragma once
 
 #include <cstdint>
@@ -17,6 +19,7 @@
 #include <vector>
 
 #include "agent/net/packet_inspector.h"
+#include "signatures/packet/alert_filter.h"
 #include "signatures/packet/packet_alert.h"
 #include "signatures/packet/packet_rule_set.h"
 
@@ -39,6 +42,7 @@ class PacketMatcher final : public net::PacketInspector {
   void on_events(std::vector<Event>& events, std::size_t from);
 
   std::uint64_t alerts() const { return alerts_; }
+  std::uint64_t filtered() const { return filtered_; }
 
  private:
   void emit(const packet::Inspection& in, const packet::AlertContext& context,
@@ -48,7 +52,9 @@ class PacketMatcher final : public net::PacketInspector {
   std::shared_ptr<const packet::PacketRuleSet> rules_;
   std::string pack_name_, pack_version_;
   std::vector<const packet::CompiledPacketRule*> hits_;
+  packet::AlertFilters filters_;
   std::uint64_t alerts_ = 0;
+  std::uint64_t filtered_ = 0;
 };
 
 }  // namespace soc::agent

@@ -189,6 +189,7 @@ std::map<std::string, std::uint64_t> PcapSource::counters() const {
   }
   c["read_errors"] = read_errors_;
   c["packet_alerts"] = matcher_.alerts();
+  c["packet_alerts_filtered"] = matcher_.filtered();  // held back by threshold/detection_filter
   return c;
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,6 +66,22 @@ struct SizeTest {
   bool holds(std::size_t length) const;
 };
 
+// `threshold` or `detection_filter`: which of a rule's matches raise an alert, counted per
+// tracked address (or pair, or the whole rule) within windows of `seconds` (alert_filter.h).
+struct AlertFilter {
+  enum class Type : std::uint8_t {
+    kLimit,      // the first `count` matches of each window
+    kThreshold,  // every `count`-th match of a window
+    kBoth,       // once per window, at its `count`-th match
+    kDetection,  // detection_filter: every match after the first `count` of a window
+  };
+  enum class Track : std::uint8_t { kBySrc, kByDst, kByBoth, kByRule };
+  Type type = Type::kLimit;
+  Track track = Track::kBySrc;
+  std::uint32_t count = 1;
+  std::uint32_t seconds = 60;
+};
+
 enum class FlowDir : std::uint8_t { kAny, kToServer, kToClient };
 enum class FlowState : std::uint8_t { kAny, kEstablished, kNotEstablished, kStateless };
 
@@ -90,6 +107,9 @@ struct PacketRule {
   // detection
   std::vector<DetectItem> items;
   std::vector<SizeTest> sizes;
+  // alerting (applied detection_filter first, then threshold)
+  std::optional<AlertFilter> detection_filter;
+  std::optional<AlertFilter> threshold;
   // where it came from
   std::string file;
   int line = 0;

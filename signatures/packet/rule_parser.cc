@@ -299,6 +299,66 @@ std::string parse_flow(std::string_view value, PacketRule& rule) {
   return {};
 }
 
+// threshold: type limit|threshold|both, track by_src|by_dst|by_both|by_rule, count N,
+// seconds N (any order); detection_filter: the same without type.
+std::string parse_alert_filter(std::string_view key, std::string_view value, AlertFilter& f) {
+  const bool detection = key == "detection_filter";
+  if (detection) f.type = AlertFilter::Type::kDetection;
+  bool has_type = detection, has_track = false, has_count = false, has_seconds = false;
+  const std::string name(key);
+  for (std::size_t i = 0; i <= value.size();) {
+    std::size_t comma = value.find(',', i);
+    if (comma == std::string_view::npos) comma = value.size();
+    const std::string_view part = trim(value.substr(i, comma - i));
+    i = comma + 1;
+    const std::size_t space = part.find_first_of(" \t");
+    const std::string_view k = part.substr(0, space);
+    const std::string_view v = space == std::string_view::npos ? "" : trim(part.substr(space));
+    if (k == "type" && !detection) {
+      if (v == "limit") {
+        f.type = AlertFilter::Type::kLimit;
+      } else if (v == "threshold") {
+        f.type = AlertFilter::Type::kThreshold;
+      } else if (v == "both") {
+        f.type = AlertFilter::Type::kBoth;
+      } else {
+        return name + ": type must be limit, threshold or both, got '" + std::string(v) + "'";
+      }
+      has_type = true;
+    } else if (k == "track") {
+      if (v == "by_src") {
+        f.track = AlertFilter::Track::kBySrc;
+      } else if (v == "by_dst") {
+        f.track = AlertFilter::Track::kByDst;
+      } else if (v == "by_both") {
+        f.track = AlertFilter::Track::kByBoth;
+      } else if (v == "by_rule") {
+        f.track = AlertFilter::Track::kByRule;
+      } else {
+        return name + ": track must be by_src, by_dst, by_both or by_rule, got '" + std::string(v) +
+               "'";
+      }
+      has_track = true;
+    } else if (k == "count" || k == "seconds") {
+      std::uint32_t n = 0;
+      if (!parse_u32(v, n) || (k == "seconds" && n == 0) ||
+          (k == "count" && n == 0 && !detection)) {
+        return name + ": " + std::string(k) + " expects a positive number, got '" + std::string(v) +
+               "'";
+      }
+      (k == "count" ? f.count : f.seconds) = n;
+      (k == "count" ? has_count : has_seconds) = true;
+    } else {
+      return name + ": unexpected '" + std::string(part) + "'";
+    }
+  }
+  if (!has_type || !has_track || !has_count || !has_seconds) {
+    return name + (detection ? ": needs track, count and seconds"
+                             : ": needs type, track, count and seconds");
+  }
+  return {};
+}
+
 RuleOutcome parse_rule(std::string_view line, const Variables& vars) {
   RuleOutcome out;
   PacketRule& rule = out.rule;
@@ -515,6 +575,17 @@ RuleOutcome parse_rule(std::string_view line, const Variables& vars) {
       if (!need_value(o)) return out;
       out.reason = parse_flow(o.value, rule);
       if (!out.ok()) return out;
+    } else if (key == "threshold" || key == "detection_filter") {
+      if (!need_value(o)) return out;
+      auto& slot = key == "threshold" ? rule.threshold : rule.detection_filter;
+      if (slot) {
+        out.reason = std::string(key) + " given twice";
+        return out;
+      }
+      AlertFilter f;
+      out.reason = parse_alert_filter(key, o.value, f);
+      if (!out.ok()) return out;
+      slot = f;
     } else if (key == "dsize" || key == "bsize" || key == "urilen") {
       if (!need_value(o)) return out;
       SizeTest t;

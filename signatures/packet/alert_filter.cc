@@ -1,0 +1,77 @@
+#include "signatures/packet/alert_filter.h"
+
+#include <string_view>
+
+namespace soc::packet {
+
+std::size_t AlertFilters::KeyHash::operator()(const Key& k) const {
+  std::size_t h = std::hash<const AlertFilter*>()(k.filter);
+  const std::string_view a(reinterpret_cast<const char*>(k.a.data()), k.a.size());
+  const std::string_view b(reinterpret_cast<const char*>(k.b.data()), k.b.size());
+  h ^= std::hash<std::string_view>()(a) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+  h ^= std::hash<std::string_view>()(b) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+  return h;
+}
+
+bool AlertFilters::admit(const CompiledPacketRule& rule, const Inspection& in, TimeNs now) {
+  const PacketRule& r = rule.rule;
+  if (r.detection_filter && !pass(*r.detection_filter, in, now)) return false;
+  if (r.threshold && !pass(*r.threshold, in, now)) return false;
+  return true;
+}
+
+bool AlertFilters::pass(const AlertFilter& filter, const Inspection& in, TimeNs now) {
+  Key key;
+  key.filter = &filter;
+  switch (filter.track) {
+    case AlertFilter::Track::kBySrc:
+      key.a = in.src;
+      break;
+    case AlertFilter::Track::kByDst:
+      key.a = in.dst;
+      break;
+    case AlertFilter::Track::kByBoth:
+      key.a = in.src;
+      key.b = in.dst;
+      break;
+    case AlertFilter::Track::kByRule:
+      break;
+  }
+  const TimeNs span = static_cast<TimeNs>(filter.seconds) * 1'000'000'000;
+  auto it = windows_.find(key);
+  if (it == windows_.end()) {
+    if (windows_.size() >= max_entries_) make_room(now);
+    it = windows_.emplace(key, Window{now, 0}).first;
+  } else if (now - it->second.start >= span) {
+    it->second = Window{now, 0};  // the window is over: a new one starts with this match
+  }
+  Window& w = it->second;
+  ++w.count;
+  switch (filter.type) {
+    case AlertFilter::Type::kLimit:
+      return w.count <= filter.count;
+    case AlertFilter::Type::kThreshold:
+      if (w.count < filter.count) return false;
+      w.count = 0;  // every count-th match of the window
+      return true;
+    case AlertFilter::Type::kBoth:
+      return w.count == filter.count;
+    case AlertFilter::Type::kDetection:
+      return w.count > filter.count;
+  }
+  return true;
+}
+
+void AlertFilters::make_room(TimeNs now) {
+  // Expired windows first: they would start afresh anyway. If every window is live (many
+  // tracked addresses at once), all start afresh: amortised, each insertion stays O(1).
+  std::erase_if(windows_, [&](const auto& entry) {
+    return now - entry.second.start >=
+           static_cast<TimeNs>(entry.first.filter->seconds) * 1'000'000'000;
+  });
+  if (windows_.size() < max_entries_) return;
+  evictions_ += windows_.size();
+  windows_.clear();
+}
+
+}  // namespace soc::packet
