@@ -176,6 +176,11 @@ bool PacketRuleSet::evaluate(const CompiledPacketRule& r, const Inspection& in) 
     return false;
   }
   if (r.app_rule && rule.app != in.app) return false;
+  // Flow direction and state first: plain flags, and most rules name them.
+  if (rule.flow_dir == FlowDir::kToServer && !in.to_server) return false;
+  if (rule.flow_dir == FlowDir::kToClient && in.to_server) return false;
+  if (rule.flow_state == FlowState::kEstablished && !in.established) return false;
+  if (rule.flow_state == FlowState::kNotEstablished && in.established) return false;
   const bool ports = in.proto == 6 || in.proto == 17;
   auto oriented = [&](bool forward) {
     const auto& s = forward ? in.src : in.dst;
@@ -187,10 +192,6 @@ bool PacketRuleSet::evaluate(const CompiledPacketRule& r, const Inspection& in) 
            rule.src.matches(s, in.v4) && rule.dst.matches(d, in.v4);
   };
   if (!oriented(true) && !(rule.bidirectional && oriented(false))) return false;
-  if (rule.flow_dir == FlowDir::kToServer && !in.to_server) return false;
-  if (rule.flow_dir == FlowDir::kToClient && in.to_server) return false;
-  if (rule.flow_state == FlowState::kEstablished && !in.established) return false;
-  if (rule.flow_state == FlowState::kNotEstablished && in.established) return false;
   for (const SizeTest& t : rule.sizes) {
     const int b = static_cast<int>(t.buffer);
     if (!in.present[b] || !t.holds(in.buffers[b].size())) return false;
