@@ -69,6 +69,11 @@ void PacketMatcher::on_packet(const net::Packet& p, const net::Flow& flow, net::
   in.established = tcp_established(flow);
   in.buffers[0] = std::string_view(reinterpret_cast<const char*>(p.payload), p.payload_len);
   in.present[0] = true;
+  in.has_tcp_flags = p.proto == net::kProtoTcp;
+  in.tcp_flags = p.tcp_flags;
+  in.has_icmp = p.proto == net::kProtoIcmp || p.proto == net::kProtoIcmpv6;
+  in.icmp_type = p.icmp_type;
+  in.icmp_code = p.icmp_code;
   hits_.clear();
   rules_->match(in, hits_);
   if (hits_.empty()) return;

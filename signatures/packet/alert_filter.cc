@@ -1,6 +1,7 @@
 #include "signatures/packet/alert_filter.h"
 
 #include <string_view>
+#include <tuple>
 
 namespace soc::packet {
 
@@ -10,6 +11,7 @@ std::size_t AlertFilters::KeyHash::operator()(const Key& k) const {
   const std::string_view b(reinterpret_cast<const char*>(k.b.data()), k.b.size());
   h ^= std::hash<std::string_view>()(a) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
   h ^= std::hash<std::string_view>()(b) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+  h ^= std::hash<std::uint32_t>()(k.ports) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
   return h;
 }
 
@@ -36,6 +38,15 @@ bool AlertFilters::pass(const AlertFilter& filter, const Inspection& in, TimeNs 
       break;
     case AlertFilter::Track::kByRule:
       break;
+    case AlertFilter::Track::kByFlow: {
+      // Both directions of a flow share one key: its endpoints in a fixed order.
+      const bool src_first = std::tie(in.src, in.sport) < std::tie(in.dst, in.dport);
+      key.a = src_first ? in.src : in.dst;
+      key.b = src_first ? in.dst : in.src;
+      key.ports = src_first ? (std::uint32_t{in.sport} << 16) | in.dport
+                            : (std::uint32_t{in.dport} << 16) | in.sport;
+      break;
+    }
   }
   const TimeNs span = static_cast<TimeNs>(filter.seconds) * 1'000'000'000;
   auto it = windows_.find(key);

@@ -1,5 +1,6 @@
 // AlertFilters: the state behind the rules' `threshold` and `detection_filter` (packet_rule.h
-// AlertFilter): per rule and tracked key (the source, the destination, the pair or nothing), a
+// AlertFilter): per rule and tracked key (the source, the destination, the pair, the flow's
+// endpoints in either direction, or nothing), a
 // window of `seconds` that starts at the first match counted in it (event time), and how many
 // matches it counted. admit() says whether one more match of a rule raises an alert.
 //
@@ -35,6 +36,7 @@ class AlertFilters {
   struct Key {
     const AlertFilter* filter = nullptr;  // in the compiled rule
     std::array<std::uint8_t, 16> a{}, b{};
+    std::uint32_t ports = 0;  // by_flow: the two ports (in the order of a, b)
     bool operator==(const Key&) const = default;
   };
   struct KeyHash {

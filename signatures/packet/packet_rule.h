@@ -55,15 +55,31 @@ struct DetectItem {
   int line = 0;
 };
 
-// A size test (`dsize` on the payload, `bsize` on a sticky buffer, `urilen` on http.uri): the
-// inspected buffer's length against a number, or strictly between two (`a<>b`).
-struct SizeTest {
+// A number against a value (N, !N, <N, <=N, >N, >=N), or strictly between two (A<>B).
+struct NumberTest {
   enum class Op : std::uint8_t { kEq, kNe, kLt, kLe, kGt, kGe, kBetween };
-  Buffer buffer = Buffer::kPayload;
   Op op = Op::kEq;
   std::uint32_t a = 0;
   std::uint32_t b = 0;  // kBetween's upper bound
-  bool holds(std::size_t length) const;
+  bool holds(std::uint64_t n) const;
+};
+
+// A size test (`dsize` on the payload, `bsize` on a sticky buffer, `urilen` on http.uri): the
+// inspected buffer's length.
+struct SizeTest {
+  Buffer buffer = Buffer::kPayload;
+  NumberTest length;
+};
+
+// `flags` / `tcp.flags`: the TCP flags of a packet (bits as on the wire, FIN = 0x01 ... CWR =
+// 0x80), with the bits of `ignore` cleared first. kExact: exactly `flags` (none for "0");
+// kAll (+): at least those; kAny (*): any of them; kNone (!): none of them.
+struct TcpFlagsTest {
+  enum class Mode : std::uint8_t { kExact, kAll, kAny, kNone };
+  Mode mode = Mode::kExact;
+  std::uint8_t flags = 0;
+  std::uint8_t ignore = 0;
+  bool holds(std::uint8_t packet_flags) const;
 };
 
 // `threshold` or `detection_filter`: which of a rule's matches raise an alert, counted per
@@ -75,7 +91,7 @@ struct AlertFilter {
     kBoth,       // once per window, at its `count`-th match
     kDetection,  // detection_filter: every match after the first `count` of a window
   };
-  enum class Track : std::uint8_t { kBySrc, kByDst, kByBoth, kByRule };
+  enum class Track : std::uint8_t { kBySrc, kByDst, kByBoth, kByRule, kByFlow };
   Type type = Type::kLimit;
   Track track = Track::kBySrc;
   std::uint32_t count = 1;
@@ -107,6 +123,10 @@ struct PacketRule {
   // detection
   std::vector<DetectItem> items;
   std::vector<SizeTest> sizes;
+  // packet header tests (packets only: a summary has no flags or ICMP header)
+  std::optional<TcpFlagsTest> tcp_flags;
+  std::optional<NumberTest> icmp_type;  // itype
+  std::optional<NumberTest> icmp_code;  // icode
   // alerting (applied detection_filter first, then threshold)
   std::optional<AlertFilter> detection_filter;
   std::optional<AlertFilter> threshold;

@@ -192,9 +192,15 @@ bool PacketRuleSet::evaluate(const CompiledPacketRule& r, const Inspection& in) 
            rule.src.matches(s, in.v4) && rule.dst.matches(d, in.v4);
   };
   if (!oriented(true) && !(rule.bidirectional && oriented(false))) return false;
+  if (rule.tcp_flags && (!in.has_tcp_flags || !rule.tcp_flags->holds(in.tcp_flags))) {
+    return false;
+  }
+  if ((rule.icmp_type || rule.icmp_code) && !in.has_icmp) return false;
+  if (rule.icmp_type && !rule.icmp_type->holds(in.icmp_type)) return false;
+  if (rule.icmp_code && !rule.icmp_code->holds(in.icmp_code)) return false;
   for (const SizeTest& t : rule.sizes) {
     const int b = static_cast<int>(t.buffer);
-    if (!in.present[b] || !t.holds(in.buffers[b].size())) return false;
+    if (!in.present[b] || !t.length.holds(in.buffers[b].size())) return false;
   }
   for (int b = 0; b < kBufferCount; ++b) {
     const auto& chain = r.chains[b];

@@ -46,6 +46,11 @@ struct Inspection {
   bool established = false;  // TCP handshake seen / UDP traffic both ways (summaries: true)
   std::array<std::string_view, kBufferCount> buffers{};
   std::array<bool, kBufferCount> present{};  // a summary may lack a buffer (no Host, no SNI)
+  // Packets only: the TCP flags, or the ICMP type and code.
+  bool has_tcp_flags = false;
+  std::uint8_t tcp_flags = 0;
+  bool has_icmp = false;
+  std::uint8_t icmp_type = 0, icmp_code = 0;
 };
 
 struct CompiledPacketRule {

@@ -39,8 +39,39 @@ bool parse_i32(std::string_view s, std::int32_t& out) {
   return r.ec == std::errc() && r.ptr == s.data() + s.size() && out > -65536 && out < 65536;
 }
 
-// A size test's value: N, !N, <N, <=N, >N, >=N or A<>B (strictly between); an optional
-// ",raw" or ",norm" (urilen) is accepted and ignored: the URI is inspected as sent.
+// A number test's value: N, !N, <N, <=N, >N, >=N or A<>B (strictly between).
+std::string parse_number_test(std::string_view key, std::string_view value, NumberTest& t) {
+  value = trim(value);
+  const std::string bad = std::string(key) + ": expected N, !N, <N, <=N, >N, >=N or A<>B, got '" +
+                          std::string(value) + "'";
+  if (const std::size_t range = value.find("<>"); range != std::string_view::npos) {
+    t.op = NumberTest::Op::kBetween;
+    if (!parse_u32(value.substr(0, range), t.a) || !parse_u32(value.substr(range + 2), t.b) ||
+        t.a >= t.b) {
+      return bad;
+    }
+    return {};
+  }
+  struct Prefix {
+    std::string_view text;
+    NumberTest::Op op;
+  };
+  static constexpr Prefix kPrefixes[] = {{"<=", NumberTest::Op::kLe}, {">=", NumberTest::Op::kGe},
+                                         {"<", NumberTest::Op::kLt},  {">", NumberTest::Op::kGt},
+                                         {"!", NumberTest::Op::kNe},  {"=", NumberTest::Op::kEq}};
+  t.op = NumberTest::Op::kEq;
+  for (const Prefix& p : kPrefixes) {
+    if (value.starts_with(p.text)) {
+      t.op = p.op;
+      value.remove_prefix(p.text.size());
+      break;
+    }
+  }
+  return parse_u32(value, t.a) ? std::string() : bad;
+}
+
+// A size keyword's value: a number test; urilen may add ",raw" or ",norm" (both inspect the URI
+// as sent).
 std::string parse_size(std::string_view key, std::string_view value, SizeTest& t) {
   value = trim(value);
   if (const std::size_t comma = value.find(','); comma != std::string_view::npos) {
@@ -50,32 +81,76 @@ std::string parse_size(std::string_view key, std::string_view value, SizeTest& t
     }
     value = trim(value.substr(0, comma));
   }
-  const std::string bad = std::string(key) + ": expected N, !N, <N, <=N, >N, >=N or A<>B, got '" +
+  return parse_number_test(key, value, t.length);
+}
+
+// The bit of a TCP flag letter (Suricata's letters; 1 and 2 are the old names of CWR and ECE);
+// 0 when it is none.
+std::uint8_t tcp_flag_bit(char c) {
+  switch (c) {
+    case 'F':
+      return 0x01;
+    case 'S':
+      return 0x02;
+    case 'R':
+      return 0x04;
+    case 'P':
+      return 0x08;
+    case 'A':
+      return 0x10;
+    case 'U':
+      return 0x20;
+    case 'E':
+    case '2':
+      return 0x40;
+    case 'C':
+    case '1':
+      return 0x80;
+    default:
+      return 0;
+  }
+}
+
+// flags:[+*!]LETTERS[+*!][,IGNORED] ; "0" alone: no flag set.
+std::string parse_tcp_flags(std::string_view key, std::string_view value, TcpFlagsTest& t) {
+  value = trim(value);
+  std::string_view ignored;
+  if (const std::size_t comma = value.find(','); comma != std::string_view::npos) {
+    ignored = trim(value.substr(comma + 1));
+    value = trim(value.substr(0, comma));
+  }
+  const std::string bad = std::string(key) +
+                          ": expected flags from FSRPAUCE0 with + * or !, got '" +
                           std::string(value) + "'";
-  if (const std::size_t range = value.find("<>"); range != std::string_view::npos) {
-    t.op = SizeTest::Op::kBetween;
-    if (!parse_u32(value.substr(0, range), t.a) || !parse_u32(value.substr(range + 2), t.b) ||
-        t.a >= t.b) {
-      return bad;
-    }
-    return {};
-  }
-  struct Prefix {
-    std::string_view text;
-    SizeTest::Op op;
+  auto modifier = [&](char c) {
+    if (c == '+') t.mode = TcpFlagsTest::Mode::kAll;
+    if (c == '*') t.mode = TcpFlagsTest::Mode::kAny;
+    if (c == '!') t.mode = TcpFlagsTest::Mode::kNone;
+    return c == '+' || c == '*' || c == '!';
   };
-  static constexpr Prefix kPrefixes[] = {{"<=", SizeTest::Op::kLe}, {">=", SizeTest::Op::kGe},
-                                         {"<", SizeTest::Op::kLt},  {">", SizeTest::Op::kGt},
-                                         {"!", SizeTest::Op::kNe},  {"=", SizeTest::Op::kEq}};
-  t.op = SizeTest::Op::kEq;
-  for (const Prefix& p : kPrefixes) {
-    if (value.starts_with(p.text)) {
-      t.op = p.op;
-      value.remove_prefix(p.text.size());
-      break;
+  if (!value.empty() && modifier(value.front())) value.remove_prefix(1);
+  if (!value.empty() && t.mode == TcpFlagsTest::Mode::kExact && modifier(value.back())) {
+    value.remove_suffix(1);
+  }
+  if (value.empty()) return bad;
+  if (value == "0") {
+    t.flags = 0;
+  } else {
+    for (char c : value) {
+      const std::uint8_t bit = tcp_flag_bit(c);
+      if (bit == 0) return bad;
+      t.flags |= bit;
     }
   }
-  return parse_u32(value, t.a) ? std::string() : bad;
+  for (char c : ignored) {
+    const std::uint8_t bit = tcp_flag_bit(c);
+    if (bit == 0) {
+      return std::string(key) + ": expected flags to ignore from FSRPAUCE, got '" +
+             std::string(ignored) + "'";
+    }
+    t.ignore |= bit;
+  }
+  return {};
 }
 
 int hex_value(char c) {
@@ -334,9 +409,11 @@ std::string parse_alert_filter(std::string_view key, std::string_view value, Ale
         f.track = AlertFilter::Track::kByBoth;
       } else if (v == "by_rule") {
         f.track = AlertFilter::Track::kByRule;
+      } else if (v == "by_flow") {
+        f.track = AlertFilter::Track::kByFlow;
       } else {
-        return name + ": track must be by_src, by_dst, by_both or by_rule, got '" + std::string(v) +
-               "'";
+        return name + ": track must be by_src, by_dst, by_both, by_rule or by_flow, got '" +
+               std::string(v) + "'";
       }
       has_track = true;
     } else if (k == "count" || k == "seconds") {
@@ -586,6 +663,18 @@ RuleOutcome parse_rule(std::string_view line, const Variables& vars) {
       out.reason = parse_alert_filter(key, o.value, f);
       if (!out.ok()) return out;
       slot = f;
+    } else if (key == "flags" || key == "tcp.flags") {
+      if (!need_value(o)) return out;
+      TcpFlagsTest t;
+      out.reason = parse_tcp_flags(key, o.value, t);
+      if (!out.ok()) return out;
+      rule.tcp_flags = t;
+    } else if (key == "itype" || key == "icode") {
+      if (!need_value(o)) return out;
+      NumberTest t;
+      out.reason = parse_number_test(key, o.value, t);
+      if (!out.ok()) return out;
+      (key == "itype" ? rule.icmp_type : rule.icmp_code) = t;
     } else if (key == "dsize" || key == "bsize" || key == "urilen") {
       if (!need_value(o)) return out;
       SizeTest t;
@@ -650,22 +739,37 @@ RuleOutcome parse_rule(std::string_view line, const Variables& vars) {
 
 }  // namespace
 
-bool SizeTest::holds(std::size_t length) const {
+bool NumberTest::holds(std::uint64_t n) const {
   switch (op) {
     case Op::kEq:
-      return length == a;
+      return n == a;
     case Op::kNe:
-      return length != a;
+      return n != a;
     case Op::kLt:
-      return length < a;
+      return n < a;
     case Op::kLe:
-      return length <= a;
+      return n <= a;
     case Op::kGt:
-      return length > a;
+      return n > a;
     case Op::kGe:
-      return length >= a;
+      return n >= a;
     case Op::kBetween:
-      return length > a && length < b;
+      return n > a && n < b;
+  }
+  return false;
+}
+
+bool TcpFlagsTest::holds(std::uint8_t packet_flags) const {
+  const std::uint8_t f = packet_flags & static_cast<std::uint8_t>(~ignore);
+  switch (mode) {
+    case Mode::kExact:
+      return f == flags;
+    case Mode::kAll:
+      return (f & flags) == flags;
+    case Mode::kAny:
+      return (f & flags) != 0;
+    case Mode::kNone:
+      return (f & flags) == 0;
   }
   return false;
 }

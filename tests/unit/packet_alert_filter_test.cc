@@ -63,7 +63,7 @@ TEST(PacketAlertFilter, ParsesThresholdAndDetectionFilter) {
   EXPECT_EQ(error("threshold: type often, track by_src, count 1, seconds 1;"),
             "threshold: type must be limit, threshold or both, got 'often'");
   EXPECT_EQ(error("threshold: type limit, track by_port, count 1, seconds 1;"),
-            "threshold: track must be by_src, by_dst, by_both or by_rule, got 'by_port'");
+            "threshold: track must be by_src, by_dst, by_both, by_rule or by_flow, got 'by_port'");
   EXPECT_EQ(error("threshold: type limit, track by_src, count 1, seconds 0;"),
             "threshold: seconds expects a positive number, got '0'");
   EXPECT_EQ(error("detection_filter: type limit, track by_src, count 1, seconds 1;"),
@@ -104,11 +104,18 @@ TEST(PacketAlertFilter, TrackedKeys) {
     for (const Inspection& in : ins) n += filters.admit(*r, in, kSec) ? 1 : 0;
     return n;
   };
+  Inspection reply = from(2, 1);  // 1-2's flow the other way
+  reply.sport = 80;
+  Inspection request = from(1, 2);
+  request.dport = 80;
+  Inspection other_port = from(1, 2);
+  other_port.dport = 81;
   const std::vector<Inspection> ins = {from(1, 2), from(1, 3), from(4, 2), from(1, 2)};
   EXPECT_EQ(count_alerts("by_src", ins), 2);   // sources 1 and 4
   EXPECT_EQ(count_alerts("by_dst", ins), 2);   // destinations 2 and 3
   EXPECT_EQ(count_alerts("by_both", ins), 3);  // 1-2, 1-3, 4-2
   EXPECT_EQ(count_alerts("by_rule", ins), 1);
+  EXPECT_EQ(count_alerts("by_flow", {request, reply, other_port}), 2);  // both ways: one flow
 }
 
 // At most max_entries windows: expired ones go first; if all are live they start afresh.

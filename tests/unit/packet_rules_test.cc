@@ -235,20 +235,20 @@ TEST(PacketRuleParser, SizeTests) {
       "alert tcp any any -> any any (dsize:>10; http.uri; bsize:5<>20; urilen:!7,norm; sid:1;)");
   ASSERT_EQ(r.sizes.size(), 3u);
   EXPECT_EQ(r.sizes[0].buffer, Buffer::kPayload);
-  EXPECT_EQ(r.sizes[0].op, SizeTest::Op::kGt);
-  EXPECT_EQ(r.sizes[0].a, 10u);
+  EXPECT_EQ(r.sizes[0].length.op, NumberTest::Op::kGt);
+  EXPECT_EQ(r.sizes[0].length.a, 10u);
   EXPECT_EQ(r.sizes[1].buffer, Buffer::kHttpUri);
-  EXPECT_EQ(r.sizes[1].op, SizeTest::Op::kBetween);
-  EXPECT_EQ(r.sizes[1].b, 20u);
+  EXPECT_EQ(r.sizes[1].length.op, NumberTest::Op::kBetween);
+  EXPECT_EQ(r.sizes[1].length.b, 20u);
   EXPECT_EQ(r.sizes[2].buffer, Buffer::kHttpUri);
-  EXPECT_EQ(r.sizes[2].op, SizeTest::Op::kNe);
+  EXPECT_EQ(r.sizes[2].length.op, NumberTest::Op::kNe);
   EXPECT_EQ(r.app, AppProto::kHttp);
   PacketRule d = parse_ok("alert udp any any -> any 53 (dns.query; bsize:<=64; sid:2;)");
   ASSERT_EQ(d.sizes.size(), 1u);
   EXPECT_EQ(d.sizes[0].buffer, Buffer::kDnsQuery);
-  EXPECT_EQ(d.sizes[0].op, SizeTest::Op::kLe);
+  EXPECT_EQ(d.sizes[0].length.op, NumberTest::Op::kLe);
   EXPECT_EQ(d.app, AppProto::kDns);
-  const SizeTest between{Buffer::kPayload, SizeTest::Op::kBetween, 5, 8};
+  const NumberTest between{NumberTest::Op::kBetween, 5, 8};
   EXPECT_FALSE(between.holds(5));
   EXPECT_TRUE(between.holds(6));
   EXPECT_FALSE(between.holds(8));
@@ -371,6 +371,45 @@ TEST(PacketRuleMatcher, HeaderAndFlow) {
   EXPECT_EQ(sids(*set, tcp_packet("q")), (std::vector<std::uint32_t>{1, 5, 7, 8}));
   EXPECT_EQ(sids(*set, tcp_packet("q", false, false)), (std::vector<std::uint32_t>{1, 4, 7, 8, 9}));
   EXPECT_EQ(sids(*set, tcp_packet("z")), (std::vector<std::uint32_t>{8}));
+}
+
+// flags / tcp.flags (exact, +, *, !, 0, ignored bits) and itype / icode hold on packets only.
+TEST(PacketRuleMatcher, TcpFlagsAndIcmp) {
+  auto set = compile({
+      "alert tcp any any -> any any (flags:S; sid:1;)",
+      "alert tcp any any -> any any (tcp.flags:S,CE; sid:2;)",
+      "alert tcp any any -> any any (flags:+A; sid:3;)",
+      "alert tcp any any -> any any (flags:*FR; sid:4;)",
+      "alert tcp any any -> any any (flags:!A; sid:5;)",
+      "alert tcp any any -> any any (flags:0; sid:6;)",
+      "alert icmp any any -> any any (itype:8; icode:0; sid:7;)",
+      "alert icmp any any -> any any (itype:>10; sid:8;)",
+  });
+  auto tcp = [](std::uint8_t flags) {
+    Inspection in = tcp_packet("");
+    in.has_tcp_flags = true;
+    in.tcp_flags = flags;
+    return in;
+  };
+  EXPECT_EQ(sids(*set, tcp(0x02)), (std::vector<std::uint32_t>{1, 2, 5}));             // SYN
+  EXPECT_EQ(sids(*set, tcp(0x02 | 0x40 | 0x80)), (std::vector<std::uint32_t>{2, 5}));  // +ECE CWR
+  EXPECT_EQ(sids(*set, tcp(0x12)), (std::vector<std::uint32_t>{3}));                   // SYN-ACK
+  EXPECT_EQ(sids(*set, tcp(0x14)), (std::vector<std::uint32_t>{3, 4}));                // RST-ACK
+  EXPECT_EQ(sids(*set, tcp(0x00)), (std::vector<std::uint32_t>{5, 6}));                // null scan
+  EXPECT_TRUE(sids(*set, tcp_packet("")).empty());  // no flags known (a summary)
+  Inspection icmp = tcp_packet("");
+  icmp.proto = 1;
+  icmp.has_icmp = true;
+  icmp.icmp_type = 8;
+  EXPECT_EQ(sids(*set, icmp), (std::vector<std::uint32_t>{7}));
+  icmp.icmp_code = 1;
+  EXPECT_TRUE(sids(*set, icmp).empty());
+  icmp.icmp_type = 13;
+  EXPECT_EQ(sids(*set, icmp), (std::vector<std::uint32_t>{8}));
+  EXPECT_EQ(parse_error("alert tcp any any -> any any (flags:SX; sid:1;)"),
+            "flags: expected flags from FSRPAUCE0 with + * or !, got 'SX'");
+  EXPECT_EQ(parse_error("alert icmp any any -> any any (itype:x; sid:1;)"),
+            "itype: expected N, !N, <N, <=N, >N, >=N or A<>B, got 'x'");
 }
 
 // Size tests hold or fail on their own buffer; a urilen rule is an HTTP rule.
