@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <optional>
+#include <utility>
 
 #include "signatures/packet/classtype.h"
 #include "signatures/packet/pcre_translate.h"
@@ -374,7 +375,28 @@ std::string parse_flow(std::string_view value, PacketRule& rule) {
   return {};
 }
 
-// threshold: type limit|threshold|both, track by_src|by_dst|by_both|by_rule, count N,
+template <typename T>
+using Named = std::pair<std::string_view, T>;
+
+constexpr Named<AlertFilter::Type> kFilterTypes[] = {{"limit", AlertFilter::Type::kLimit},
+                                                     {"threshold", AlertFilter::Type::kThreshold},
+                                                     {"both", AlertFilter::Type::kBoth}};
+constexpr Named<AlertFilter::Track> kFilterTracks[] = {{"by_src", AlertFilter::Track::kBySrc},
+                                                       {"by_dst", AlertFilter::Track::kByDst},
+                                                       {"by_both", AlertFilter::Track::kByBoth},
+                                                       {"by_rule", AlertFilter::Track::kByRule},
+                                                       {"by_flow", AlertFilter::Track::kByFlow}};
+
+// The value `name` stands for in `table`; nullopt when it is none of them.
+template <typename T, std::size_t N>
+std::optional<T> find_named(const Named<T> (&table)[N], std::string_view name) {
+  for (const auto& [text, value] : table) {
+    if (text == name) return value;
+  }
+  return std::nullopt;
+}
+
+// threshold: type limit|threshold|both, track by_src|by_dst|by_both|by_rule|by_flow, count N,
 // seconds N (any order); detection_filter: the same without type.
 std::string parse_alert_filter(std::string_view key, std::string_view value, AlertFilter& f) {
   const bool detection = key == "detection_filter";
@@ -390,31 +412,19 @@ std::string parse_alert_filter(std::string_view key, std::string_view value, Ale
     const std::string_view k = part.substr(0, space);
     const std::string_view v = space == std::string_view::npos ? "" : trim(part.substr(space));
     if (k == "type" && !detection) {
-      if (v == "limit") {
-        f.type = AlertFilter::Type::kLimit;
-      } else if (v == "threshold") {
-        f.type = AlertFilter::Type::kThreshold;
-      } else if (v == "both") {
-        f.type = AlertFilter::Type::kBoth;
-      } else {
+      const auto type = find_named(kFilterTypes, v);
+      if (!type) {
         return name + ": type must be limit, threshold or both, got '" + std::string(v) + "'";
       }
+      f.type = *type;
       has_type = true;
     } else if (k == "track") {
-      if (v == "by_src") {
-        f.track = AlertFilter::Track::kBySrc;
-      } else if (v == "by_dst") {
-        f.track = AlertFilter::Track::kByDst;
-      } else if (v == "by_both") {
-        f.track = AlertFilter::Track::kByBoth;
-      } else if (v == "by_rule") {
-        f.track = AlertFilter::Track::kByRule;
-      } else if (v == "by_flow") {
-        f.track = AlertFilter::Track::kByFlow;
-      } else {
+      const auto track = find_named(kFilterTracks, v);
+      if (!track) {
         return name + ": track must be by_src, by_dst, by_both, by_rule or by_flow, got '" +
                std::string(v) + "'";
       }
+      f.track = *track;
       has_track = true;
     } else if (k == "count" || k == "seconds") {
       std::uint32_t n = 0;

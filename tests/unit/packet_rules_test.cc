@@ -294,6 +294,24 @@ Inspection tcp_packet(std::string_view payload, bool to_server = true, bool esta
   return in;
 }
 
+// An HTTP summary from 192.168.1.10:40000 to 192.168.1.20:80 with no buffer yet.
+Inspection http_summary() {
+  Inspection in;
+  in.app = AppProto::kHttp;
+  in.proto = 6;
+  in.src = ip("192.168.1.10");
+  in.dst = ip("192.168.1.20");
+  in.sport = 40000;
+  in.dport = 80;
+  in.established = true;
+  return in;
+}
+
+void put(Inspection& in, Buffer b, std::string_view v) {
+  in.buffers[static_cast<int>(b)] = v;
+  in.present[static_cast<int>(b)] = true;
+}
+
 std::vector<std::uint32_t> sids(const PacketRuleSet& set, const Inspection& in) {
   std::vector<const CompiledPacketRule*> hits;
   set.match(in, hits);
@@ -422,13 +440,10 @@ TEST(PacketRuleMatcher, SizeTests) {
       compile({"alert tcp any any -> any any (urilen:>10; sid:1;)",
                "alert http any any -> any any (http.uri; content:\"/a\"; bsize:<4; sid:2;)"});
   for (const auto& r : set->rules()) EXPECT_TRUE(r->app_rule) << r->rule.sid;
-  Inspection http = tcp_packet("");
-  http.app = AppProto::kHttp;
-  http.present = {};
-  http.buffers[static_cast<int>(Buffer::kHttpUri)] = "/a/b/c/d/e/f";
-  http.present[static_cast<int>(Buffer::kHttpUri)] = true;
+  Inspection http = http_summary();
+  put(http, Buffer::kHttpUri, "/a/b/c/d/e/f");
   EXPECT_EQ(sids(*set, http), (std::vector<std::uint32_t>{1}));
-  http.buffers[static_cast<int>(Buffer::kHttpUri)] = "/a";
+  put(http, Buffer::kHttpUri, "/a");
   EXPECT_EQ(sids(*set, http), (std::vector<std::uint32_t>{2}));
   http.present[static_cast<int>(Buffer::kHttpUri)] = false;  // no URI: neither can hold
   EXPECT_TRUE(sids(*set, http).empty());
@@ -478,18 +493,7 @@ TEST(PacketRuleMatcher, StickyBuffersOnSummaries) {
       "content:\"GET\"; sid:5;)",
       "alert tcp any any -> any any (content:\"union\"; sid:6;)",
   });
-  Inspection http;
-  http.app = AppProto::kHttp;
-  http.proto = 6;
-  http.src = ip("192.168.1.10");
-  http.dst = ip("192.168.1.20");
-  http.sport = 40000;
-  http.dport = 80;
-  http.established = true;
-  auto put = [](Inspection& in, Buffer b, std::string_view v) {
-    in.buffers[static_cast<int>(b)] = v;
-    in.present[static_cast<int>(b)] = true;
-  };
+  Inspection http = http_summary();
   put(http, Buffer::kHttpUri, "/sqli/?id=1+UNION+SELECT+null");
   put(http, Buffer::kHttpUserAgent, "Mozilla/5.0 (compatible; Nmap Scripting Engine)");
   put(http, Buffer::kHttpHost, "victim.test");
@@ -524,18 +528,7 @@ TEST(PacketRuleMatcher, PayloadAndHttpBuffersInOneRule) {
   });
   ASSERT_EQ(set->rules().size(), 3u);
   for (const auto& r : set->rules()) EXPECT_EQ(r->rule.app, AppProto::kHttp) << r->rule.sid;
-  Inspection http;
-  http.app = AppProto::kHttp;
-  http.proto = 6;
-  http.src = ip("192.168.2.7");
-  http.dst = ip("208.75.250.50");
-  http.sport = 1041;
-  http.dport = 80;
-  http.established = true;
-  auto put = [](Inspection& in, Buffer b, std::string_view v) {
-    in.buffers[static_cast<int>(b)] = v;
-    in.present[static_cast<int>(b)] = true;
-  };
+  Inspection http = http_summary();
   put(http, Buffer::kHttpUri, "/a/Drk.syn?AdContext=1");
   put(http, Buffer::kPayload, "GET /a/Drk.syn?AdContext=1 HTTP/1.1\r\nHost: x\r\n");
   EXPECT_EQ(sids(*set, http), (std::vector<std::uint32_t>{1}));
