@@ -963,16 +963,16 @@ Result<StmtHandle> SqliteStore::prepare_search(const EventSearch& search, Search
 }
 
 Result<std::vector<StoredEvent>> SqliteStore::search_events(const EventSearch& search) {
-  if (search.query.full_text_driver && search.limit > 0 &&
-      tuning_.newest_first_budget.count() > 0) {
+  // The budgeted plans below give up (nullopt) when the index plan is the faster one.
+  const bool budgeted = search.limit > 0 && tuning_.newest_first_budget.count() > 0;
+  if (budgeted && search.query.full_text_driver) {
     // A word or phrase every match has: its index lists the candidates newest id first, and
     // those are tested by id. Walking the time index instead would test each event's text
     // against the word index, which costs much more per event.
     auto found = search_by_text(search);
     if (!found) return tl::unexpected(found.error());
     if (*found) return std::move(**found);
-  } else if (!search.query.where.empty() && search.limit > 0 &&
-             tuning_.newest_first_budget.count() > 0) {
+  } else if (budgeted && !search.query.where.empty()) {
     // A search that many events match finds its newest ones at once by walking the time index;
     // one that few match would read the whole store that way, and is answered fastest from
     // its field or word index, then sorted. The walk gets a short budget (it bounds what a

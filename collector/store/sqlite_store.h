@@ -13,10 +13,12 @@ namespace soc::collector {
 
 enum class StoreMode { kReadWrite, kReadOnly };
 
-// How searches are run. A search first walks the events newest first, which finds the newest
-// matches of a common value at once: for newest_first_budget (zero: never), and on while the
-// matches it finds say it will reach the limit within a second. Otherwise it is answered from
-// its field or word index. Both give the same rows.
+// How searches are run. A search with a word or phrase that every match has takes that word's
+// candidates from the full-text index, newest id first; any other search walks the events
+// newest first. Either finds the newest matches of a common value at once, and runs for
+// newest_first_budget (zero: never), and on while the matches it finds say it will reach the
+// limit soon. Otherwise the search is answered from its field or word index. All plans give
+// the same rows.
 struct SearchTuning {
   std::chrono::milliseconds newest_first_budget{30};
 };
