@@ -5,13 +5,23 @@
 
 namespace soc::packet {
 
+namespace {
+
+// How long one of the filter's windows lasts.
+TimeNs window_ns(const AlertFilter& filter) {
+  return static_cast<TimeNs>(filter.seconds) * 1'000'000'000;
+}
+
+}  // namespace
+
 std::size_t AlertFilters::KeyHash::operator()(const Key& k) const {
   std::size_t h = std::hash<const AlertFilter*>()(k.filter);
-  const std::string_view a(reinterpret_cast<const char*>(k.a.data()), k.a.size());
-  const std::string_view b(reinterpret_cast<const char*>(k.b.data()), k.b.size());
-  h ^= std::hash<std::string_view>()(a) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-  h ^= std::hash<std::string_view>()(b) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-  h ^= std::hash<std::uint32_t>()(k.ports) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+  auto mix = [&h](std::size_t v) { h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2); };
+  mix(std::hash<std::string_view>()(
+      std::string_view(reinterpret_cast<const char*>(k.a.data()), k.a.size())));
+  mix(std::hash<std::string_view>()(
+      std::string_view(reinterpret_cast<const char*>(k.b.data()), k.b.size())));
+  mix(k.ports);
   return h;
 }
 
@@ -48,12 +58,11 @@ bool AlertFilters::pass(const AlertFilter& filter, const Inspection& in, TimeNs 
       break;
     }
   }
-  const TimeNs span = static_cast<TimeNs>(filter.seconds) * 1'000'000'000;
   auto it = windows_.find(key);
   if (it == windows_.end()) {
     if (windows_.size() >= max_entries_) make_room(now);
     it = windows_.emplace(key, Window{now, 0}).first;
-  } else if (now - it->second.start >= span) {
+  } else if (now - it->second.start >= window_ns(filter)) {
     it->second = Window{now, 0};  // the window is over: a new one starts with this match
   }
   Window& w = it->second;
@@ -77,8 +86,7 @@ void AlertFilters::make_room(TimeNs now) {
   // Expired windows first: they would start afresh anyway. If every window is live (many
   // tracked addresses at once), all start afresh: amortised, each insertion stays O(1).
   std::erase_if(windows_, [&](const auto& entry) {
-    return now - entry.second.start >=
-           static_cast<TimeNs>(entry.first.filter->seconds) * 1'000'000'000;
+    return now - entry.second.start >= window_ns(*entry.first.filter);
   });
   if (windows_.size() < max_entries_) return;
   evictions_ += windows_.size();
