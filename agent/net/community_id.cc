@@ -3,17 +3,17 @@
 #include <openssl/evp.h>
 
 #include <cstring>
+#include <memory>
 
 #include "agent/net/packet.h"
 
 namespace soc::agent::net {
 namespace {
 
-std::string base64(const unsigned char* data, std::size_t len) {
+// Appends the base64 (RFC 4648, padded) of data to out.
+void append_base64(const unsigned char* data, std::size_t len, std::string& out) {
   static constexpr char kAlphabet[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((len + 2) / 3 * 4);
   for (std::size_t i = 0; i < len; i += 3) {
     const std::uint32_t n = (static_cast<std::uint32_t>(data[i]) << 16) |
                             (i + 1 < len ? static_cast<std::uint32_t>(data[i + 1]) << 8 : 0) |
@@ -23,13 +23,30 @@ std::string base64(const unsigned char* data, std::size_t len) {
     out += i + 1 < len ? kAlphabet[(n >> 6) & 63] : '=';
     out += i + 2 < len ? kAlphabet[n & 63] : '=';
   }
-  return out;
 }
 
 // SHA-1, fetched once: an implicit fetch per digest (EVP_sha1()) costs more than the hash.
 const EVP_MD* sha1() {
   static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA1", nullptr);
   return md;
+}
+
+// One digest context per thread, reused: EVP_Digest would allocate and free one per hash.
+struct DigestContextFree {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
+EVP_MD_CTX* thread_digest_context() {
+  thread_local std::unique_ptr<EVP_MD_CTX, DigestContextFree> ctx(EVP_MD_CTX_new());
+  return ctx.get();
+}
+
+// SHA-1 of data into digest; false when OpenSSL has no SHA-1 or fails.
+bool sha1_digest(const unsigned char* data, std::size_t len, unsigned char* digest,
+                 unsigned int* digest_len) {
+  const EVP_MD* md = sha1();
+  EVP_MD_CTX* ctx = thread_digest_context();
+  return md != nullptr && ctx != nullptr && EVP_DigestInit_ex2(ctx, md, nullptr) == 1 &&
+         EVP_DigestUpdate(ctx, data, len) == 1 && EVP_DigestFinal_ex(ctx, digest, digest_len) == 1;
 }
 
 }  // namespace
@@ -66,9 +83,12 @@ std::string community_id_v1(const CommunityIdInput& in, std::uint16_t seed) {
   }
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int digest_len = 0;
-  const EVP_MD* md = sha1();
-  if (md == nullptr || EVP_Digest(buf, n, digest, &digest_len, md, nullptr) != 1) return "";
-  return "1:" + base64(digest, digest_len);
+  if (!sha1_digest(buf, n, digest, &digest_len)) return "";
+  std::string id;
+  id.reserve(2 + (digest_len + 2) / 3 * 4);
+  id += "1:";
+  append_base64(digest, digest_len, id);
+  return id;
 }
 
 }  // namespace soc::agent::net

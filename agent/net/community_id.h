@@ -3,7 +3,7 @@
 // saddr, daddr, proto, 0, sport, dport)), endpoints ordered so both directions hash equally
 // (ICMP messages without a counterpart keep their direction). Ports are used for TCP, UDP,
 // ICMP and ICMPv6 (type and counterpart/code); other protocols hash without ports.
-// Thread-safe (no state).
+// Thread-safe (each thread reuses its own digest context).
 #pragma once
 
 #include <array>
