@@ -2,6 +2,7 @@
 
 #include "agent/net/community_id.h"
 #include "agent/net/flow_event.h"
+#include "agent/net/protocols/http_rule_buffers.h"
 #include "signatures/packet/packet_alert.h"
 
 namespace soc::agent {
@@ -29,7 +30,37 @@ void set_buffer(packet::Inspection& in, Buffer b, const std::string* value) {
   in.present[static_cast<int>(b)] = true;
 }
 
+// The request head's buffers (http.header ...); each present when the request has it.
+void set_request_head_buffers(packet::Inspection& in,
+                              const net::protocols::HttpRequestBuffers& head) {
+  set_buffer(in, Buffer::kHttpRequestLine, &head.request_line);
+  if (!head.protocol.empty()) set_buffer(in, Buffer::kHttpProtocol, &head.protocol);
+  set_buffer(in, Buffer::kHttpHeader, &head.header);
+  set_buffer(in, Buffer::kHttpHeaderRaw, &head.header_raw);
+  set_buffer(in, Buffer::kHttpHeaderNames, &head.header_names);
+  set_buffer(in, Buffer::kHttpStart, &head.start);
+  const std::pair<Buffer, const std::optional<std::string>*> single[] = {
+      {Buffer::kHttpCookie, &head.cookie},
+      {Buffer::kHttpReferer, &head.referer},
+      {Buffer::kHttpAccept, &head.accept},
+      {Buffer::kHttpAcceptLang, &head.accept_lang},
+      {Buffer::kHttpAcceptEnc, &head.accept_enc},
+      {Buffer::kHttpConnection, &head.connection},
+      {Buffer::kHttpContentType, &head.content_type},
+      {Buffer::kHttpContentLen, &head.content_len}};
+  for (const auto& [buffer, value] : single) {
+    if (value->has_value()) set_buffer(in, buffer, &**value);
+  }
+}
+
 }  // namespace
+
+bool PacketMatcher::inspects_request_head_buffers() const {
+  for (int b = static_cast<int>(Buffer::kHttpRequestLine); b < packet::kBufferCount; ++b) {
+    if (rules_->inspects(static_cast<Buffer>(b))) return true;
+  }
+  return false;
+}
 
 void PacketMatcher::set_rules(std::shared_ptr<const packet::PacketRuleSet> rules,
                               std::string pack_name, std::string pack_version) {
@@ -88,6 +119,7 @@ void PacketMatcher::on_packet(const net::Packet& p, const net::Flow& flow, net::
 void PacketMatcher::on_events(std::vector<Event>& events, std::size_t from) {
   if (rules_ == nullptr) return;
   const std::size_t end = events.size();
+  net::protocols::HttpRequestBuffers head_buffers;  // of the event being matched
   for (std::size_t i = from; i < end; ++i) {
     AppProto app;
     switch (events[i].kind) {
@@ -135,7 +167,13 @@ void PacketMatcher::on_events(std::vector<Event>& events, std::size_t from) {
         set_buffer(in, Buffer::kHttpHost, string_field(e, "url.domain"));
         set_buffer(in, Buffer::kHttpMethod, string_field(e, "http.request.method"));
         set_buffer(in, Buffer::kHttpUserAgent, string_field(e, "user_agent.original"));
-        if (!e.raw.empty()) set_buffer(in, Buffer::kPayload, &e.raw);  // the request head
+        if (!e.raw.empty()) {
+          set_buffer(in, Buffer::kPayload, &e.raw);  // the request head
+          if (inspects_request_head_buffers()) {
+            head_buffers = net::protocols::http_request_buffers(e.raw);
+            set_request_head_buffers(in, head_buffers);
+          }
+        }
         break;
       case AppProto::kTls:
         set_buffer(in, Buffer::kTlsSni, string_field(e, "tls.client.server_name"));

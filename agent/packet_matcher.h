@@ -5,7 +5,8 @@
 //   - per protocol summary (dns/http/tls events the analyzers emitted): application rules on
 //     the sticky buffers (dns.query = dns.question.name, http.uri = url.original, http.host =
 //     url.domain, http.method = http.request.method, http.user_agent = user_agent.original,
-//     tls.sni = tls.client.server_name), the client as source.
+//     tls.sni = tls.client.server_name; http.header, http.cookie and the other buffers of the
+//     request head from the event's raw text, see http_rule_buffers.h), the client as source.
 // Each match appends one `alert` event (packet_alert.h) with pack.name/pack.version when the
 // rules came from a pack, unless the rule's threshold or detection_filter holds it back
 // (alert_filter.h; counted in filtered()). The rule set is swapped by set_rules() between polls;
@@ -47,6 +48,8 @@ class PacketMatcher final : public net::PacketInspector {
  private:
   void emit(const packet::Inspection& in, const packet::AlertContext& context,
             std::vector<Event>& out);
+  // Whether some rule inspects a buffer of the request head beyond the summary's fields.
+  bool inspects_request_head_buffers() const;
 
   std::string source_;
   std::shared_ptr<const packet::PacketRuleSet> rules_;

@@ -25,13 +25,32 @@ enum class Buffer : std::uint8_t {
   kHttpMethod,     // http.method: http.request.method
   kHttpUserAgent,  // http.user_agent: user_agent.original
   kTlsSni,         // tls.sni: tls.client.server_name
+  // The request head's buffers (agent/net/protocols/http_rule_buffers.h), from here to the end:
+  kHttpRequestLine,  // http.request_line
+  kHttpProtocol,     // http.protocol
+  kHttpHeader,       // http.header (without Cookie)
+  kHttpHeaderRaw,    // http.header.raw
+  kHttpHeaderNames,  // http.header_names
+  kHttpStart,        // http.start
+  kHttpCookie,       // http.cookie
+  kHttpReferer,      // http.referer
+  kHttpAccept,       // http.accept
+  kHttpAcceptLang,   // http.accept_lang
+  kHttpAcceptEnc,    // http.accept_enc
+  kHttpConnection,   // http.connection
+  kHttpContentType,  // http.content_type
+  kHttpContentLen,   // http.content_len
 };
-inline constexpr int kBufferCount = 7;
+inline constexpr int kBufferCount = 21;
 std::string_view buffer_name(Buffer buffer);
 
 // The application protocol a buffer belongs to (kNone for the payload).
 enum class AppProto : std::uint8_t { kNone, kDns, kHttp, kTls };
 AppProto buffer_app(Buffer buffer);
+
+// Whether Suricata fills the buffer from responses too (http.header, http.cookie ...): only the
+// request's is inspected here, so a rule that asks for the response's does not load.
+bool buffer_has_response_side(Buffer buffer);
 
 // One `content` (or `pcre`) item. Positions follow Suricata: offset/depth are absolute in the
 // buffer; distance/within are relative to the end of the previous item's match in the same

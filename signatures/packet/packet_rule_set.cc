@@ -119,9 +119,11 @@ Result<std::shared_ptr<const PacketRuleSet>> PacketRuleSet::compile(
       if (d.kind == DetectItem::Kind::kPcre) c.regex = compiled->regexes[next_regex++].get();
       compiled->chains[static_cast<int>(d.buffer)].push_back(c);
       app_buffers = app_buffers || buffer_app(d.buffer) != AppProto::kNone;
+      set->inspected_[static_cast<int>(d.buffer)] = true;
     }
     for (const SizeTest& t : compiled->rule.sizes) {
       app_buffers = app_buffers || buffer_app(t.buffer) != AppProto::kNone;
+      set->inspected_[static_cast<int>(t.buffer)] = true;
     }
     compiled->app_rule =
         app_buffers || (compiled->rule.app != AppProto::kNone && compiled->rule.items.empty() &&

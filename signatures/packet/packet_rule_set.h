@@ -82,6 +82,8 @@ class PacketRuleSet {
   const std::vector<std::unique_ptr<CompiledPacketRule>>& rules() const { return rules_; }
   bool has_payload_rules() const { return payload_rule_count_ > 0; }
   bool has_app_rules(AppProto app) const;
+  // Whether some rule inspects the buffer (so a caller may skip building it).
+  bool inspects(Buffer buffer) const { return inspected_[static_cast<int>(buffer)]; }
 
  private:
   struct Group {
@@ -100,6 +102,7 @@ class PacketRuleSet {
   Group payload_, app_;
   std::size_t payload_rule_count_ = 0;
   std::array<std::size_t, 4> app_rule_count_{};
+  std::array<bool, kBufferCount> inspected_{};
   bool use_prefilter_ = true;
 };
 

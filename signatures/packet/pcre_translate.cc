@@ -29,7 +29,27 @@ Result<TranslatedPcre> translate_pcre(std::string_view value) {
         out.anchored = true;
         break;
       case 'U':
-        out.uri = true;
+      case 'I':
+        out.buffer = Buffer::kHttpUri;
+        break;
+      case 'M':
+        out.buffer = Buffer::kHttpMethod;
+        break;
+      case 'H':
+        out.buffer = Buffer::kHttpHeader;
+        break;
+      case 'D':
+        out.buffer = Buffer::kHttpHeaderRaw;
+        break;
+      case 'C':
+        out.buffer = Buffer::kHttpCookie;
+        break;
+      case 'V':
+        out.buffer = Buffer::kHttpUserAgent;
+        break;
+      case 'W':
+      case 'Z':
+        out.buffer = Buffer::kHttpHost;
         break;
       case 'B':  // raw bytes: we never normalise
       case 'O':  // match limits: RE2 runs in linear time anyway

@@ -1,25 +1,29 @@
 // PCRE to RE2: turns a rule's `pcre:"/pattern/flags"` into an RE2 pattern plus the flags that
 // concern matching. Translated: \Z (end, or before a final newline) and \h (horizontal space);
 // flags i m s become (?ims), G becomes (?U), A anchors at the start (of the buffer, or of the
-// relative position with R), R is relative, U selects http.uri, B and O are accepted (no
-// effect here). Everything else is refused with a specific reason: flag x (RE2 has no extended
-// mode), the header/body/cookie flags (buffers not supported), and whatever RE2 itself cannot
+// relative position with R), R is relative, the buffer flags select a sticky buffer (U and I
+// http.uri, M http.method, H http.header, D http.header.raw, C http.cookie, V http.user_agent, W
+// and Z http.host), B and O are accepted (no effect here). Everything else is refused with a
+// specific reason: flag x (RE2 has no extended mode), the body and response flags (buffers not
+// inspected), and whatever RE2 itself cannot
 // run in linear time (backreferences, lookaround, atomic groups, possessive quantifiers) is
 // reported when the set compiles the regex. Pure function; thread-safe.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "common/result.h"
+#include "signatures/packet/packet_rule.h"
 
 namespace soc::packet {
 
 struct TranslatedPcre {
-  std::string pattern;    // RE2 syntax, flags folded in
-  bool relative = false;  // R
-  bool anchored = false;  // A
-  bool uri = false;       // U
+  std::string pattern;           // RE2 syntax, flags folded in
+  bool relative = false;         // R
+  bool anchored = false;         // A
+  std::optional<Buffer> buffer;  // a buffer flag's buffer
 };
 
 // `value` is the option value without the quotes and without a leading '!'.

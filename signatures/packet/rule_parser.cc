@@ -300,14 +300,64 @@ Result<std::vector<Option>> split_options(std::string_view body) {
   return out;
 }
 
+// Per buffer (in enum order): its sticky-buffer keyword, protocol, whether Suricata also fills
+// it from responses, and whether its old underscore name (http_accept ...) is a sticky buffer
+// too rather than a content modifier.
+struct BufferInfo {
+  Buffer buffer;
+  std::string_view name;
+  AppProto app;
+  bool response_side;
+  bool underscore_sticky;
+};
+constexpr BufferInfo kBuffers[] = {
+    {Buffer::kPayload, "pkt_data", AppProto::kNone, false, false},
+    {Buffer::kDnsQuery, "dns.query", AppProto::kDns, false, true},
+    {Buffer::kHttpUri, "http.uri", AppProto::kHttp, false, false},
+    {Buffer::kHttpHost, "http.host", AppProto::kHttp, false, false},
+    {Buffer::kHttpMethod, "http.method", AppProto::kHttp, false, false},
+    {Buffer::kHttpUserAgent, "http.user_agent", AppProto::kHttp, false, false},
+    {Buffer::kTlsSni, "tls.sni", AppProto::kTls, false, true},
+    {Buffer::kHttpRequestLine, "http.request_line", AppProto::kHttp, false, true},
+    {Buffer::kHttpProtocol, "http.protocol", AppProto::kHttp, true, true},
+    {Buffer::kHttpHeader, "http.header", AppProto::kHttp, true, false},
+    {Buffer::kHttpHeaderRaw, "http.header.raw", AppProto::kHttp, true, false},
+    {Buffer::kHttpHeaderNames, "http.header_names", AppProto::kHttp, true, true},
+    {Buffer::kHttpStart, "http.start", AppProto::kHttp, true, true},
+    {Buffer::kHttpCookie, "http.cookie", AppProto::kHttp, true, false},
+    {Buffer::kHttpReferer, "http.referer", AppProto::kHttp, false, true},
+    {Buffer::kHttpAccept, "http.accept", AppProto::kHttp, false, true},
+    {Buffer::kHttpAcceptLang, "http.accept_lang", AppProto::kHttp, false, true},
+    {Buffer::kHttpAcceptEnc, "http.accept_enc", AppProto::kHttp, false, true},
+    {Buffer::kHttpConnection, "http.connection", AppProto::kHttp, false, true},
+    {Buffer::kHttpContentType, "http.content_type", AppProto::kHttp, true, true},
+    {Buffer::kHttpContentLen, "http.content_len", AppProto::kHttp, true, true},
+};
+static_assert(std::size(kBuffers) == kBufferCount);
+
+constexpr bool buffers_in_enum_order() {
+  for (int i = 0; i < kBufferCount; ++i) {
+    if (static_cast<int>(kBuffers[i].buffer) != i) return false;
+  }
+  return true;
+}
+static_assert(buffers_in_enum_order());
+
+const BufferInfo& info(Buffer buffer) { return kBuffers[static_cast<int>(buffer)]; }
+
 std::optional<Buffer> sticky_buffer(std::string_view key) {
-  if (key == "pkt_data") return Buffer::kPayload;
-  if (key == "dns.query" || key == "dns_query") return Buffer::kDnsQuery;
-  if (key == "http.uri" || key == "http.uri.raw") return Buffer::kHttpUri;
-  if (key == "http.host" || key == "http.host.raw") return Buffer::kHttpHost;
-  if (key == "http.method") return Buffer::kHttpMethod;
-  if (key == "http.user_agent") return Buffer::kHttpUserAgent;
-  if (key == "tls.sni" || key == "tls_sni") return Buffer::kTlsSni;
+  if (key == "http.uri.raw") return Buffer::kHttpUri;  // we keep the URI as sent
+  if (key == "http.host.raw") return Buffer::kHttpHost;
+  for (const BufferInfo& b : kBuffers) {
+    if (key == b.name) return b.buffer;
+    // dns_query, tls_sni, http_accept ...: the dot of the name written as '_'.
+    const std::size_t dot = b.name.find('.');
+    if (b.underscore_sticky && key.size() == b.name.size() &&
+        key.substr(0, dot) == b.name.substr(0, dot) && key[dot] == '_' &&
+        key.substr(dot + 1) == b.name.substr(dot + 1)) {
+      return b.buffer;
+    }
+  }
   return std::nullopt;
 }
 
@@ -317,6 +367,9 @@ std::optional<Buffer> content_modifier_buffer(std::string_view key) {
   if (key == "http_host" || key == "http_raw_host") return Buffer::kHttpHost;
   if (key == "http_method") return Buffer::kHttpMethod;
   if (key == "http_user_agent") return Buffer::kHttpUserAgent;
+  if (key == "http_header") return Buffer::kHttpHeader;
+  if (key == "http_raw_header") return Buffer::kHttpHeaderRaw;
+  if (key == "http_cookie") return Buffer::kHttpCookie;
   return std::nullopt;
 }
 
@@ -655,7 +708,7 @@ RuleOutcome parse_rule(std::string_view line, const Variables& vars) {
       item.regex = std::move(t->pattern);
       item.relative = t->relative;
       item.startswith = t->anchored;
-      item.buffer = t->uri ? Buffer::kHttpUri : current;
+      item.buffer = t->buffer.value_or(current);
       rule.items.push_back(std::move(item));
       last_content = nullptr;
     } else if (key == "flow") {
@@ -731,6 +784,14 @@ RuleOutcome parse_rule(std::string_view line, const Variables& vars) {
       app_buffer = b;
     }
   }
+  for (const Buffer b : used) {
+    if (buffer_has_response_side(b) && rule.flow_dir == FlowDir::kToClient) {
+      out.reason = std::string(buffer_name(b)) +
+                   " of responses is not inspected (only of requests); the rule asks for "
+                   "to_client";
+      return out;
+    }
+  }
   if (app_buffer && rule.app != AppProto::kNone && buffers_app != rule.app) {
     out.reason = "buffer " + std::string(buffer_name(*app_buffer)) +
                  " does not belong to protocol " + rule.proto;
@@ -784,42 +845,11 @@ bool TcpFlagsTest::holds(std::uint8_t packet_flags) const {
   return false;
 }
 
-std::string_view buffer_name(Buffer buffer) {
-  switch (buffer) {
-    case Buffer::kPayload:
-      return "pkt_data";
-    case Buffer::kDnsQuery:
-      return "dns.query";
-    case Buffer::kHttpUri:
-      return "http.uri";
-    case Buffer::kHttpHost:
-      return "http.host";
-    case Buffer::kHttpMethod:
-      return "http.method";
-    case Buffer::kHttpUserAgent:
-      return "http.user_agent";
-    case Buffer::kTlsSni:
-      return "tls.sni";
-  }
-  return "?";
-}
+std::string_view buffer_name(Buffer buffer) { return info(buffer).name; }
 
-AppProto buffer_app(Buffer buffer) {
-  switch (buffer) {
-    case Buffer::kPayload:
-      return AppProto::kNone;
-    case Buffer::kDnsQuery:
-      return AppProto::kDns;
-    case Buffer::kHttpUri:
-    case Buffer::kHttpHost:
-    case Buffer::kHttpMethod:
-    case Buffer::kHttpUserAgent:
-      return AppProto::kHttp;
-    case Buffer::kTlsSni:
-      return AppProto::kTls;
-  }
-  return AppProto::kNone;
-}
+AppProto buffer_app(Buffer buffer) { return info(buffer).app; }
+
+bool buffer_has_response_side(Buffer buffer) { return info(buffer).response_side; }
 
 Result<PacketRule> parse_packet_rule(std::string_view line, const Variables& vars) {
   RuleOutcome o = parse_rule(trim(line), vars);

@@ -13,6 +13,7 @@
 #include "agent/net/packet.h"
 #include "agent/net/protocols/dns_analyzer.h"
 #include "agent/net/protocols/http_analyzer.h"
+#include "agent/net/protocols/http_rule_buffers.h"
 #include "agent/net/protocols/ssh_analyzer.h"
 #include "agent/net/protocols/tls_analyzer.h"
 
@@ -69,6 +70,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       std::abort();
     }
     if (e.raw.size() > protocols::kHttpMaxRawHead) std::abort();
+    // The packet rules' buffers of the request head: each a bounded rewrite of the head.
+    const protocols::HttpRequestBuffers b = protocols::http_request_buffers(e.raw);
+    if (b.header.size() > 2 * e.raw.size() + 2 || b.start.size() > 2 * e.raw.size() + 6) {
+      std::abort();
+    }
   }
   // What leaves a pcap source: the HTTP heads with their credentials redacted.
   protocols::redact_http_credentials(out);

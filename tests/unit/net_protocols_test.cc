@@ -630,6 +630,36 @@ TEST(HttpAnalyzer, SniffingAndBounds) {
   for (std::size_t n = 0; n <= s.size(); ++n) (void)run_http(c, s.substr(0, n), 1);
 }
 
+// A TCP flow picked up mid-way (no SYN seen) is oriented by port guesses: when its responder
+// sends the first request line, that side is the client and the event's source. With a SYN
+// seen, a responder that speaks first is not an HTTP client.
+TEST(HttpAnalyzer, MidwayFlowTakesTheRequesterForTheClient) {
+  HttpAnalyzerFactory factory;
+  for (const bool syn_seen : {false, true}) {
+    Flow flow = make_flow(kProtoTcp, 80, 6666);
+    flow.tcp = std::make_unique<TcpConn>();
+    flow.tcp->orig.syn_seen = syn_seen;
+    auto a = factory.create(flow);
+    std::vector<Event> out;
+    const Bytes request = bytes_of("GET /x HTTP/1.0\r\nHost: h\r\n\r\n");
+    const Bytes response = bytes_of("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n");
+    a->on_payload(flow, Direction::kResp, request, 1, out);
+    a->on_payload(flow, Direction::kOrig, response, 2, out);
+    Event fe;
+    a->on_end(flow, fe, out);
+    if (syn_seen) {
+      EXPECT_TRUE(out.empty());
+      continue;
+    }
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(net::testing::ip_field(out[0], "source.ip"), "10.0.0.2");
+    EXPECT_EQ(*int_field(out[0], "source.port"), 6666);
+    EXPECT_EQ(net::testing::ip_field(out[0], "destination.ip"), "10.0.0.1");
+    EXPECT_EQ(*str_field(out[0], "url.original"), "/x");
+    EXPECT_EQ(*int_field(out[0], "http.response.status_code"), 200);
+  }
+}
+
 // ---------------------------------------------------------------- SSH
 
 TEST(SshAnalyzer, Banners) {

@@ -99,14 +99,18 @@ TEST(PacketRulesPcap, PayloadRuleOnDirectoryTraversal) {
 
 // A rule mixing payload content with http buffers matches the request head on the HTTP summary,
 // credentials included; the summary that leaves the source has them redacted.
-TEST(PacketRulesPcap, MixedRuleSeesTheCookieThatTheSummaryDoesNotShip) {
+TEST(PacketRulesPcap, RulesSeeTheCookieThatTheSummaryDoesNotShip) {
   const std::string file = std::string(SOC_SHARED_DATA) +
                            "/suricata-verify/tests/uricontent/detect-uricontent-03/input.pcap";
   auto parsed = packet::parse_packet_rules(
       "alert tcp any any -> any any (msg:\"cookie\"; content:\"Cookie|3a 20|hellocatch\"; "
-      "http.uri; content:\"/three/\"; sid:77;)\n",
+      "http.uri; content:\"/three/\"; sid:77;)\n"
+      "alert http any any -> any any (msg:\"cookie buffer\"; http.cookie; "
+      "content:\"hellocatch\"; startswith; sid:78;)\n"
+      "alert http any any -> any any (msg:\"header buffer\"; http.header; "
+      "content:\"User-Agent|3a 20|Mozilla/1.0|0d 0a|\"; content:!\"Cookie\"; sid:79;)\n",
       "test.rules", packet::Variables::defaults());
-  ASSERT_EQ(parsed.rules.size(), 1u);
+  ASSERT_EQ(parsed.rules.size(), 3u);
   std::vector<packet::CompileIssue> issues;
   auto set = packet::PacketRuleSet::compile(std::move(parsed.rules), issues);
   ASSERT_TRUE(set);
@@ -130,7 +134,7 @@ TEST(PacketRulesPcap, MixedRuleSeesTheCookieThatTheSummaryDoesNotShip) {
               "POST /one/two/three/six HTTP/1.0\r\nUser-Agent: Mozilla/1.0\r\nCookie: "
               "<redacted>\r\n");
   }
-  EXPECT_EQ(alerts, 1);
+  EXPECT_EQ(alerts, 3);  // one per rule: the head, the cookie and the header buffers
   EXPECT_EQ(http, 1);
 }
 

@@ -142,6 +142,54 @@ TEST(PacketRuleParser, StickyBuffersAndLegacyModifiers) {
             FlowDir::kToClient);
 }
 
+// The request head's buffers: dotted sticky names, old underscore sticky names (http_accept
+// ...), old content modifiers (http_header, http_raw_header, http_cookie); a buffer Suricata
+// also fills from responses is refused for a to_client rule (only requests are inspected).
+TEST(PacketRuleParser, RequestHeadBuffers) {
+  const std::pair<const char*, Buffer> sticky[] = {
+      {"http.header", Buffer::kHttpHeader},
+      {"http.header.raw", Buffer::kHttpHeaderRaw},
+      {"http.cookie", Buffer::kHttpCookie},
+      {"http.request_line", Buffer::kHttpRequestLine},
+      {"http_request_line", Buffer::kHttpRequestLine},
+      {"http.protocol", Buffer::kHttpProtocol},
+      {"http.header_names", Buffer::kHttpHeaderNames},
+      {"http.start", Buffer::kHttpStart},
+      {"http.referer", Buffer::kHttpReferer},
+      {"http_referer", Buffer::kHttpReferer},
+      {"http.accept", Buffer::kHttpAccept},
+      {"http.accept_lang", Buffer::kHttpAcceptLang},
+      {"http_accept_enc", Buffer::kHttpAcceptEnc},
+      {"http.connection", Buffer::kHttpConnection},
+      {"http.content_type", Buffer::kHttpContentType},
+      {"http_content_len", Buffer::kHttpContentLen},
+  };
+  for (const auto& [name, buffer] : sticky) {
+    const PacketRule r = parse_ok(std::string("alert http any any -> any any (") + name +
+                                  "; content:\"x\"; sid:1;)");
+    ASSERT_EQ(r.items.size(), 1u) << name;
+    EXPECT_EQ(r.items[0].buffer, buffer) << name;
+    EXPECT_EQ(r.app, AppProto::kHttp) << name;
+    EXPECT_EQ(buffer_name(buffer).substr(5), std::string_view(name).substr(5)) << name;
+  }
+  const PacketRule legacy = parse_ok(
+      "alert tcp any any -> any any (content:\"A\"; http_header; content:\"B\"; "
+      "http_raw_header; content:\"C\"; http_cookie; sid:2;)");
+  EXPECT_EQ(legacy.items[0].buffer, Buffer::kHttpHeader);
+  EXPECT_EQ(legacy.items[1].buffer, Buffer::kHttpHeaderRaw);
+  EXPECT_EQ(legacy.items[2].buffer, Buffer::kHttpCookie);
+  EXPECT_EQ(legacy.app, AppProto::kHttp);
+  // Underscore names of content modifiers are not sticky buffers.
+  EXPECT_EQ(parse_error("alert http any any -> any any (http_header; content:\"x\"; sid:3;)"),
+            "http_header without a preceding content");
+  EXPECT_EQ(parse_error("alert http any any -> any any (flow:established,to_client; "
+                        "http.header; content:\"Server\"; sid:4;)"),
+            "http.header of responses is not inspected (only of requests); the rule asks for "
+            "to_client");
+  // Request-only buffers make no such claim.
+  parse_ok("alert http any any -> any any (flow:to_server; http.referer; content:\"x\"; sid:5;)");
+}
+
 TEST(PacketRuleParser, Pcre) {
   PacketRule r =
       parse_ok("alert tcp any any -> any any (content:\"a\"; pcre:\"/^b\\d+/Ri\"; sid:3;)");
@@ -156,8 +204,20 @@ TEST(PacketRuleParser, Pcre) {
   auto z = translate_pcre("/end\\Z/s");
   ASSERT_TRUE(z);
   EXPECT_EQ(z->pattern, "(?s)end(?:\\n?\\z)");
-  EXPECT_NE(parse_error("alert tcp any any -> any any (pcre:\"/a/H\"; sid:1;)")
-                .find("pcre flag 'H' not supported"),
+  // Buffer flags choose the buffer; the body flags are refused.
+  const PacketRule flags = parse_ok(
+      "alert http any any -> any any (pcre:\"/a/H\"; pcre:\"/b/C\"; pcre:\"/c/M\"; "
+      "pcre:\"/d/D\"; pcre:\"/e/V\"; pcre:\"/f/W\"; pcre:\"/g/I\"; sid:5;)");
+  ASSERT_EQ(flags.items.size(), 7u);
+  EXPECT_EQ(flags.items[0].buffer, Buffer::kHttpHeader);
+  EXPECT_EQ(flags.items[1].buffer, Buffer::kHttpCookie);
+  EXPECT_EQ(flags.items[2].buffer, Buffer::kHttpMethod);
+  EXPECT_EQ(flags.items[3].buffer, Buffer::kHttpHeaderRaw);
+  EXPECT_EQ(flags.items[4].buffer, Buffer::kHttpUserAgent);
+  EXPECT_EQ(flags.items[5].buffer, Buffer::kHttpHost);
+  EXPECT_EQ(flags.items[6].buffer, Buffer::kHttpUri);
+  EXPECT_NE(parse_error("alert tcp any any -> any any (pcre:\"/a/P\"; sid:1;)")
+                .find("pcre flag 'P' not supported"),
             std::string::npos);
   EXPECT_NE(parse_error("alert tcp any any -> any any (pcre:\"/a/x\"; sid:1;)").find("'x'"),
             std::string::npos);
@@ -512,6 +572,30 @@ TEST(PacketRuleMatcher, StickyBuffersOnSummaries) {
   EXPECT_TRUE(sids(*set, tls).empty());  // no SNI
   put(tls, Buffer::kTlsSni, "www.bad.test");
   EXPECT_EQ(sids(*set, tls), (std::vector<std::uint32_t>{4}));
+}
+
+// Rules on the request head's buffers match only where the request has the buffer: a rule on
+// http.cookie never matches a request without a Cookie header, even negated.
+TEST(PacketRuleMatcher, RequestHeadBuffers) {
+  auto set = compile({
+      "alert http any any -> any any (http.header; content:\"Accept|3a 20|*/*|0d 0a|\"; sid:1;)",
+      "alert http any any -> any any (http.cookie; content:\"session=\"; startswith; sid:2;)",
+      "alert http any any -> any any (http.cookie; content:!\"admin\"; sid:3;)",
+      "alert http any any -> any any (http.header_names; content:\"|0d 0a|Host|0d 0a|Accept|0d "
+      "0a|\"; sid:4;)",
+      "alert http any any -> any any (http.referer; content:\"evil\"; sid:5;)",
+      "alert http any any -> any any (content:\"Accept\"; http_header; http.request_line; "
+      "pcre:\"/^GET \\/ HTTP\\/1\\.1$/\"; sid:6;)",
+  });
+  Inspection with_cookie = http_summary();
+  put(with_cookie, Buffer::kHttpHeader, "Host: a.test\r\nAccept: */*\r\n");
+  put(with_cookie, Buffer::kHttpHeaderNames, "\r\nHost\r\nAccept\r\nCookie\r\n\r\n");
+  put(with_cookie, Buffer::kHttpCookie, "session=1");
+  put(with_cookie, Buffer::kHttpRequestLine, "GET / HTTP/1.1");
+  EXPECT_EQ(sids(*set, with_cookie), (std::vector<std::uint32_t>{1, 2, 3, 4, 6}));
+  Inspection without_cookie = with_cookie;
+  without_cookie.present[static_cast<int>(Buffer::kHttpCookie)] = false;
+  EXPECT_EQ(sids(*set, without_cookie), (std::vector<std::uint32_t>{1, 4, 6}));
 }
 
 // A rule that mixes payload content with http buffers is an HTTP rule: its payload items match

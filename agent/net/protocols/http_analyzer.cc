@@ -5,30 +5,13 @@
 
 #include "agent/net/packet.h"
 #include "agent/net/protocols/analyzer_util.h"
+#include "agent/net/protocols/http_head.h"
 
 namespace soc::agent::net::protocols {
 namespace {
 
 constexpr std::size_t kMaxLine = 1024;  // chunk-size and trailer lines
 constexpr std::size_t kMaxMethod = 20;
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 bool method_char(char c) { return (c >= 'A' && c <= 'Z') || c == '-' || c == '_'; }
 
@@ -63,8 +46,7 @@ bool parse_decimal(std::string_view s, std::uint64_t& out) {
 
 // Parses a header block (start line and header lines, without the blank line).
 bool parse_head(std::string_view block, bool request, Head& h) {
-  std::size_t eol = block.find('\n');
-  std::string_view line = trim(block.substr(0, eol));
+  const std::string_view line = http_start_line(block);
   if (request) {
     const std::size_t a = line.find(' ');
     const std::size_t b = line.rfind(' ');
@@ -78,7 +60,7 @@ bool parse_head(std::string_view block, bool request, Head& h) {
     const std::string_view version = line.substr(b + 1);
     if (version.substr(0, 5) != "HTTP/") return false;
     h.method = std::string(line.substr(0, a));
-    h.target = printable(trim(line.substr(a + 1, b - a - 1)), 8192);
+    h.target = printable(http_trim(line.substr(a + 1, b - a - 1)), 8192);
     h.version = std::string(version.substr(5));
   } else {
     if (line.substr(0, 5) != "HTTP/") return false;
@@ -90,27 +72,22 @@ bool parse_head(std::string_view block, bool request, Head& h) {
     if (!parse_decimal(rest.substr(0, 3), code) || code < 100 || code > 999) return false;
     h.status = static_cast<int>(code);
   }
-  while (eol != std::string_view::npos) {
-    const std::size_t start = eol + 1;
-    eol = block.find('\n', start);
-    line = trim(block.substr(start, eol == std::string_view::npos ? eol : eol - start));
-    const std::size_t colon = line.find(':');
-    if (colon == std::string_view::npos) continue;
-    const std::string_view name = trim(line.substr(0, colon));
-    const std::string_view value = trim(line.substr(colon + 1));
-    if (iequals(name, "host")) {
+  for_each_header_line(block, [&h](const HttpHeaderLine& header) {
+    const std::string_view name = header.name;
+    const std::string_view value = header.value;
+    if (iequals_ascii(name, "host")) {
       h.host = printable(value, 1024);
-    } else if (iequals(name, "user-agent")) {
+    } else if (iequals_ascii(name, "user-agent")) {
       h.user_agent = printable(value, 2048);
-    } else if (iequals(name, "content-type")) {
-      h.content_type = printable(trim(value.substr(0, value.find(';'))), 256);
-    } else if (iequals(name, "content-length")) {
+    } else if (iequals_ascii(name, "content-type")) {
+      h.content_type = printable(http_trim(value.substr(0, value.find(';'))), 256);
+    } else if (iequals_ascii(name, "content-length")) {
       std::uint64_t n = 0;
       if (parse_decimal(value, n)) h.content_length = n;
-    } else if (iequals(name, "transfer-encoding")) {
-      h.chunked = value.size() >= 7 && iequals(value.substr(value.size() - 7), "chunked");
+    } else if (iequals_ascii(name, "transfer-encoding")) {
+      h.chunked = value.size() >= 7 && iequals_ascii(value.substr(value.size() - 7), "chunked");
     }
-  }
+  });
   return true;
 }
 
@@ -237,7 +214,7 @@ class MessageParser {
           line_.append(part);
           if (nl == std::string_view::npos) return;
           data.remove_prefix(nl + 1);
-          const std::string_view line = trim(line_);
+          const std::string_view line = http_trim(line_);
           if (state_ == State::kChunkEnd) {
             state_ = State::kChunkSize;
           } else if (state_ == State::kTrailer) {
@@ -296,7 +273,7 @@ class MessageParser {
  private:
   // A request line without a version (method SP target): HTTP/0.9.
   static bool simple_request(std::string_view line) {
-    line = trim(line);
+    line = http_trim(line);
     const std::size_t a = line.find(' ');
     return a != std::string_view::npos && line.find(' ', a + 1) == std::string_view::npos &&
            a + 1 < line.size();
@@ -327,10 +304,13 @@ class HttpAnalyzer final : public FlowAnalyzer {
     if (not_http_) return;
     const std::string_view data = as_chars(bytes);
     if (!sniffed_) {
-      if (dir != Direction::kOrig) {
-        not_http_ = true;  // the server spoke first: not HTTP (or seen mid-way)
+      if (dir != Direction::kOrig && !picked_up_midway(flow)) {
+        not_http_ = true;  // the server spoke first: not HTTP
         return;
       }
+      // Mid-way, the flow's originator is a guess (Zeek's port rules): the first side that
+      // sends a request line is the client.
+      client_dir_ = dir;
       sniff_.append(data.substr(0, kMaxMethod + 1 - std::min(sniff_.size(), kMaxMethod + 1)));
       const Sniff s = sniff_request(sniff_);
       if (s == Sniff::kNo) not_http_ = true;
@@ -347,7 +327,7 @@ class HttpAnalyzer final : public FlowAnalyzer {
       client(flow, first, ts, out);
       return;
     }
-    if (dir == Direction::kOrig) {
+    if (dir == client_dir_) {
       client(flow, data, ts, out);
     } else {
       server(flow, data, ts, out);
@@ -360,8 +340,8 @@ class HttpAnalyzer final : public FlowAnalyzer {
       not_http_ = true;
       return;
     }
-    (dir == Direction::kOrig ? client_ : server_).gap(bytes);
-    if (dir == Direction::kOrig) {
+    (dir == client_dir_ ? client_ : server_).gap(bytes);
+    if (dir == client_dir_) {
       if (Request* r = current_request()) r->body_bytes = client_.body_bytes();
     }
   }
@@ -477,7 +457,7 @@ class HttpAnalyzer final : public FlowAnalyzer {
     e.source = source_;
     e.time_ns = req != nullptr ? req->ts : response_ts_;
     auto& f = e.fields;
-    append_endpoints(flow, f);
+    append_endpoints(flow, f, client_dir_ != Direction::kOrig);
     append_field<StringList>(f, "event.category", StringList{"network", "web"});
     append_field<StringList>(f, "event.type", StringList{"protocol"});
     append_string(f, "network.protocol", "http");
@@ -522,7 +502,13 @@ class HttpAnalyzer final : public FlowAnalyzer {
     return e;
   }
 
+  // A TCP flow whose start (SYN) neither side was seen sending.
+  static bool picked_up_midway(const Flow& flow) {
+    return flow.tcp != nullptr && !flow.tcp->orig.syn_seen && !flow.tcp->resp.syn_seen;
+  }
+
   const std::string& source_;
+  Direction client_dir_ = Direction::kOrig;  // the side that sends requests
   bool sniffed_ = false;
   bool not_http_ = false;
   std::string sniff_;
@@ -568,7 +554,7 @@ std::string redacted_head(std::string_view head) {
     const std::size_t colon = line.find(':');
     if (!first && colon != std::string_view::npos) {
       for (std::string_view name : kSecret) {
-        in_secret = in_secret || iequals(trim(line.substr(0, colon)), name);
+        in_secret = in_secret || iequals_ascii(http_trim(line.substr(0, colon)), name);
       }
     }
     first = false;

@@ -7,7 +7,9 @@
 //
 // Contract: the factory attaches an analyzer to every TCP flow that carries payload; it gives up
 // (wants_more() false) unless the client's first bytes look like a request line (an upper-case
-// token and a space). Requests are queued (pipelining; at most kHttpMaxPending, the oldest is
+// token and a space). The client is the flow's originator, except on a TCP flow picked up mid-way
+// (no SYN seen), whose first side to send a request line is taken for the client: the event's
+// source is then the flow's responder. Requests are queued (pipelining; at most kHttpMaxPending, the oldest is
 // emitted unanswered to make room) and responses paired with them in order; 1xx interim responses
 // are skipped. Bodies are never held: they are counted and skipped by Content-Length or chunked
 // framing, or until the connection closes. A header block is held up to kHttpMaxHeader bytes; a
