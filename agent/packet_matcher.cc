@@ -2,6 +2,7 @@
 
 #include "agent/net/community_id.h"
 #include "agent/net/flow_event.h"
+#include "agent/net/protocols/http_analyzer.h"
 #include "agent/net/protocols/http_rule_buffers.h"
 #include "signatures/packet/packet_alert.h"
 
@@ -167,6 +168,8 @@ void PacketMatcher::on_events(std::vector<Event>& events, std::size_t from) {
         set_buffer(in, Buffer::kHttpHost, string_field(e, "url.domain"));
         set_buffer(in, Buffer::kHttpMethod, string_field(e, "http.request.method"));
         set_buffer(in, Buffer::kHttpUserAgent, string_field(e, "user_agent.original"));
+        set_buffer(in, Buffer::kHttpRequestBody,
+                   string_field(e, net::protocols::kHttpRequestBodyField));
         if (!e.raw.empty()) {
           set_buffer(in, Buffer::kPayload, &e.raw);  // the request head
           if (inspects_request_head_buffers()) {

@@ -18,13 +18,15 @@ namespace soc::packet {
 // What a detection item inspects: the transport payload of each packet, or a field that a
 // protocol analyzer filled (the "sticky buffers").
 enum class Buffer : std::uint8_t {
-  kPayload,        // pkt_data: TCP/UDP/ICMP payload of one packet
-  kDnsQuery,       // dns.query: dns.question.name
-  kHttpUri,        // http.uri: url.original
-  kHttpHost,       // http.host: url.domain
-  kHttpMethod,     // http.method: http.request.method
-  kHttpUserAgent,  // http.user_agent: user_agent.original
-  kTlsSni,         // tls.sni: tls.client.server_name
+  kPayload,          // pkt_data: TCP/UDP/ICMP payload of one packet
+  kDnsQuery,         // dns.query: dns.question.name
+  kHttpUri,          // http.uri: url.original
+  kHttpHost,         // http.host: url.domain
+  kHttpMethod,       // http.method: http.request.method
+  kHttpUserAgent,    // http.user_agent: user_agent.original
+  kTlsSni,           // tls.sni: tls.client.server_name
+  kHttpRequestBody,  // http.request_body: the request body's start
+                     // (agent/net/protocols/http_analyzer.h)
   // The request head's buffers (agent/net/protocols/http_rule_buffers.h), from here to the end:
   kHttpRequestLine,  // http.request_line
   kHttpProtocol,     // http.protocol
@@ -41,7 +43,7 @@ enum class Buffer : std::uint8_t {
   kHttpContentType,  // http.content_type
   kHttpContentLen,   // http.content_len
 };
-inline constexpr int kBufferCount = 21;
+inline constexpr int kBufferCount = 22;
 std::string_view buffer_name(Buffer buffer);
 
 // The application protocol a buffer belongs to (kNone for the payload).

@@ -35,6 +35,9 @@ Result<TranslatedPcre> translate_pcre(std::string_view value) {
       case 'M':
         out.buffer = Buffer::kHttpMethod;
         break;
+      case 'P':
+        out.buffer = Buffer::kHttpRequestBody;
+        break;
       case 'H':
         out.buffer = Buffer::kHttpHeader;
         break;

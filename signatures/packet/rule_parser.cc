@@ -318,6 +318,7 @@ constexpr BufferInfo kBuffers[] = {
     {Buffer::kHttpMethod, "http.method", AppProto::kHttp, false, false},
     {Buffer::kHttpUserAgent, "http.user_agent", AppProto::kHttp, false, false},
     {Buffer::kTlsSni, "tls.sni", AppProto::kTls, false, true},
+    {Buffer::kHttpRequestBody, "http.request_body", AppProto::kHttp, false, false},
     {Buffer::kHttpRequestLine, "http.request_line", AppProto::kHttp, false, true},
     {Buffer::kHttpProtocol, "http.protocol", AppProto::kHttp, true, true},
     {Buffer::kHttpHeader, "http.header", AppProto::kHttp, true, false},
@@ -370,6 +371,7 @@ std::optional<Buffer> content_modifier_buffer(std::string_view key) {
   if (key == "http_header") return Buffer::kHttpHeader;
   if (key == "http_raw_header") return Buffer::kHttpHeaderRaw;
   if (key == "http_cookie") return Buffer::kHttpCookie;
+  if (key == "http_client_body") return Buffer::kHttpRequestBody;
   return std::nullopt;
 }
 

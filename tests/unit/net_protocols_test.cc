@@ -610,6 +610,43 @@ TEST(HttpAnalyzer, RawTextIsTheRequestHeadAndCredentialsAreRedacted) {
   for (const Event& e : lone) EXPECT_TRUE(e.raw.empty());
 }
 
+// The start of each request body (chunk framing removed, at most kHttpMaxKeptBody bytes, none
+// after a gap) rides on the event for the packet rules' http.request_body, and
+// redact_http_credentials() removes it: bodies carry passwords.
+TEST(HttpAnalyzer, RequestBodyStartIsKeptForRulesThenRemoved) {
+  const std::string big(kHttpMaxKeptBody + 100, 'a');
+  const std::string client =
+      "POST /login HTTP/1.1\r\nContent-Length: 17\r\n\r\nuser=a&pass=s3cr3"
+      "POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
+      "POST /big HTTP/1.1\r\nContent-Length: " +
+      std::to_string(big.size()) + "\r\n\r\n" + big + "GET /none HTTP/1.1\r\n\r\n";
+  for (std::size_t piece : {1u, 9u, 65536u}) {
+    auto out = run_http(client, "", piece);
+    ASSERT_EQ(out.size(), 4u) << piece;
+    EXPECT_EQ(*str_field(out[0], kHttpRequestBodyField), "user=a&pass=s3cr3") << piece;
+    EXPECT_EQ(*str_field(out[1], kHttpRequestBodyField), "hello world") << piece;
+    EXPECT_EQ(*str_field(out[2], kHttpRequestBodyField), big.substr(0, kHttpMaxKeptBody));
+    EXPECT_EQ(out[3].find(kHttpRequestBodyField), nullptr);
+    redact_http_credentials(out);
+    for (const Event& e : out) EXPECT_EQ(e.find(kHttpRequestBodyField), nullptr);
+    EXPECT_EQ(*int_field(out[2], "http.request.body.bytes"), static_cast<std::int64_t>(big.size()));
+  }
+  // Bytes lost inside the body: what came before is kept, nothing after.
+  HttpAnalyzerFactory factory;
+  Flow flow = make_flow(kProtoTcp, 50000, 80);
+  auto a = factory.create(flow);
+  std::vector<Event> out;
+  a->on_payload(flow, Direction::kOrig,
+                bytes_of("POST / HTTP/1.1\r\nContent-Length: 12\r\n\r\nabcd"), 1, out);
+  a->on_gap(flow, Direction::kOrig, 4);
+  a->on_payload(flow, Direction::kOrig, bytes_of("ijkl"), 2, out);
+  Event fe;
+  a->on_end(flow, fe, out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(*str_field(out[0], kHttpRequestBodyField), "abcd");
+  EXPECT_EQ(*int_field(out[0], "http.request.body.bytes"), 12);
+}
+
 TEST(HttpAnalyzer, SniffingAndBounds) {
   EXPECT_TRUE(run_http("\x16\x03\x01\x00\x10", "", 100).empty());
   EXPECT_TRUE(run_http("get / HTTP/1.1\r\n\r\n", "", 100).empty());

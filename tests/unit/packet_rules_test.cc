@@ -142,10 +142,11 @@ TEST(PacketRuleParser, StickyBuffersAndLegacyModifiers) {
             FlowDir::kToClient);
 }
 
-// The request head's buffers: dotted sticky names, old underscore sticky names (http_accept
-// ...), old content modifiers (http_header, http_raw_header, http_cookie); a buffer Suricata
-// also fills from responses is refused for a to_client rule (only requests are inspected).
-TEST(PacketRuleParser, RequestHeadBuffers) {
+// The request's buffers: dotted sticky names, old underscore sticky names (http_accept ...),
+// old content modifiers (http_header, http_raw_header, http_cookie, http_client_body); a buffer
+// Suricata also fills from responses is refused for a to_client rule (only requests are
+// inspected).
+TEST(PacketRuleParser, RequestBuffers) {
   const std::pair<const char*, Buffer> sticky[] = {
       {"http.header", Buffer::kHttpHeader},
       {"http.header.raw", Buffer::kHttpHeaderRaw},
@@ -163,6 +164,7 @@ TEST(PacketRuleParser, RequestHeadBuffers) {
       {"http.connection", Buffer::kHttpConnection},
       {"http.content_type", Buffer::kHttpContentType},
       {"http_content_len", Buffer::kHttpContentLen},
+      {"http.request_body", Buffer::kHttpRequestBody},
   };
   for (const auto& [name, buffer] : sticky) {
     const PacketRule r = parse_ok(std::string("alert http any any -> any any (") + name +
@@ -174,10 +176,11 @@ TEST(PacketRuleParser, RequestHeadBuffers) {
   }
   const PacketRule legacy = parse_ok(
       "alert tcp any any -> any any (content:\"A\"; http_header; content:\"B\"; "
-      "http_raw_header; content:\"C\"; http_cookie; sid:2;)");
+      "http_raw_header; content:\"C\"; http_cookie; content:\"D\"; http_client_body; sid:2;)");
   EXPECT_EQ(legacy.items[0].buffer, Buffer::kHttpHeader);
   EXPECT_EQ(legacy.items[1].buffer, Buffer::kHttpHeaderRaw);
   EXPECT_EQ(legacy.items[2].buffer, Buffer::kHttpCookie);
+  EXPECT_EQ(legacy.items[3].buffer, Buffer::kHttpRequestBody);
   EXPECT_EQ(legacy.app, AppProto::kHttp);
   // Underscore names of content modifiers are not sticky buffers.
   EXPECT_EQ(parse_error("alert http any any -> any any (http_header; content:\"x\"; sid:3;)"),
@@ -216,8 +219,10 @@ TEST(PacketRuleParser, Pcre) {
   EXPECT_EQ(flags.items[4].buffer, Buffer::kHttpUserAgent);
   EXPECT_EQ(flags.items[5].buffer, Buffer::kHttpHost);
   EXPECT_EQ(flags.items[6].buffer, Buffer::kHttpUri);
-  EXPECT_NE(parse_error("alert tcp any any -> any any (pcre:\"/a/P\"; sid:1;)")
-                .find("pcre flag 'P' not supported"),
+  EXPECT_EQ(parse_ok("alert http any any -> any any (pcre:\"/a/P\"; sid:6;)").items[0].buffer,
+            Buffer::kHttpRequestBody);
+  EXPECT_NE(parse_error("alert tcp any any -> any any (pcre:\"/a/Q\"; sid:1;)")
+                .find("pcre flag 'Q' not supported"),
             std::string::npos);
   EXPECT_NE(parse_error("alert tcp any any -> any any (pcre:\"/a/x\"; sid:1;)").find("'x'"),
             std::string::npos);
@@ -574,9 +579,9 @@ TEST(PacketRuleMatcher, StickyBuffersOnSummaries) {
   EXPECT_EQ(sids(*set, tls), (std::vector<std::uint32_t>{4}));
 }
 
-// Rules on the request head's buffers match only where the request has the buffer: a rule on
+// Rules on the request's buffers match only where the request has the buffer: a rule on
 // http.cookie never matches a request without a Cookie header, even negated.
-TEST(PacketRuleMatcher, RequestHeadBuffers) {
+TEST(PacketRuleMatcher, RequestBuffers) {
   auto set = compile({
       "alert http any any -> any any (http.header; content:\"Accept|3a 20|*/*|0d 0a|\"; sid:1;)",
       "alert http any any -> any any (http.cookie; content:\"session=\"; startswith; sid:2;)",
@@ -586,6 +591,7 @@ TEST(PacketRuleMatcher, RequestHeadBuffers) {
       "alert http any any -> any any (http.referer; content:\"evil\"; sid:5;)",
       "alert http any any -> any any (content:\"Accept\"; http_header; http.request_line; "
       "pcre:\"/^GET \\/ HTTP\\/1\\.1$/\"; sid:6;)",
+      "alert http any any -> any any (http.request_body; content:\"pass=\"; sid:7;)",
   });
   Inspection with_cookie = http_summary();
   put(with_cookie, Buffer::kHttpHeader, "Host: a.test\r\nAccept: */*\r\n");
@@ -596,6 +602,8 @@ TEST(PacketRuleMatcher, RequestHeadBuffers) {
   Inspection without_cookie = with_cookie;
   without_cookie.present[static_cast<int>(Buffer::kHttpCookie)] = false;
   EXPECT_EQ(sids(*set, without_cookie), (std::vector<std::uint32_t>{1, 4, 6}));
+  put(without_cookie, Buffer::kHttpRequestBody, "user=a&pass=x");
+  EXPECT_EQ(sids(*set, without_cookie), (std::vector<std::uint32_t>{1, 4, 6, 7}));
 }
 
 // A rule that mixes payload content with http buffers is an HTTP rule: its payload items match

@@ -125,7 +125,8 @@ class MessageParser {
   }
 
   // Feeds bytes; on_head(block) returns the body framing to use (kBody with `length`, kChunkSize,
-  // kUntilClose, kHead for none, kDone to stop); on_complete() after each message's body.
+  // kUntilClose, kHead for none, kDone to stop); on_body(bytes) with each piece of the body
+  // (chunk framing removed); on_complete() after each message's body.
   template <typename OnHead, typename OnBody, typename OnComplete>
   void feed(std::string_view data, OnHead on_head, OnBody on_body, OnComplete on_complete) {
     while (!data.empty() && state_ != State::kDone) {
@@ -186,7 +187,7 @@ class MessageParser {
               static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, data.size()));
           body_ += n;
           remaining_ -= n;
-          on_body(n);
+          on_body(data.substr(0, n));
           data.remove_prefix(n);
           if (remaining_ == 0) {
             if (state_ == State::kBody) {
@@ -200,7 +201,7 @@ class MessageParser {
         }
         case State::kUntilClose:
           body_ += data.size();
-          on_body(data.size());
+          on_body(data);
           return;
         case State::kChunkSize:
         case State::kChunkEnd:
@@ -290,6 +291,8 @@ class MessageParser {
 struct Request {
   Head head;
   std::string text;  // the head as sent, at most kHttpMaxRawHead bytes
+  std::string body;  // the body's start (chunk framing removed), at most kHttpMaxKeptBody bytes
+  bool body_gap = false;  // bytes of the body were never seen: keep no more
   TimeNs ts = 0;
   std::uint64_t seq = 0;
   std::uint64_t body_bytes = 0;
@@ -342,7 +345,10 @@ class HttpAnalyzer final : public FlowAnalyzer {
     }
     (dir == client_dir_ ? client_ : server_).gap(bytes);
     if (dir == client_dir_) {
-      if (Request* r = current_request()) r->body_bytes = client_.body_bytes();
+      if (Request* r = current_request()) {
+        r->body_bytes = client_.body_bytes();
+        r->body_gap = true;  // what follows is not contiguous with the kept start
+      }
     }
   }
 
@@ -392,8 +398,13 @@ class HttpAnalyzer final : public FlowAnalyzer {
           if (chunked) return MessageParser::State::kChunkSize;
           return MessageParser::State::kBody;
         },
-        [&](std::size_t) {
-          if (Request* r = current_request()) r->body_bytes = client_.body_bytes();
+        [&](std::string_view piece) {
+          Request* r = current_request();
+          if (r == nullptr) return;
+          r->body_bytes = client_.body_bytes();
+          if (!r->body_gap && r->body.size() < kHttpMaxKeptBody) {
+            r->body.append(piece.substr(0, kHttpMaxKeptBody - r->body.size()));
+          }
         },
         [&] {});
   }
@@ -432,7 +443,7 @@ class HttpAnalyzer final : public FlowAnalyzer {
           }
           return MessageParser::State::kUntilClose;
         },
-        [&](std::size_t) {},
+        [&](std::string_view) {},
         [&] {
           if (response_) complete_response(flow, ts, out);
         });
@@ -490,6 +501,7 @@ class HttpAnalyzer final : public FlowAnalyzer {
       if (!h.user_agent.empty()) append_string(f, "user_agent.original", h.user_agent);
       if (!h.content_type.empty()) append_string(f, "http.request.mime_type", h.content_type);
       append_int(f, "http.request.body.bytes", static_cast<std::int64_t>(req->body_bytes));
+      if (!req->body.empty()) append_string(f, kHttpRequestBodyField, req->body);
     }
     if (resp != nullptr) {
       if (req == nullptr) append_string(f, "http.version", resp->version);
@@ -573,7 +585,9 @@ std::string redacted_head(std::string_view head) {
 
 void redact_http_credentials(std::span<Event> events) {
   for (Event& e : events) {
-    if (e.kind == EventKind::kHttp && !e.raw.empty()) e.raw = redacted_head(e.raw);
+    if (e.kind != EventKind::kHttp) continue;
+    if (!e.raw.empty()) e.raw = redacted_head(e.raw);
+    std::erase_if(e.fields, [](const Field& f) { return f.name == kHttpRequestBodyField; });
   }
 }
 
