@@ -9,6 +9,7 @@
 namespace soc::agent {
 namespace {
 
+using net::protocols::HttpSide;
 using packet::AppProto;
 using packet::Buffer;
 
@@ -31,32 +32,50 @@ void set_buffer(packet::Inspection& in, Buffer b, const std::string* value) {
   in.present[static_cast<int>(b)] = true;
 }
 
-// The request head's buffers (http.header ...); each present when the request has it.
-void set_request_head_buffers(packet::Inspection& in,
-                              const net::protocols::HttpRequestBuffers& head) {
-  set_buffer(in, Buffer::kHttpRequestLine, &head.request_line);
-  if (!head.protocol.empty()) set_buffer(in, Buffer::kHttpProtocol, &head.protocol);
-  set_buffer(in, Buffer::kHttpHeader, &head.header);
-  set_buffer(in, Buffer::kHttpHeaderRaw, &head.header_raw);
-  set_buffer(in, Buffer::kHttpHeaderNames, &head.header_names);
-  set_buffer(in, Buffer::kHttpStart, &head.start);
-  const std::pair<Buffer, const std::optional<std::string>*> single[] = {
-      {Buffer::kHttpCookie, &head.cookie},
-      {Buffer::kHttpReferer, &head.referer},
-      {Buffer::kHttpAccept, &head.accept},
-      {Buffer::kHttpAcceptLang, &head.accept_lang},
-      {Buffer::kHttpAcceptEnc, &head.accept_enc},
-      {Buffer::kHttpConnection, &head.connection},
-      {Buffer::kHttpContentType, &head.content_type},
-      {Buffer::kHttpContentLen, &head.content_len}};
-  for (const auto& [buffer, value] : single) {
-    if (value->has_value()) set_buffer(in, buffer, &**value);
+// A head's buffers that Suricata fills from both sides, request forms (the response forms come
+// from packet::response_form).
+void set_head_buffers(packet::Inspection& in, const net::protocols::HttpHeadBuffers& head,
+                      bool response) {
+  auto side = [response](Buffer b) { return response ? packet::response_form(b) : b; };
+  set_buffer(in, response ? Buffer::kHttpResponseLine : Buffer::kHttpRequestLine, &head.start_line);
+  if (!head.protocol.empty()) set_buffer(in, side(Buffer::kHttpProtocol), &head.protocol);
+  set_buffer(in, side(Buffer::kHttpHeader), &head.header);
+  set_buffer(in, side(Buffer::kHttpHeaderRaw), &head.header_raw);
+  set_buffer(in, side(Buffer::kHttpHeaderNames), &head.header_names);
+  set_buffer(in, side(Buffer::kHttpStart), &head.start);
+  set_buffer(in, side(Buffer::kHttpCookie), head.value(response ? "set-cookie" : "cookie"));
+  set_buffer(in, side(Buffer::kHttpContentType), head.value("content-type"));
+  set_buffer(in, side(Buffer::kHttpContentLen), head.value("content-length"));
+  if (response) {
+    set_buffer(in, Buffer::kHttpStatCode, &head.status_code);
+    set_buffer(in, Buffer::kHttpStatMsg, &head.status_message);
+    set_buffer(in, Buffer::kHttpServer, head.value("server"));
+    set_buffer(in, Buffer::kHttpLocation, head.value("location"));
+    return;
   }
+  const std::pair<Buffer, std::string_view> request_only[] = {
+      {Buffer::kHttpReferer, "referer"},
+      {Buffer::kHttpAccept, "accept"},
+      {Buffer::kHttpAcceptLang, "accept-language"},
+      {Buffer::kHttpAcceptEnc, "accept-encoding"},
+      {Buffer::kHttpConnection, "connection"}};
+  for (const auto& [buffer, name] : request_only) set_buffer(in, buffer, head.value(name));
+}
+
+// The response's inspection of an HTTP summary: the request's, seen from the server.
+packet::Inspection response_inspection(const packet::Inspection& request) {
+  packet::Inspection in = request;
+  in.to_server = false;
+  std::swap(in.src, in.dst);
+  std::swap(in.sport, in.dport);
+  in.buffers[static_cast<int>(Buffer::kPayload)] = {};
+  in.present[static_cast<int>(Buffer::kPayload)] = false;
+  return in;
 }
 
 }  // namespace
 
-bool PacketMatcher::inspects_request_head_buffers() const {
+bool PacketMatcher::inspects_head_buffers() const {
   for (int b = static_cast<int>(Buffer::kHttpRequestLine); b < packet::kBufferCount; ++b) {
     if (rules_->inspects(static_cast<Buffer>(b))) return true;
   }
@@ -71,9 +90,10 @@ void PacketMatcher::set_rules(std::shared_ptr<const packet::PacketRuleSet> rules
   pack_version_ = std::move(pack_version);
 }
 
-void PacketMatcher::emit(const packet::Inspection& in, const packet::AlertContext& context,
-                         std::vector<Event>& out) {
-  for (const packet::CompiledPacketRule* rule : hits_) {
+void PacketMatcher::emit(const packet::Inspection& in,
+                         std::span<const packet::CompiledPacketRule* const> hits,
+                         const packet::AlertContext& context, std::vector<Event>& out) {
+  for (const packet::CompiledPacketRule* rule : hits) {
     if (!filters_.admit(*rule, in, context.time_ns)) {
       ++filtered_;
       continue;
@@ -114,13 +134,14 @@ void PacketMatcher::on_packet(const net::Packet& p, const net::Flow& flow, net::
   context.source = source_;
   context.transport = net::transport_name(p.proto);
   context.community_id = net::flow_community_id(flow);
-  emit(in, context, out);
+  emit(in, hits_, context, out);
 }
 
 void PacketMatcher::on_events(std::vector<Event>& events, std::size_t from) {
   if (rules_ == nullptr) return;
   const std::size_t end = events.size();
-  net::protocols::HttpRequestBuffers head_buffers;  // of the event being matched
+  // Of the event being matched: the views of its inspections point into them.
+  net::protocols::HttpHeadBuffers request_head, response_head;
   for (std::size_t i = from; i < end; ++i) {
     AppProto app;
     switch (events[i].kind) {
@@ -172,9 +193,9 @@ void PacketMatcher::on_events(std::vector<Event>& events, std::size_t from) {
                    string_field(e, net::protocols::kHttpRequestBodyField));
         if (!e.raw.empty()) {
           set_buffer(in, Buffer::kPayload, &e.raw);  // the request head
-          if (inspects_request_head_buffers()) {
-            head_buffers = net::protocols::http_request_buffers(e.raw);
-            set_request_head_buffers(in, head_buffers);
+          if (inspects_head_buffers()) {
+            request_head = net::protocols::http_head_buffers(e.raw, HttpSide::kRequest);
+            set_head_buffers(in, request_head, false);
           }
         }
         break;
@@ -184,9 +205,24 @@ void PacketMatcher::on_events(std::vector<Event>& events, std::size_t from) {
       case AppProto::kNone:
         break;
     }
+    // Both inspections are matched before any alert is appended: appending may move the events
+    // whose strings their buffers view.
     hits_.clear();
     rules_->match(in, hits_);
-    if (hits_.empty()) continue;
+    std::optional<packet::Inspection> response;
+    const std::string* response_text =
+        app == AppProto::kHttp ? string_field(e, net::protocols::kHttpResponseHeadField) : nullptr;
+    if (response_text != nullptr) {
+      response = response_inspection(in);
+      set_buffer(*response, Buffer::kPayload, response_text);
+      if (inspects_head_buffers()) {
+        response_head = net::protocols::http_head_buffers(*response_text, HttpSide::kResponse);
+        set_head_buffers(*response, response_head, true);
+      }
+      response_hits_.clear();
+      rules_->match(*response, response_hits_);
+    }
+    if (hits_.empty() && response_hits_.empty()) continue;
     packet::AlertContext context;
     context.time_ns = e.time_ns;
     context.source = source_;
@@ -199,7 +235,9 @@ void PacketMatcher::on_events(std::vector<Event>& events, std::size_t from) {
     cid.sport = in.sport;
     cid.dport = in.dport;
     context.community_id = net::community_id_v1(cid);
-    emit(in, context, events);
+    emit(in, hits_, context, events);
+    if (response) emit(*response, response_hits_, context, events);
+    response_hits_.clear();
   }
 }
 

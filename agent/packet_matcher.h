@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -46,15 +47,16 @@ class PacketMatcher final : public net::PacketInspector {
   std::uint64_t filtered() const { return filtered_; }
 
  private:
-  void emit(const packet::Inspection& in, const packet::AlertContext& context,
-            std::vector<Event>& out);
-  // Whether some rule inspects a buffer of the request head beyond the summary's fields.
-  bool inspects_request_head_buffers() const;
+  void emit(const packet::Inspection& in, std::span<const packet::CompiledPacketRule* const> hits,
+            const packet::AlertContext& context, std::vector<Event>& out);
+  // Whether some rule inspects a buffer of an HTTP head beyond the summary's fields.
+  bool inspects_head_buffers() const;
 
   std::string source_;
   std::shared_ptr<const packet::PacketRuleSet> rules_;
   std::string pack_name_, pack_version_;
   std::vector<const packet::CompiledPacketRule*> hits_;
+  std::vector<const packet::CompiledPacketRule*> response_hits_;  // an HTTP response's
   packet::AlertFilters filters_;
   std::uint64_t alerts_ = 0;
   std::uint64_t filtered_ = 0;

@@ -56,7 +56,8 @@ std::string flow_community_id(const Flow& flow) {
   return community_id_v1(in);
 }
 
-Event make_flow_event(const Flow& flow, EndReason reason, std::string_view source) {
+Event make_flow_event(const Flow& flow, EndReason reason, std::string_view source,
+                      std::size_t spare_fields) {
   Event e;
   e.time_ns = flow.start;
   e.source = std::string(source);
@@ -64,8 +65,10 @@ Event make_flow_event(const Flow& flow, EndReason reason, std::string_view sourc
   std::vector<Field>& f = e.fields;
   const bool ports = flow.proto == kProtoTcp || flow.proto == kProtoUdp;
   const bool icmp = flow.proto == kProtoIcmp || flow.proto == kProtoIcmpv6;
-  // Exactly the fields below: events are held in batches, and every spare slot is 72 bytes.
-  f.reserve(23 + (ports ? 2 : 0) + std::min<std::size_t>(flow.vlan_count, 2) + (icmp ? 2 : 0));
+  // Exactly the fields below (and the spare): events are held in batches, and every slot is
+  // 72 bytes.
+  f.reserve(23 + (ports ? 2 : 0) + std::min<std::size_t>(flow.vlan_count, 2) + (icmp ? 2 : 0) +
+            spare_fields);
   append_field<IpAddress>(f, "source.ip", to_ip(flow.orig_addr, flow.ip_version));
   if (ports) append_int(f, "source.port", flow.orig_port);
   append_field<IpAddress>(f, "destination.ip", to_ip(flow.resp_addr, flow.ip_version));

@@ -16,6 +16,9 @@ std::string transport_name(std::uint8_t proto);
 // The Community ID v1 of the flow (seed 0).
 std::string flow_community_id(const Flow& flow);
 
-Event make_flow_event(const Flow& flow, EndReason reason, std::string_view source);
+// `spare_fields`: room reserved for fields added afterwards (the analyzers' at the flow's end),
+// so that adding them does not move the field vector.
+Event make_flow_event(const Flow& flow, EndReason reason, std::string_view source,
+                      std::size_t spare_fields = 0);
 
 }  // namespace soc::agent::net

@@ -237,7 +237,10 @@ void FlowTable::attach_analyzers(Flow& flow, std::vector<Event>& out) {
 
 void FlowTable::end(Flow& flow, EndReason reason, std::vector<Event>& out) {
   ++counters_.flows_ended;
-  Event event = make_flow_event(flow, reason, config_.source);
+  // Analyzers add at most network.protocol and SSH's two banners at the end.
+  constexpr std::size_t kAnalyzerFields = 3;
+  Event event =
+      make_flow_event(flow, reason, config_.source, flow.has_analyzers() ? kAnalyzerFields : 0);
   if (flow.extras != nullptr) {
     for (int d = 0; d < 2; ++d) {
       if (flow.extras->stream[d] == nullptr) continue;

@@ -27,7 +27,7 @@ enum class Buffer : std::uint8_t {
   kTlsSni,           // tls.sni: tls.client.server_name
   kHttpRequestBody,  // http.request_body: the request body's start
                      // (agent/net/protocols/http_analyzer.h)
-  // The request head's buffers (agent/net/protocols/http_rule_buffers.h), from here to the end:
+  // The request head's buffers (agent/net/protocols/http_rule_buffers.h), up to kHttpContentLen:
   kHttpRequestLine,  // http.request_line
   kHttpProtocol,     // http.protocol
   kHttpHeader,       // http.header (without Cookie)
@@ -42,17 +42,36 @@ enum class Buffer : std::uint8_t {
   kHttpConnection,   // http.connection
   kHttpContentType,  // http.content_type
   kHttpContentLen,   // http.content_len
+  // The response head's buffers, from here to the end: a rule that names one, or asks for
+  // to_client, runs on the response (the server as source). http.header, http.cookie ... of a
+  // to_client rule are these response forms.
+  kHttpResponseLine,         // http.response_line
+  kHttpStatCode,             // http.stat_code
+  kHttpStatMsg,              // http.stat_msg
+  kHttpServer,               // http.server
+  kHttpLocation,             // http.location
+  kHttpResponseProtocol,     // http.protocol of the response
+  kHttpResponseHeader,       // http.header of the response (without Set-Cookie)
+  kHttpResponseHeaderRaw,    // http.header.raw of the response
+  kHttpResponseHeaderNames,  // http.header_names of the response
+  kHttpResponseStart,        // http.start of the response
+  kHttpResponseCookie,       // http.cookie of the response (Set-Cookie)
+  kHttpResponseContentType,  // http.content_type of the response
+  kHttpResponseContentLen,   // http.content_len of the response
 };
-inline constexpr int kBufferCount = 22;
+inline constexpr int kBufferCount = 35;
 std::string_view buffer_name(Buffer buffer);
 
 // The application protocol a buffer belongs to (kNone for the payload).
 enum class AppProto : std::uint8_t { kNone, kDns, kHttp, kTls };
 AppProto buffer_app(Buffer buffer);
 
-// Whether Suricata fills the buffer from responses too (http.header, http.cookie ...): only the
-// request's is inspected here, so a rule that asks for the response's does not load.
-bool buffer_has_response_side(Buffer buffer);
+// Whether the buffer is one of the response head's.
+bool is_response_buffer(Buffer buffer);
+
+// The response form of a buffer Suricata fills from both sides (http.header -> the response's
+// http.header); the buffer itself when it has none.
+Buffer response_form(Buffer buffer);
 
 // One `content` (or `pcre`) item. Positions follow Suricata: offset/depth are absolute in the
 // buffer; distance/within are relative to the end of the previous item's match in the same

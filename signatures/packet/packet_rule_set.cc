@@ -5,18 +5,12 @@
 #include <set>
 #include <utility>
 
+#include "common/ascii.h"
+
 namespace soc::packet {
 namespace {
 
 constexpr std::int64_t kRegexMaxMem = 8 << 20;
-
-std::string lower_ascii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  }
-  return out;
-}
 
 // The longest run of `bytes` without a NUL byte (Vectorscan's literal API refuses a literal
 // that starts with one); any part of a required content is required too.
@@ -128,6 +122,15 @@ Result<std::shared_ptr<const PacketRuleSet>> PacketRuleSet::compile(
     compiled->app_rule =
         app_buffers || (compiled->rule.app != AppProto::kNone && compiled->rule.items.empty() &&
                         compiled->rule.sizes.empty());
+    bool response_buffers = false;
+    for (const DetectItem& d : compiled->rule.items) {
+      response_buffers = response_buffers || is_response_buffer(d.buffer);
+    }
+    for (const SizeTest& t : compiled->rule.sizes) {
+      response_buffers = response_buffers || is_response_buffer(t.buffer);
+    }
+    compiled->response_side = compiled->app_rule && compiled->rule.app == AppProto::kHttp &&
+                              (response_buffers || compiled->rule.flow_dir == FlowDir::kToClient);
     set->rules_.push_back(std::move(compiled));
   }
 
@@ -178,6 +181,7 @@ bool PacketRuleSet::evaluate(const CompiledPacketRule& r, const Inspection& in) 
     return false;
   }
   if (r.app_rule && rule.app != in.app) return false;
+  if (r.app_rule && r.response_side == in.to_server) return false;  // the other inspection's
   // Flow direction and state first: plain flags, and most rules name them.
   if (rule.flow_dir == FlowDir::kToServer && !in.to_server) return false;
   if (rule.flow_dir == FlowDir::kToClient && in.to_server) return false;
@@ -207,7 +211,8 @@ bool PacketRuleSet::evaluate(const CompiledPacketRule& r, const Inspection& in) 
   for (int b = 0; b < kBufferCount; ++b) {
     const auto& chain = r.chains[b];
     if (chain.empty()) continue;
-    if (!in.present[b]) return false;
+    // Content is never looked for in an empty buffer, negated or not (as Suricata).
+    if (!in.present[b] || in.buffers[b].empty()) return false;
     if (!match_chain(chain, in.buffers[b])) return false;
   }
   return true;
@@ -236,8 +241,9 @@ void PacketRuleSet::match(const Inspection& in,
       bool scanned = true;
       // Every buffer the input has: a rule's literal may come from any of its items (a
       // summary's payload buffer serves rules that mix payload and http items).
+      // (Only buffers some rule inspects: a rule's literal is one of its own items.)
       for (int b = 0; b < kBufferCount; ++b) {
-        if (!in.present[b] || in.buffers[b].empty()) continue;
+        if (!in.present[b] || in.buffers[b].empty() || !inspected_[b]) continue;
         scanned = group.prefilter->scan(in.buffers[b], scratch.literal_hits) && scanned;
       }
       if (!scanned) {

@@ -35,7 +35,10 @@ namespace soc::packet {
 
 // What is inspected: one packet (app == kNone, buffers[kPayload] its payload, src/dst the
 // packet's own addresses), or one protocol summary (app set, its buffers filled, src/dst the
-// client and the server; for HTTP, buffers[kPayload] the request head when known).
+// client and the server; for HTTP, buffers[kPayload] the request head when known). An HTTP
+// summary with a response is inspected a second time for the response rules: to_server false,
+// src/dst the server and the client, the response head's buffers added and buffers[kPayload]
+// the response head.
 struct Inspection {
   AppProto app = AppProto::kNone;
   std::uint8_t proto = 0;  // IP protocol
@@ -59,6 +62,9 @@ struct CompiledPacketRule {
   std::array<std::vector<ChainItem>, kBufferCount> chains;
   std::vector<std::unique_ptr<RE2>> regexes;
   bool app_rule = false;
+  // An HTTP rule on the response (a response buffer, or to_client): it runs on a summary's
+  // response inspection (to_server false), the others on its request inspection.
+  bool response_side = false;
   bool has_literal = false;
 };
 

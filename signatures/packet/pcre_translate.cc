@@ -38,6 +38,12 @@ Result<TranslatedPcre> translate_pcre(std::string_view value) {
       case 'P':
         out.buffer = Buffer::kHttpRequestBody;
         break;
+      case 'S':
+        out.buffer = Buffer::kHttpStatCode;
+        break;
+      case 'Y':
+        out.buffer = Buffer::kHttpStatMsg;
+        break;
       case 'H':
         out.buffer = Buffer::kHttpHeader;
         break;

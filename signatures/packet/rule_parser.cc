@@ -300,14 +300,14 @@ Result<std::vector<Option>> split_options(std::string_view body) {
   return out;
 }
 
-// Per buffer (in enum order): its sticky-buffer keyword, protocol, whether Suricata also fills
-// it from responses, and whether its old underscore name (http_accept ...) is a sticky buffer
-// too rather than a content modifier.
+// Per buffer (in enum order): its sticky-buffer keyword, protocol, whether it is a response's,
+// and whether its old underscore name (http_accept ...) is a sticky buffer too rather than a
+// content modifier. A keyword Suricata fills from both sides appears twice, request form first.
 struct BufferInfo {
   Buffer buffer;
   std::string_view name;
   AppProto app;
-  bool response_side;
+  bool response;
   bool underscore_sticky;
 };
 constexpr BufferInfo kBuffers[] = {
@@ -320,19 +320,32 @@ constexpr BufferInfo kBuffers[] = {
     {Buffer::kTlsSni, "tls.sni", AppProto::kTls, false, true},
     {Buffer::kHttpRequestBody, "http.request_body", AppProto::kHttp, false, false},
     {Buffer::kHttpRequestLine, "http.request_line", AppProto::kHttp, false, true},
-    {Buffer::kHttpProtocol, "http.protocol", AppProto::kHttp, true, true},
-    {Buffer::kHttpHeader, "http.header", AppProto::kHttp, true, false},
-    {Buffer::kHttpHeaderRaw, "http.header.raw", AppProto::kHttp, true, false},
-    {Buffer::kHttpHeaderNames, "http.header_names", AppProto::kHttp, true, true},
-    {Buffer::kHttpStart, "http.start", AppProto::kHttp, true, true},
-    {Buffer::kHttpCookie, "http.cookie", AppProto::kHttp, true, false},
+    {Buffer::kHttpProtocol, "http.protocol", AppProto::kHttp, false, true},
+    {Buffer::kHttpHeader, "http.header", AppProto::kHttp, false, false},
+    {Buffer::kHttpHeaderRaw, "http.header.raw", AppProto::kHttp, false, false},
+    {Buffer::kHttpHeaderNames, "http.header_names", AppProto::kHttp, false, true},
+    {Buffer::kHttpStart, "http.start", AppProto::kHttp, false, true},
+    {Buffer::kHttpCookie, "http.cookie", AppProto::kHttp, false, false},
     {Buffer::kHttpReferer, "http.referer", AppProto::kHttp, false, true},
     {Buffer::kHttpAccept, "http.accept", AppProto::kHttp, false, true},
     {Buffer::kHttpAcceptLang, "http.accept_lang", AppProto::kHttp, false, true},
     {Buffer::kHttpAcceptEnc, "http.accept_enc", AppProto::kHttp, false, true},
     {Buffer::kHttpConnection, "http.connection", AppProto::kHttp, false, true},
-    {Buffer::kHttpContentType, "http.content_type", AppProto::kHttp, true, true},
-    {Buffer::kHttpContentLen, "http.content_len", AppProto::kHttp, true, true},
+    {Buffer::kHttpContentType, "http.content_type", AppProto::kHttp, false, true},
+    {Buffer::kHttpContentLen, "http.content_len", AppProto::kHttp, false, true},
+    {Buffer::kHttpResponseLine, "http.response_line", AppProto::kHttp, true, true},
+    {Buffer::kHttpStatCode, "http.stat_code", AppProto::kHttp, true, false},
+    {Buffer::kHttpStatMsg, "http.stat_msg", AppProto::kHttp, true, false},
+    {Buffer::kHttpServer, "http.server", AppProto::kHttp, true, false},
+    {Buffer::kHttpLocation, "http.location", AppProto::kHttp, true, false},
+    {Buffer::kHttpResponseProtocol, "http.protocol", AppProto::kHttp, true, true},
+    {Buffer::kHttpResponseHeader, "http.header", AppProto::kHttp, true, false},
+    {Buffer::kHttpResponseHeaderRaw, "http.header.raw", AppProto::kHttp, true, false},
+    {Buffer::kHttpResponseHeaderNames, "http.header_names", AppProto::kHttp, true, true},
+    {Buffer::kHttpResponseStart, "http.start", AppProto::kHttp, true, true},
+    {Buffer::kHttpResponseCookie, "http.cookie", AppProto::kHttp, true, false},
+    {Buffer::kHttpResponseContentType, "http.content_type", AppProto::kHttp, true, true},
+    {Buffer::kHttpResponseContentLen, "http.content_len", AppProto::kHttp, true, true},
 };
 static_assert(std::size(kBuffers) == kBufferCount);
 
@@ -372,6 +385,8 @@ std::optional<Buffer> content_modifier_buffer(std::string_view key) {
   if (key == "http_raw_header") return Buffer::kHttpHeaderRaw;
   if (key == "http_cookie") return Buffer::kHttpCookie;
   if (key == "http_client_body") return Buffer::kHttpRequestBody;
+  if (key == "http_stat_code") return Buffer::kHttpStatCode;
+  if (key == "http_stat_msg") return Buffer::kHttpStatMsg;
   return std::nullopt;
 }
 
@@ -786,13 +801,10 @@ RuleOutcome parse_rule(std::string_view line, const Variables& vars) {
       app_buffer = b;
     }
   }
-  for (const Buffer b : used) {
-    if (buffer_has_response_side(b) && rule.flow_dir == FlowDir::kToClient) {
-      out.reason = std::string(buffer_name(b)) +
-                   " of responses is not inspected (only of requests); the rule asks for "
-                   "to_client";
-      return out;
-    }
+  // A to_client rule inspects the response: its http.header ... are the response's.
+  if (rule.flow_dir == FlowDir::kToClient) {
+    for (DetectItem& item : rule.items) item.buffer = response_form(item.buffer);
+    for (SizeTest& t : rule.sizes) t.buffer = response_form(t.buffer);
   }
   if (app_buffer && rule.app != AppProto::kNone && buffers_app != rule.app) {
     out.reason = "buffer " + std::string(buffer_name(*app_buffer)) +
@@ -851,7 +863,15 @@ std::string_view buffer_name(Buffer buffer) { return info(buffer).name; }
 
 AppProto buffer_app(Buffer buffer) { return info(buffer).app; }
 
-bool buffer_has_response_side(Buffer buffer) { return info(buffer).response_side; }
+bool is_response_buffer(Buffer buffer) { return info(buffer).response; }
+
+Buffer response_form(Buffer buffer) {
+  if (info(buffer).response) return buffer;
+  for (const BufferInfo& b : kBuffers) {
+    if (b.response && b.name == info(buffer).name) return b.buffer;
+  }
+  return buffer;
+}
 
 Result<PacketRule> parse_packet_rule(std::string_view line, const Variables& vars) {
   RuleOutcome o = parse_rule(trim(line), vars);

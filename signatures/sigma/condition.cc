@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "common/ascii.h"
+
 namespace soc::sigma {
 
 namespace {
@@ -14,16 +16,6 @@ struct Token {
   std::string_view text;
   std::size_t pos = 0;  // 1-based column
 };
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (x != b[i]) return false;
-  }
-  return true;
-}
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
@@ -96,7 +88,7 @@ class Parser {
   const Token& peek() const { return tokens_[pos_]; }
   const Token& next() { return tokens_[pos_ < tokens_.size() - 1 ? pos_++ : pos_]; }
   bool peek_keyword(std::string_view kw) const {
-    return peek().kind == Token::Kind::kWord && iequals(peek().text, kw);
+    return peek().kind == Token::Kind::kWord && iequals_ascii(peek().text, kw);
   }
 
   tl::unexpected<Error> unexpected() const {
@@ -176,8 +168,8 @@ class Parser {
   }
 
   static bool is_keyword(std::string_view w) {
-    return iequals(w, "and") || iequals(w, "or") || iequals(w, "not") || iequals(w, "of") ||
-           iequals(w, "them");
+    return iequals_ascii(w, "and") || iequals_ascii(w, "or") || iequals_ascii(w, "not") ||
+           iequals_ascii(w, "of") || iequals_ascii(w, "them");
   }
 
   Result<ConditionNode> parse_primary(int depth) {
@@ -197,7 +189,8 @@ class Parser {
     }
     if (t.kind != Token::Kind::kWord || is_keyword(t.text)) return unexpected();
     // `x of ...`
-    if (tokens_[pos_ + 1].kind == Token::Kind::kWord && iequals(tokens_[pos_ + 1].text, "of")) {
+    if (tokens_[pos_ + 1].kind == Token::Kind::kWord &&
+        iequals_ascii(tokens_[pos_ + 1].text, "of")) {
       return parse_quantifier();
     }
     const std::string_view name = next().text;
@@ -217,9 +210,9 @@ class Parser {
     next();  // of
     std::uint32_t count = 0;
     bool all = false;
-    if (iequals(count_token.text, "all")) {
+    if (iequals_ascii(count_token.text, "all")) {
       all = true;
-    } else if (iequals(count_token.text, "any")) {
+    } else if (iequals_ascii(count_token.text, "any")) {
       count = 1;
     } else {
       const std::string_view c = count_token.text;
@@ -231,11 +224,11 @@ class Parser {
     }
     const Token& target = peek();
     if (target.kind != Token::Kind::kWord ||
-        (is_keyword(target.text) && !iequals(target.text, "them"))) {
+        (is_keyword(target.text) && !iequals_ascii(target.text, "them"))) {
       return unexpected();
     }
     next();
-    const bool them = iequals(target.text, "them");
+    const bool them = iequals_ascii(target.text, "them");
     ConditionNode node;
     for (std::size_t i = 0; i < identifiers_.size(); ++i) {
       const std::string& id = identifiers_[i];

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/ascii.h"
+
 namespace soc::sigma {
 
 namespace {
@@ -21,15 +23,6 @@ std::string where(std::string_view file, const YAML::Node& node) {
 
 tl::unexpected<Error> bad(std::string_view file, const YAML::Node& node, const std::string& what) {
   return fail(ErrorCode::kInvalidArgument, where(file, node) + ": " + what);
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto f = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; };
-    if (f(a[i]) != f(b[i])) return false;
-  }
-  return true;
 }
 
 bool applies(const RuleLogSource& entry, const RuleLogSource& rule) {
@@ -152,7 +145,7 @@ Result<std::vector<std::string>> FieldMappings::resolve(const RuleLogSource& log
     for (const Entry& e : entries_) {
       if (!applies(e.logsource, logsource)) continue;
       for (const auto& [name, targets] : e.fields) {
-        if (pass == 0 ? name == sigma_field : iequals(name, sigma_field)) return targets;
+        if (pass == 0 ? name == sigma_field : iequals_ascii(name, sigma_field)) return targets;
       }
     }
   }

@@ -19,6 +19,17 @@
 
 using namespace soc::agent::net;
 
+namespace {
+
+// The text of a string field, empty when the event has none.
+std::string_view find_string(const soc::Event& e, std::string_view name) {
+  const soc::FieldValue* v = e.find(name);
+  const auto* s = v != nullptr ? std::get_if<std::string>(v) : nullptr;
+  return s != nullptr ? std::string_view(*s) : std::string_view();
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return 0;
   Flow flow;
@@ -70,10 +81,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       std::abort();
     }
     if (e.raw.size() > protocols::kHttpMaxRawHead) std::abort();
-    // The packet rules' buffers of the request head: each a bounded rewrite of the head.
-    const protocols::HttpRequestBuffers b = protocols::http_request_buffers(e.raw);
-    if (b.header.size() > 2 * e.raw.size() + 2 || b.start.size() > 2 * e.raw.size() + 6) {
-      std::abort();
+    // The packet rules' buffers of both heads: each a bounded rewrite of its head.
+    for (const auto& [head, side] :
+         {std::pair{std::string_view(e.raw), protocols::HttpSide::kRequest},
+          std::pair{find_string(e, protocols::kHttpResponseHeadField),
+                    protocols::HttpSide::kResponse}}) {
+      const protocols::HttpHeadBuffers b = protocols::http_head_buffers(head, side);
+      if (b.header.size() > 2 * head.size() + 2 || b.start.size() > 2 * head.size() + 6) {
+        std::abort();
+      }
     }
   }
   // What leaves a pcap source: the HTTP heads with their credentials redacted.

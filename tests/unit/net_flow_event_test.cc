@@ -81,6 +81,14 @@ TEST(NetFlowEvent, VlanTagsOuterAndInner) {
   EXPECT_EQ(e.fields.capacity(), e.fields.size());
 }
 
+TEST(NetFlowEvent, SpareRoomForTheAnalyzersFields) {
+  Event e = make_flow_event(udp_flow(), EndReason::kIdle, "eth0", 3);
+  EXPECT_EQ(e.fields.capacity(), e.fields.size() + 3);
+  const Field* first = e.fields.data();
+  append_string(e.fields, "network.protocol", "dns");
+  EXPECT_EQ(e.fields.data(), first);  // not moved
+}
+
 TEST(NetFlowEvent, OtherProtocolsAreNamedByNumberWithoutPorts) {
   Flow flow = udp_flow();
   flow.proto = 89;  // OSPF

@@ -610,6 +610,23 @@ TEST(HttpAnalyzer, RawTextIsTheRequestHeadAndCredentialsAreRedacted) {
   for (const Event& e : lone) EXPECT_TRUE(e.raw.empty());
 }
 
+// The response head rides on the event for the packet rules' response buffers (Set-Cookie
+// included), and redact_http_credentials() removes it.
+TEST(HttpAnalyzer, ResponseHeadIsKeptForRulesThenRemoved) {
+  const std::string response_head =
+      "HTTP/1.1 302 Found\r\nSet-Cookie: sid=42\r\nLocation: /x\r\nContent-Length: 0\r\n";
+  for (std::size_t piece : {1u, 7u, 4096u}) {
+    auto out =
+        run_http("GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n", response_head + "\r\n", piece);
+    ASSERT_EQ(out.size(), 2u) << piece;
+    EXPECT_EQ(*str_field(out[0], kHttpResponseHeadField), response_head) << piece;
+    EXPECT_EQ(out[1].find(kHttpResponseHeadField), nullptr);  // unanswered
+    redact_http_credentials(out);
+    EXPECT_EQ(out[0].find(kHttpResponseHeadField), nullptr);
+    EXPECT_EQ(*int_field(out[0], "http.response.status_code"), 302);
+  }
+}
+
 // The start of each request body (chunk framing removed, at most kHttpMaxKeptBody bytes, none
 // after a gap) rides on the event for the packet rules' http.request_body, and
 // redact_http_credentials() removes it: bodies carry passwords.
@@ -695,6 +712,19 @@ TEST(HttpAnalyzer, MidwayFlowTakesTheRequesterForTheClient) {
     EXPECT_EQ(*str_field(out[0], "url.original"), "/x");
     EXPECT_EQ(*int_field(out[0], "http.response.status_code"), 200);
   }
+  // Both sides speak before a request line is complete: not taken for HTTP (the bytes of the
+  // two sides are never joined).
+  Flow flow = make_flow(kProtoTcp, 80, 6666);
+  flow.tcp = std::make_unique<TcpConn>();
+  auto a = factory.create(flow);
+  std::vector<Event> out;
+  a->on_payload(flow, Direction::kResp, bytes_of("GE"), 1, out);
+  a->on_payload(flow, Direction::kOrig, bytes_of("POST /x HTTP/1.1\r\n\r\n"), 2, out);
+  a->on_payload(flow, Direction::kResp, bytes_of("T / HTTP/1.1\r\n\r\n"), 3, out);
+  Event fe;
+  a->on_end(flow, fe, out);
+  EXPECT_TRUE(out.empty());
+  EXPECT_FALSE(a->wants_more());
 }
 
 // ---------------------------------------------------------------- SSH

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "agent/active_rules.h"
 #include "agent/sources/pcap_source.h"
@@ -97,23 +98,14 @@ TEST(PacketRulesPcap, PayloadRuleOnDirectoryTraversal) {
   EXPECT_EQ(by_sid.count("9900001"), 0u);
 }
 
-// A rule mixing payload content with http buffers matches the request head on the HTTP summary,
-// credentials included; the summary that leaves the source has them redacted.
-TEST(PacketRulesPcap, RulesSeeTheCookieThatTheSummaryDoesNotShip) {
-  const std::string file = std::string(SOC_SHARED_DATA) +
-                           "/suricata-verify/tests/uricontent/detect-uricontent-03/input.pcap";
-  auto parsed = packet::parse_packet_rules(
-      "alert tcp any any -> any any (msg:\"cookie\"; content:\"Cookie|3a 20|hellocatch\"; "
-      "http.uri; content:\"/three/\"; sid:77;)\n"
-      "alert http any any -> any any (msg:\"cookie buffer\"; http.cookie; "
-      "content:\"hellocatch\"; startswith; sid:78;)\n"
-      "alert http any any -> any any (msg:\"header buffer\"; http.header; "
-      "content:\"User-Agent|3a 20|Mozilla/1.0|0d 0a|\"; content:!\"Cookie\"; sid:79;)\n",
-      "test.rules", packet::Variables::defaults());
-  ASSERT_EQ(parsed.rules.size(), 3u);
+// Every event a PcapSource emits replaying `file` with packet rules `rules_text` (all must load).
+std::vector<Event> replay_with_rules(const std::string& file, const std::string& rules_text) {
+  auto parsed = packet::parse_packet_rules(rules_text, "test.rules", packet::Variables::defaults());
+  EXPECT_TRUE(parsed.issues.empty()) << parsed.issues.front().reason;
   std::vector<packet::CompileIssue> issues;
   auto set = packet::PacketRuleSet::compile(std::move(parsed.rules), issues);
-  ASSERT_TRUE(set);
+  EXPECT_TRUE(set && issues.empty());
+  if (!set) return {};
   ActiveRules rules;
   auto snapshot = std::make_shared<RuleSnapshot>();
   snapshot->packet_rules = *set;
@@ -121,10 +113,26 @@ TEST(PacketRulesPcap, RulesSeeTheCookieThatTheSummaryDoesNotShip) {
   PcapSourceConfig pc;
   pc.capture.file = file;
   auto source = PcapSource::open(pc, &rules);
-  ASSERT_TRUE(source);
+  EXPECT_TRUE(source);
+  if (!source) return {};
   std::vector<Event> events;
-  for (int i = 0; i < 1000 && !(*source)->finished(); ++i) (*source)->poll(events, 1000);
+  for (int i = 0; i < 100000 && !(*source)->finished(); ++i) (*source)->poll(events, 1000);
   (*source)->flush(events);
+  return events;
+}
+
+// A rule mixing payload content with http buffers matches the request head on the HTTP summary,
+// credentials included; the summary that leaves the source has them redacted.
+TEST(PacketRulesPcap, RulesSeeTheCookieThatTheSummaryDoesNotShip) {
+  const auto events = replay_with_rules(
+      std::string(SOC_SHARED_DATA) +
+          "/suricata-verify/tests/uricontent/detect-uricontent-03/input.pcap",
+      "alert tcp any any -> any any (msg:\"cookie\"; content:\"Cookie|3a 20|hellocatch\"; "
+      "http.uri; content:\"/three/\"; sid:77;)\n"
+      "alert http any any -> any any (msg:\"cookie buffer\"; http.cookie; "
+      "content:\"hellocatch\"; startswith; sid:78;)\n"
+      "alert http any any -> any any (msg:\"header buffer\"; http.header; "
+      "content:\"User-Agent|3a 20|Mozilla/1.0|0d 0a|\"; content:!\"Cookie\"; sid:79;)\n");
   int alerts = 0, http = 0;
   for (const Event& e : events) {
     if (e.kind == EventKind::kAlert) ++alerts;
@@ -136,6 +144,41 @@ TEST(PacketRulesPcap, RulesSeeTheCookieThatTheSummaryDoesNotShip) {
   }
   EXPECT_EQ(alerts, 3);  // one per rule: the head, the cookie and the header buffers
   EXPECT_EQ(http, 1);
+}
+
+// Response rules on a real capture: one alert per HTTP summary whose response has the status
+// (as the summary itself reports it), from the server to the client; the response head never
+// leaves the source.
+TEST(PacketRulesPcap, ResponseRulesAlertFromTheServer) {
+  const auto events = replay_with_rules(
+      std::string(SOC_SHARED_DATA) +
+          "/zeek-baselines/wikipedia-conn-dns-http/traces/wikipedia.pcap",
+      "alert http any any -> any any (msg:\"not modified\"; http.stat_code; content:\"304\"; "
+      "bsize:3; sid:90;)\n"
+      "alert http any any -> any any (msg:\"varnish\"; flow:established,to_client; http.header; "
+      "content:\"Via|3a 20|1.1 varnish|0d 0a|\"; sid:91;)\n");
+  std::set<std::string> servers;  // of the responses with status 304
+  int ok = 0, ok_alerts = 0;
+  for (const Event& e : events) {
+    EXPECT_EQ(e.find("http.response.head"), nullptr);
+    if (e.kind == EventKind::kHttp) {
+      const FieldValue* status = e.find("http.response.status_code");
+      if (status == nullptr || std::get<std::int64_t>(*status) != 304) continue;
+      ++ok;
+      servers.insert(std::get<IpAddress>(*e.find("destination.ip")).to_string());
+    } else if (e.kind == EventKind::kAlert && std::get<std::string>(*e.find("rule.id")) == "90") {
+      ++ok_alerts;
+      EXPECT_TRUE(servers.contains(std::get<IpAddress>(*e.find("source.ip")).to_string()));
+    }
+  }
+  EXPECT_GT(ok, 0);
+  EXPECT_EQ(ok_alerts, ok);
+  int server_alerts = 0;
+  for (const Event& e : events) {
+    server_alerts +=
+        e.kind == EventKind::kAlert && std::get<std::string>(*e.find("rule.id")) == "91";
+  }
+  EXPECT_GT(server_alerts, 0);
 }
 
 TEST(PacketRulesPcap, NoRulesNoAlerts) {

@@ -185,12 +185,37 @@ TEST(PacketRuleParser, RequestBuffers) {
   // Underscore names of content modifiers are not sticky buffers.
   EXPECT_EQ(parse_error("alert http any any -> any any (http_header; content:\"x\"; sid:3;)"),
             "http_header without a preceding content");
-  EXPECT_EQ(parse_error("alert http any any -> any any (flow:established,to_client; "
-                        "http.header; content:\"Server\"; sid:4;)"),
-            "http.header of responses is not inspected (only of requests); the rule asks for "
-            "to_client");
-  // Request-only buffers make no such claim.
-  parse_ok("alert http any any -> any any (flow:to_server; http.referer; content:\"x\"; sid:5;)");
+}
+
+// The response's buffers, and the response forms of http.header ... in a to_client rule (the
+// flow keyword may come after the buffer).
+TEST(PacketRuleParser, ResponseBuffers) {
+  const PacketRule r = parse_ok(
+      "alert http any any -> any any (http.stat_code; content:\"404\"; http.stat_msg; "
+      "content:\"Not\"; http.server; content:\"nginx\"; http.location; content:\"/x\"; "
+      "http.response_line; content:\"HTTP/1.1\"; content:\"200\"; http_stat_code; "
+      "pcre:\"/^4/S\"; pcre:\"/Found/Y\"; sid:1;)");
+  const Buffer expected[] = {Buffer::kHttpStatCode,     Buffer::kHttpStatMsg,
+                             Buffer::kHttpServer,       Buffer::kHttpLocation,
+                             Buffer::kHttpResponseLine, Buffer::kHttpStatCode,
+                             Buffer::kHttpStatCode,     Buffer::kHttpStatMsg};
+  ASSERT_EQ(r.items.size(), std::size(expected));
+  for (std::size_t i = 0; i < r.items.size(); ++i) {
+    EXPECT_EQ(r.items[i].buffer, expected[i]) << i;
+    EXPECT_TRUE(is_response_buffer(r.items[i].buffer)) << i;
+  }
+  const PacketRule to_client = parse_ok(
+      "alert http any any -> any any (http.header; content:\"Server\"; http.cookie; "
+      "content:\"id=\"; http.uri; content:\"/a\"; flow:established,to_client; sid:2;)");
+  EXPECT_EQ(to_client.items[0].buffer, Buffer::kHttpResponseHeader);
+  EXPECT_EQ(to_client.items[1].buffer, Buffer::kHttpResponseCookie);
+  EXPECT_EQ(to_client.items[2].buffer, Buffer::kHttpUri);  // the request's, seen with it
+  EXPECT_EQ(buffer_name(Buffer::kHttpResponseHeader), "http.header");
+  EXPECT_EQ(parse_ok("alert http any any -> any any (flow:to_server; http.header; "
+                     "content:\"x\"; sid:3;)")
+                .items[0]
+                .buffer,
+            Buffer::kHttpHeader);
 }
 
 TEST(PacketRuleParser, Pcre) {
@@ -579,8 +604,8 @@ TEST(PacketRuleMatcher, StickyBuffersOnSummaries) {
   EXPECT_EQ(sids(*set, tls), (std::vector<std::uint32_t>{4}));
 }
 
-// Rules on the request's buffers match only where the request has the buffer: a rule on
-// http.cookie never matches a request without a Cookie header, even negated.
+// Rules on the request's buffers match only where the request has the buffer, and it is not
+// empty: a rule on http.cookie never matches a request without a Cookie header, even negated.
 TEST(PacketRuleMatcher, RequestBuffers) {
   auto set = compile({
       "alert http any any -> any any (http.header; content:\"Accept|3a 20|*/*|0d 0a|\"; sid:1;)",
@@ -592,18 +617,50 @@ TEST(PacketRuleMatcher, RequestBuffers) {
       "alert http any any -> any any (content:\"Accept\"; http_header; http.request_line; "
       "pcre:\"/^GET \\/ HTTP\\/1\\.1$/\"; sid:6;)",
       "alert http any any -> any any (http.request_body; content:\"pass=\"; sid:7;)",
+      "alert http any any -> any any (http.header; content:!\"User-Agent\"; sid:8;)",
   });
   Inspection with_cookie = http_summary();
   put(with_cookie, Buffer::kHttpHeader, "Host: a.test\r\nAccept: */*\r\n");
   put(with_cookie, Buffer::kHttpHeaderNames, "\r\nHost\r\nAccept\r\nCookie\r\n\r\n");
   put(with_cookie, Buffer::kHttpCookie, "session=1");
   put(with_cookie, Buffer::kHttpRequestLine, "GET / HTTP/1.1");
-  EXPECT_EQ(sids(*set, with_cookie), (std::vector<std::uint32_t>{1, 2, 3, 4, 6}));
+  EXPECT_EQ(sids(*set, with_cookie), (std::vector<std::uint32_t>{1, 2, 3, 4, 6, 8}));
   Inspection without_cookie = with_cookie;
   without_cookie.present[static_cast<int>(Buffer::kHttpCookie)] = false;
-  EXPECT_EQ(sids(*set, without_cookie), (std::vector<std::uint32_t>{1, 4, 6}));
+  EXPECT_EQ(sids(*set, without_cookie), (std::vector<std::uint32_t>{1, 4, 6, 8}));
   put(without_cookie, Buffer::kHttpRequestBody, "user=a&pass=x");
-  EXPECT_EQ(sids(*set, without_cookie), (std::vector<std::uint32_t>{1, 4, 6, 7}));
+  EXPECT_EQ(sids(*set, without_cookie), (std::vector<std::uint32_t>{1, 4, 6, 7, 8}));
+  // A request without headers: its http.header is empty, where no content is looked for.
+  Inspection bare = http_summary();
+  put(bare, Buffer::kHttpHeader, "");
+  put(bare, Buffer::kHttpRequestLine, "GET / HTTP/1.1");
+  EXPECT_TRUE(sids(*set, bare).empty());
+}
+
+// Response rules (a response buffer, or to_client) run only on the response's inspection
+// (to_server false), request rules only on the request's: a summary never alerts twice for one
+// rule. A to_client rule may name request buffers too (the transaction's).
+TEST(PacketRuleMatcher, ResponseRulesRunOnTheResponse) {
+  auto set = compile({
+      "alert http any any -> any any (http.stat_code; content:\"404\"; sid:1;)",
+      "alert http any any -> any any (flow:to_client; http.header; content:\"Server|3a 20|nginx\"; "
+      "sid:2;)",
+      "alert http any any -> any any (http.uri; content:\"/admin\"; sid:3;)",
+      "alert http any any -> any any (flow:established,to_client; http.uri; content:\"/admin\"; "
+      "http.stat_code; content:\"200\"; sid:4;)",
+      "alert http any any -> any any (http.header; content:\"Server\"; sid:5;)",
+  });
+  Inspection request = http_summary();
+  put(request, Buffer::kHttpUri, "/admin/login");
+  put(request, Buffer::kHttpHeader, "Host: a\r\n");
+  EXPECT_EQ(sids(*set, request), (std::vector<std::uint32_t>{3}));
+  Inspection response = request;
+  response.to_server = false;
+  put(response, Buffer::kHttpStatCode, "404");
+  put(response, Buffer::kHttpResponseHeader, "Server: nginx/1.2\r\n");
+  EXPECT_EQ(sids(*set, response), (std::vector<std::uint32_t>{1, 2}));
+  put(response, Buffer::kHttpStatCode, "200");
+  EXPECT_EQ(sids(*set, response), (std::vector<std::uint32_t>{2, 4}));
 }
 
 // A rule that mixes payload content with http buffers is an HTTP rule: its payload items match

@@ -311,9 +311,13 @@ class HttpAnalyzer final : public FlowAnalyzer {
         not_http_ = true;  // the server spoke first: not HTTP
         return;
       }
-      // Mid-way, the flow's originator is a guess (Zeek's port rules): the first side that
-      // sends a request line is the client.
-      client_dir_ = dir;
+      // Mid-way, the flow's originator is a guess (Zeek's port rules): the first side to send
+      // is taken for the client, and it must start with a request line.
+      if (sniff_.empty() && pending_client_.empty()) client_dir_ = dir;
+      if (dir != client_dir_) {
+        not_http_ = true;  // both sides spoke before a request line was seen
+        return;
+      }
       sniff_.append(data.substr(0, kMaxMethod + 1 - std::min(sniff_.size(), kMaxMethod + 1)));
       const Sniff s = sniff_request(sniff_);
       if (s == Sniff::kNo) not_http_ = true;
@@ -414,6 +418,7 @@ class HttpAnalyzer final : public FlowAnalyzer {
         queue_.front().head.version == "0.9") {
       // An HTTP/0.9 response has no status line or headers: the body runs to the close.
       response_ = Head{};
+      response_text_.clear();
       response_->version = "0.9";
       response_ts_ = ts;
       server_.until_close();
@@ -428,6 +433,7 @@ class HttpAnalyzer final : public FlowAnalyzer {
           const bool head_request = !queue_.empty() && queue_.front().head.method == "HEAD";
           const bool connect = !queue_.empty() && queue_.front().head.method == "CONNECT";
           response_ = std::move(h);
+          response_text_ = block.substr(0, kHttpMaxRawHead);
           response_ts_ = ts;
           if (connect && response_->status < 300) {
             complete_response(flow, ts, out);
@@ -459,6 +465,7 @@ class HttpAnalyzer final : public FlowAnalyzer {
       queue_.pop_front();
     }
     response_.reset();
+    response_text_.clear();
   }
 
   Event make_event(const Flow& flow, const Request* req, const Head* resp,
@@ -510,6 +517,7 @@ class HttpAnalyzer final : public FlowAnalyzer {
         append_string(f, "http.response.mime_type", resp->content_type);
       }
       append_int(f, "http.response.body.bytes", static_cast<std::int64_t>(resp_body));
+      if (!response_text_.empty()) append_string(f, kHttpResponseHeadField, response_text_);
     }
     return e;
   }
@@ -530,6 +538,7 @@ class HttpAnalyzer final : public FlowAnalyzer {
   std::deque<Request> queue_;
   std::uint64_t client_seq_ = 0;
   std::optional<Head> response_;
+  std::string response_text_;  // response_'s head as sent, at most kHttpMaxRawHead bytes
   TimeNs response_ts_ = 0;
   std::int64_t requests_ = 0;
 };
@@ -544,23 +553,15 @@ std::unique_ptr<FlowAnalyzer> HttpAnalyzerFactory::create(const Flow& flow) {
 namespace {
 
 // The head with the values of the headers that carry credentials replaced by "<redacted>" and
-// their folded continuation lines dropped. Lines end at LF, or at a CR not followed by LF (as
-// some servers read them).
+// their folded continuation lines dropped (lines split as next_http_line does).
 std::string redacted_head(std::string_view head) {
   static constexpr std::string_view kSecret[] = {"authorization", "proxy-authorization", "cookie"};
   std::string out;
   out.reserve(head.size());
   bool first = true;
   bool in_secret = false;  // the lines go on the value of a secret header
-  for (std::size_t start = 0; start < head.size();) {
-    std::size_t end = start;
-    while (end < head.size() && head[end] != '\n' &&
-           !(head[end] == '\r' && (end + 1 == head.size() || head[end + 1] != '\n'))) {
-      ++end;
-    }
-    if (end < head.size()) ++end;  // the LF or lone CR
-    const std::string_view line = head.substr(start, end - start);
-    start = end;
+  for (std::size_t pos = 0; pos < head.size();) {
+    const std::string_view line = next_http_line(head, pos);
     if (in_secret && (line.front() == ' ' || line.front() == '\t')) continue;  // folded
     in_secret = false;
     const std::size_t colon = line.find(':');
@@ -587,7 +588,9 @@ void redact_http_credentials(std::span<Event> events) {
   for (Event& e : events) {
     if (e.kind != EventKind::kHttp) continue;
     if (!e.raw.empty()) e.raw = redacted_head(e.raw);
-    std::erase_if(e.fields, [](const Field& f) { return f.name == kHttpRequestBodyField; });
+    std::erase_if(e.fields, [](const Field& f) {
+      return f.name == kHttpRequestBodyField || f.name == kHttpResponseHeadField;
+    });
   }
 }
 

@@ -3,20 +3,22 @@
 // version, user agent, status, content types and body lengths; see agent/net/protocols/README.md.
 // The event's raw text is the request head as sent (request line and header lines, without the
 // blank line that ends it; at most kHttpMaxRawHead bytes): packet rules that mix payload content
-// with http buffers match it. It holds credentials, and the event the request body's start,
-// until redact_http_credentials() runs.
+// with http buffers match it. For the packet rules the event also carries the request body's
+// start (kHttpRequestBodyField) and the response head (kHttpResponseHeadField); those fields and
+// the credentials in the raw text stay until redact_http_credentials() runs.
 //
 // Contract: the factory attaches an analyzer to every TCP flow that carries payload; it gives up
 // (wants_more() false) unless the client's first bytes look like a request line (an upper-case
 // token and a space). The client is the flow's originator, except on a TCP flow picked up mid-way
-// (no SYN seen), whose first side to send a request line is taken for the client: the event's
-// source is then the flow's responder. Requests are queued (pipelining; at most kHttpMaxPending,
-// the oldest is emitted unanswered to make room) and responses paired with them in order; 1xx
-// interim responses are skipped. Bodies are never held: they are counted and skipped by
-// Content-Length or chunked framing, or until the connection closes. A header block is held up to
-// kHttpMaxHeader bytes; a longer one, a malformed start line, or a gap outside a body of known
-// length ends the analysis of that direction. CONNECT and 101 Switching Protocols end it too (the
-// rest is not HTTP). Single-threaded; no exceptions.
+// (no SYN seen), whose first side to send payload is taken for the client (the event's source is
+// then the flow's responder when that side is); the flow is HTTP only if that payload starts with
+// a request line. Requests are queued (pipelining; at most kHttpMaxPending, the oldest is emitted
+// unanswered to make room) and responses paired with them in order; 1xx interim responses are
+// skipped. Bodies are counted and skipped by Content-Length or chunked framing, or until the
+// connection closes; only a request body's first kHttpMaxKeptBody bytes are kept. A header block
+// is held up to kHttpMaxHeader bytes; a longer one, a malformed start line, or a gap outside a
+// body of known length ends the analysis of that direction. CONNECT and 101 Switching Protocols
+// end it too (the rest is not HTTP). Single-threaded; no exceptions.
 #pragma once
 
 #include <cstdint>
@@ -35,6 +37,10 @@ inline constexpr std::size_t kHttpMaxKeptBody = std::size_t{4} * 1024;
 // The field that carries a request body's first kHttpMaxKeptBody bytes (chunk framing removed)
 // for the packet rules' http.request_body; redact_http_credentials() removes it.
 inline constexpr std::string_view kHttpRequestBodyField = "http.request.body.content";
+// The field that carries the response head as sent (status line and header lines, at most
+// kHttpMaxRawHead bytes) for the packet rules' response buffers; redact_http_credentials()
+// removes it (Set-Cookie).
+inline constexpr std::string_view kHttpResponseHeadField = "http.response.head";
 inline constexpr std::size_t kHttpMaxPending = 32;
 
 class HttpAnalyzerFactory final : public FlowAnalyzerFactory {
@@ -49,7 +55,8 @@ class HttpAnalyzerFactory final : public FlowAnalyzerFactory {
 
 // Replaces, in the raw text of the `http` events among `events`, the values of Authorization,
 // Proxy-Authorization and Cookie by "<redacted>" (and drops their folded continuation lines),
-// and removes the request body (kHttpRequestBodyField: login forms carry passwords). The pcap
+// and removes the request body and the response head (kHttpRequestBodyField: login forms carry
+// passwords; kHttpResponseHeadField: Set-Cookie carries sessions). The pcap
 // source calls it once its packet rules ran, before the events leave it: credentials are
 // matched, never shipped.
 void redact_http_credentials(std::span<Event> events);
