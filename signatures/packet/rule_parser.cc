@@ -349,6 +349,14 @@ constexpr BufferInfo kBuffers[] = {
 };
 static_assert(std::size(kBuffers) == kBufferCount);
 
+constexpr bool underscore_names_have_a_dot() {
+  for (const BufferInfo& b : kBuffers) {
+    if (b.underscore_sticky && b.name.find('.') == std::string_view::npos) return false;
+  }
+  return true;
+}
+static_assert(underscore_names_have_a_dot(), "sticky_buffer() swaps the first '.' for '_'");
+
 constexpr bool buffers_in_enum_order() {
   for (int i = 0; i < kBufferCount; ++i) {
     if (static_cast<int>(kBuffers[i].buffer) != i) return false;
@@ -725,6 +733,11 @@ RuleOutcome parse_rule(std::string_view line, const Variables& vars) {
       item.regex = std::move(t->pattern);
       item.relative = t->relative;
       item.startswith = t->anchored;
+      if (t->buffer && current != Buffer::kPayload && *t->buffer != current) {
+        out.reason = "pcre buffer flag for " + std::string(buffer_name(*t->buffer)) +
+                     " after sticky buffer " + std::string(buffer_name(current));
+        return out;
+      }
       item.buffer = t->buffer.value_or(current);
       rule.items.push_back(std::move(item));
       last_content = nullptr;

@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "agent/net/conn_state.h"
 #include "agent/net/packet.h"
 #include "agent/net/protocols/dns_analyzer.h"
 #include "agent/net/protocols/http_analyzer.h"
@@ -39,6 +40,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   flow.resp_addr = {10, 0, 0, 2};
   flow.orig_port = 40000;
   flow.resp_port = 53;
+  // A TCP flow with its connection state (no SYN seen): HTTP's picked-up-mid-way path.
+  if (flow.proto == kProtoTcp && (data[0] & 2) != 0) flow.tcp = std::make_unique<TcpConn>();
   protocols::DnsAnalyzerFactory dns;
   protocols::HttpAnalyzerFactory http;
   protocols::TlsAnalyzerFactory tls;
@@ -92,7 +95,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       }
     }
   }
-  // What leaves a pcap source: the HTTP heads with their credentials redacted.
+  for (const auto& e : out) {
+    if (find_string(e, protocols::kHttpRequestBodyField).size() > protocols::kHttpMaxKeptBody ||
+        find_string(e, protocols::kHttpResponseHeadField).size() > protocols::kHttpMaxRawHead) {
+      std::abort();
+    }
+  }
+  // What leaves a pcap source: the HTTP heads with their credentials redacted, and neither the
+  // request body nor the response head.
   protocols::redact_http_credentials(out);
+  for (const auto& e : out) {
+    if (e.find(protocols::kHttpRequestBodyField) != nullptr ||
+        e.find(protocols::kHttpResponseHeadField) != nullptr) {
+      std::abort();
+    }
+  }
   return 0;
 }

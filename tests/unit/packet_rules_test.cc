@@ -193,17 +193,19 @@ TEST(PacketRuleParser, ResponseBuffers) {
   const PacketRule r = parse_ok(
       "alert http any any -> any any (http.stat_code; content:\"404\"; http.stat_msg; "
       "content:\"Not\"; http.server; content:\"nginx\"; http.location; content:\"/x\"; "
-      "http.response_line; content:\"HTTP/1.1\"; content:\"200\"; http_stat_code; "
-      "pcre:\"/^4/S\"; pcre:\"/Found/Y\"; sid:1;)");
+      "http.response_line; content:\"HTTP/1.1\"; content:\"200\"; http_stat_code; sid:1;)");
   const Buffer expected[] = {Buffer::kHttpStatCode,     Buffer::kHttpStatMsg,
                              Buffer::kHttpServer,       Buffer::kHttpLocation,
-                             Buffer::kHttpResponseLine, Buffer::kHttpStatCode,
-                             Buffer::kHttpStatCode,     Buffer::kHttpStatMsg};
+                             Buffer::kHttpResponseLine, Buffer::kHttpStatCode};
   ASSERT_EQ(r.items.size(), std::size(expected));
   for (std::size_t i = 0; i < r.items.size(); ++i) {
     EXPECT_EQ(r.items[i].buffer, expected[i]) << i;
     EXPECT_TRUE(is_response_buffer(r.items[i].buffer)) << i;
   }
+  const PacketRule flags =
+      parse_ok("alert http any any -> any any (pcre:\"/^4/S\"; pcre:\"/Found/Y\"; sid:5;)");
+  EXPECT_EQ(flags.items[0].buffer, Buffer::kHttpStatCode);
+  EXPECT_EQ(flags.items[1].buffer, Buffer::kHttpStatMsg);
   const PacketRule to_client = parse_ok(
       "alert http any any -> any any (http.header; content:\"Server\"; http.cookie; "
       "content:\"id=\"; http.uri; content:\"/a\"; flow:established,to_client; sid:2;)");
@@ -232,7 +234,8 @@ TEST(PacketRuleParser, Pcre) {
   auto z = translate_pcre("/end\\Z/s");
   ASSERT_TRUE(z);
   EXPECT_EQ(z->pattern, "(?s)end(?:\\n?\\z)");
-  // Buffer flags choose the buffer; the body flags are refused.
+  // Buffer flags choose the buffer (not another than a sticky buffer's); the response body's
+  // flag is refused.
   const PacketRule flags = parse_ok(
       "alert http any any -> any any (pcre:\"/a/H\"; pcre:\"/b/C\"; pcre:\"/c/M\"; "
       "pcre:\"/d/D\"; pcre:\"/e/V\"; pcre:\"/f/W\"; pcre:\"/g/I\"; sid:5;)");
@@ -246,6 +249,11 @@ TEST(PacketRuleParser, Pcre) {
   EXPECT_EQ(flags.items[6].buffer, Buffer::kHttpUri);
   EXPECT_EQ(parse_ok("alert http any any -> any any (pcre:\"/a/P\"; sid:6;)").items[0].buffer,
             Buffer::kHttpRequestBody);
+  EXPECT_EQ(parse_error("alert http any any -> any any (http.uri; pcre:\"/a/H\"; sid:7;)"),
+            "pcre buffer flag for http.header after sticky buffer http.uri");
+  EXPECT_EQ(
+      parse_ok("alert http any any -> any any (http.uri; pcre:\"/a/U\"; sid:8;)").items[0].buffer,
+      Buffer::kHttpUri);
   EXPECT_NE(parse_error("alert tcp any any -> any any (pcre:\"/a/Q\"; sid:1;)")
                 .find("pcre flag 'Q' not supported"),
             std::string::npos);
