@@ -215,6 +215,8 @@ void PacketMatcher::on_events(std::vector<Event>& events, std::size_t from) {
     if (response_text != nullptr) {
       response = response_inspection(in);
       set_buffer(*response, Buffer::kPayload, response_text);
+      set_buffer(*response, Buffer::kHttpResponseBody,
+                 string_field(e, net::protocols::kHttpResponseBodyField));
       if (inspects_head_buffers()) {
         response_head = net::protocols::http_head_buffers(*response_text, HttpSide::kResponse);
         set_head_buffers(*response, response_head, true);

@@ -12,6 +12,7 @@ pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 find_package(cppzmq REQUIRED)
 find_package(msgpack REQUIRED CONFIG)  # target msgpackc-cxx
 find_package(zstd REQUIRED CONFIG)
+find_package(ZLIB REQUIRED)  # inflating HTTP bodies for the packet rules (agent/net)
 find_package(yaml-cpp REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(tl-expected REQUIRED)

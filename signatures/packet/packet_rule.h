@@ -18,15 +18,16 @@ namespace soc::packet {
 // What a detection item inspects: the transport payload of each packet, or a field that a
 // protocol analyzer filled (the "sticky buffers").
 enum class Buffer : std::uint8_t {
-  kPayload,          // pkt_data: TCP/UDP/ICMP payload of one packet
-  kDnsQuery,         // dns.query: dns.question.name
-  kHttpUri,          // http.uri: url.original
-  kHttpHost,         // http.host: url.domain
-  kHttpMethod,       // http.method: http.request.method
-  kHttpUserAgent,    // http.user_agent: user_agent.original
-  kTlsSni,           // tls.sni: tls.client.server_name
-  kHttpRequestBody,  // http.request_body: the request body's start
-                     // (agent/net/protocols/http_analyzer.h)
+  kPayload,           // pkt_data: TCP/UDP/ICMP payload of one packet
+  kDnsQuery,          // dns.query: dns.question.name
+  kHttpUri,           // http.uri: url.original
+  kHttpHost,          // http.host: url.domain
+  kHttpMethod,        // http.method: http.request.method
+  kHttpUserAgent,     // http.user_agent: user_agent.original
+  kTlsSni,            // tls.sni: tls.client.server_name
+  kHttpRequestBody,   // http.request_body: the request body's start
+                      // (agent/net/protocols/http_analyzer.h)
+  kHttpResponseBody,  // file_data, http.response_body: the response body's start, inflated
   // The request head's buffers (agent/net/protocols/http_rule_buffers.h), up to kHttpContentLen:
   kHttpRequestLine,  // http.request_line
   kHttpProtocol,     // http.protocol
@@ -59,7 +60,7 @@ enum class Buffer : std::uint8_t {
   kHttpResponseContentType,  // http.content_type of the response
   kHttpResponseContentLen,   // http.content_len of the response
 };
-inline constexpr int kBufferCount = 35;
+inline constexpr int kBufferCount = 36;
 std::string_view buffer_name(Buffer buffer);
 
 // The application protocol a buffer belongs to (kNone for the payload).

@@ -38,6 +38,9 @@ Result<TranslatedPcre> translate_pcre(std::string_view value) {
       case 'P':
         out.buffer = Buffer::kHttpRequestBody;
         break;
+      case 'Q':
+        out.buffer = Buffer::kHttpResponseBody;
+        break;
       case 'S':
         out.buffer = Buffer::kHttpStatCode;
         break;

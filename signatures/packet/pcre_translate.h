@@ -3,11 +3,11 @@
 // flags i m s become (?ims), G becomes (?U), A anchors at the start (of the buffer, or of the
 // relative position with R), R is relative, the buffer flags select a sticky buffer (U and I
 // http.uri, M http.method, P http.request_body, H http.header, D http.header.raw, C http.cookie,
-// V http.user_agent, W and Z http.host, S http.stat_code, Y http.stat_msg), B, O and E are
-// accepted (no effect here). Everything else is refused with a specific reason: flag x (RE2 has
-// no extended mode), the response body flag Q (not inspected), and whatever RE2 itself cannot
-// run in linear time (backreferences, lookaround, atomic groups, possessive quantifiers) is
-// reported when the set compiles the regex. Pure function; thread-safe.
+// V http.user_agent, W and Z http.host, S http.stat_code, Y http.stat_msg, Q the response
+// body), B, O and E are accepted (no effect here). Everything else is refused with a specific
+// reason: flag x (RE2 has no extended mode), and whatever RE2 itself cannot run in linear time
+// (backreferences, lookaround, atomic groups, possessive quantifiers) is reported when the set
+// compiles the regex. Pure function; thread-safe.
 #pragma once
 
 #include <optional>

@@ -319,6 +319,7 @@ constexpr BufferInfo kBuffers[] = {
     {Buffer::kHttpUserAgent, "http.user_agent", AppProto::kHttp, false, false},
     {Buffer::kTlsSni, "tls.sni", AppProto::kTls, false, true},
     {Buffer::kHttpRequestBody, "http.request_body", AppProto::kHttp, false, false},
+    {Buffer::kHttpResponseBody, "http.response_body", AppProto::kHttp, true, false},
     {Buffer::kHttpRequestLine, "http.request_line", AppProto::kHttp, false, true},
     {Buffer::kHttpProtocol, "http.protocol", AppProto::kHttp, false, true},
     {Buffer::kHttpHeader, "http.header", AppProto::kHttp, false, false},
@@ -367,9 +368,19 @@ static_assert(buffers_in_enum_order());
 
 const BufferInfo& info(Buffer buffer) { return kBuffers[static_cast<int>(buffer)]; }
 
+Buffer side_form(Buffer buffer, FlowDir dir) {
+  if (dir == FlowDir::kToClient) return response_form(buffer);
+  if (dir == FlowDir::kToServer && buffer == Buffer::kHttpResponseBody) {
+    return Buffer::kHttpRequestBody;
+  }
+  return buffer;
+}
+
 std::optional<Buffer> sticky_buffer(std::string_view key) {
   if (key == "http.uri.raw") return Buffer::kHttpUri;  // we keep the URI as sent
   if (key == "http.host.raw") return Buffer::kHttpHost;
+  // A request's body in a to_server rule (see parse_rule), else the response's.
+  if (key == "file_data" || key == "file.data") return Buffer::kHttpResponseBody;
   for (const BufferInfo& b : kBuffers) {
     if (key == b.name) return b.buffer;
     // dns_query, tls_sni, http_accept ...: the dot of the name written as '_'.
@@ -393,6 +404,7 @@ std::optional<Buffer> content_modifier_buffer(std::string_view key) {
   if (key == "http_raw_header") return Buffer::kHttpHeaderRaw;
   if (key == "http_cookie") return Buffer::kHttpCookie;
   if (key == "http_client_body") return Buffer::kHttpRequestBody;
+  if (key == "http_server_body") return Buffer::kHttpResponseBody;
   if (key == "http_stat_code") return Buffer::kHttpStatCode;
   if (key == "http_stat_msg") return Buffer::kHttpStatMsg;
   return std::nullopt;
@@ -814,11 +826,10 @@ RuleOutcome parse_rule(std::string_view line, const Variables& vars) {
       app_buffer = b;
     }
   }
-  // A to_client rule inspects the response: its http.header ... are the response's.
-  if (rule.flow_dir == FlowDir::kToClient) {
-    for (DetectItem& item : rule.items) item.buffer = response_form(item.buffer);
-    for (SizeTest& t : rule.sizes) t.buffer = response_form(t.buffer);
-  }
+  // A to_client rule inspects the response: its http.header ... are the response's. A
+  // to_server rule's file_data is the request body (an upload).
+  for (DetectItem& item : rule.items) item.buffer = side_form(item.buffer, rule.flow_dir);
+  for (SizeTest& t : rule.sizes) t.buffer = side_form(t.buffer, rule.flow_dir);
   if (app_buffer && rule.app != AppProto::kNone && buffers_app != rule.app) {
     out.reason = "buffer " + std::string(buffer_name(*app_buffer)) +
                  " does not belong to protocol " + rule.proto;

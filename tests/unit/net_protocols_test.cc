@@ -610,6 +610,37 @@ TEST(HttpAnalyzer, RawTextIsTheRequestHeadAndCredentialsAreRedacted) {
   for (const Event& e : lone) EXPECT_TRUE(e.raw.empty());
 }
 
+// The response body's start rides on the event too, inflated when gzip or deflate encoded, in
+// Content-Length or chunked framing.
+TEST(HttpAnalyzer, ResponseBodyStartIsInflatedForRulesThenRemoved) {
+  const std::string page = "<html><script>eval(unescape('%75'))</script>" + std::string(200, ' ');
+  const std::string gz = net::testing::compressed(page, 31);
+  std::string chunked;
+  for (std::size_t i = 0; i < gz.size(); i += 10) {
+    const std::string part = gz.substr(i, 10);
+    char size[8];
+    std::snprintf(size, sizeof size, "%zx", part.size());
+    chunked += std::string(size) + "\r\n" + part + "\r\n";
+  }
+  chunked += "0\r\n\r\n";
+  const std::string server =
+      "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " + std::to_string(gz.size()) +
+      "\r\n\r\n" + gz +
+      "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked +
+      "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nplain";
+  for (std::size_t piece : {1u, 13u, 65536u}) {
+    auto out = run_http("GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\nGET /c HTTP/1.1\r\n\r\n",
+                        server, piece);
+    ASSERT_EQ(out.size(), 3u) << piece;
+    EXPECT_EQ(*str_field(out[0], kHttpResponseBodyField), page) << piece;
+    EXPECT_EQ(*str_field(out[1], kHttpResponseBodyField), page) << piece;
+    EXPECT_EQ(*str_field(out[2], kHttpResponseBodyField), "plain") << piece;
+    EXPECT_EQ(*int_field(out[0], "http.response.body.bytes"), static_cast<std::int64_t>(gz.size()));
+    redact_http_credentials(out);
+    for (const Event& e : out) EXPECT_EQ(e.find(kHttpResponseBodyField), nullptr);
+  }
+}
+
 // The response head rides on the event for the packet rules' response buffers (Set-Cookie
 // included), and redact_http_credentials() removes it.
 TEST(HttpAnalyzer, ResponseHeadIsKeptForRulesThenRemoved) {

@@ -1,6 +1,9 @@
 // Helpers for the agent/net tests: reading capture files in place (SOC_SHARED_DATA) and
-// running them through a PacketProcessor.
+// running them through a PacketProcessor; compressing bodies.
 #pragma once
+
+#include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <cstdint>
 #include <optional>
@@ -75,6 +78,22 @@ inline std::string ip_field(const Event& e, std::string_view name) {
   if (v == nullptr) return "";
   if (const auto* ip = std::get_if<IpAddress>(v)) return ip->to_string();
   return "";
+}
+
+// `text` compressed with zlib's deflate: window_bits 31 gzip, 15 zlib, -15 raw.
+inline std::string compressed(const std::string& text, int window_bits) {
+  z_stream z{};
+  EXPECT_EQ(deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY),
+            Z_OK);
+  std::string out(deflateBound(&z, static_cast<uLong>(text.size())) + 64, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  z.avail_in = static_cast<uInt>(text.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
 }
 
 }  // namespace soc::agent::net::testing

@@ -181,6 +181,39 @@ TEST(PacketRulesPcap, ResponseRulesAlertFromTheServer) {
   EXPECT_GT(server_alerts, 0);
 }
 
+// file_data sees response bodies inflated: DVWA's answers go out gzip-encoded, so their text is
+// never in a packet, but is in the decoded body.
+TEST(PacketRulesPcap, FileDataSeesInflatedBodies) {
+  const auto events = replay_with_rules(
+      kPcaps + "http_dvwa_sqlinjection.pcapng",
+      "alert http any any -> any any (msg:\"page\"; flow:established,to_client; file_data; "
+      "content:\"<!DOCTYPE html\"; nocase; content:\"<head>\"; distance:0; sid:92;)\n"
+      "alert tcp any any -> any any (msg:\"raw\"; content:\"<!DOCTYPE html\"; nocase; sid:93;)\n"
+      "alert http any any -> any any (msg:\"sql error\"; file_data; content:\"error in your SQL "
+      "syntax\"; sid:94;)\n");
+  std::set<std::string> servers;
+  for (const Event& e : events) {
+    if (e.kind == EventKind::kHttp) {
+      servers.insert(std::get<IpAddress>(*e.find("destination.ip")).to_string());
+      EXPECT_EQ(e.find("http.response.body.content"), nullptr);
+    }
+  }
+  int pages = 0, raw = 0, sql_errors = 0;
+  for (const Event& e : events) {
+    if (e.kind != EventKind::kAlert) continue;
+    const std::string sid = std::get<std::string>(*e.find("rule.id"));
+    pages += sid == "92";
+    raw += sid == "93";
+    sql_errors += sid == "94";
+    if (sid == "92") {
+      EXPECT_TRUE(servers.contains(std::get<IpAddress>(*e.find("source.ip")).to_string()));
+    }
+  }
+  EXPECT_EQ(pages, 2);       // the two full pages; the third answer is an error fragment
+  EXPECT_EQ(sql_errors, 1);  // that fragment: MySQL's syntax error, as the injection caused
+  EXPECT_EQ(raw, 0);
+}
+
 TEST(PacketRulesPcap, NoRulesNoAlerts) {
   PcapSourceConfig pc;
   pc.capture.file = kPcaps + "http_dvwa_sqlinjection.pcapng";

@@ -213,6 +213,16 @@ TEST(PacketRuleParser, ResponseBuffers) {
   EXPECT_EQ(to_client.items[1].buffer, Buffer::kHttpResponseCookie);
   EXPECT_EQ(to_client.items[2].buffer, Buffer::kHttpUri);  // the request's, seen with it
   EXPECT_EQ(buffer_name(Buffer::kHttpResponseHeader), "http.header");
+  // file_data: the response body, or in a to_server rule the request body (an upload).
+  const PacketRule bodies = parse_ok(
+      "alert http any any -> any any (file_data; content:\"<html\"; content:\"x\"; "
+      "http_server_body; http.response_body; content:\"y\"; sid:6;)");
+  for (const DetectItem& item : bodies.items) EXPECT_EQ(item.buffer, Buffer::kHttpResponseBody);
+  EXPECT_EQ(parse_ok("alert http any any -> any any (flow:established,to_server; file.data; "
+                     "content:\"MZ\"; sid:7;)")
+                .items[0]
+                .buffer,
+            Buffer::kHttpRequestBody);
   EXPECT_EQ(parse_ok("alert http any any -> any any (flow:to_server; http.header; "
                      "content:\"x\"; sid:3;)")
                 .items[0]
@@ -234,8 +244,7 @@ TEST(PacketRuleParser, Pcre) {
   auto z = translate_pcre("/end\\Z/s");
   ASSERT_TRUE(z);
   EXPECT_EQ(z->pattern, "(?s)end(?:\\n?\\z)");
-  // Buffer flags choose the buffer (not another than a sticky buffer's); the response body's
-  // flag is refused.
+  // Buffer flags choose the buffer (not another than a sticky buffer's).
   const PacketRule flags = parse_ok(
       "alert http any any -> any any (pcre:\"/a/H\"; pcre:\"/b/C\"; pcre:\"/c/M\"; "
       "pcre:\"/d/D\"; pcre:\"/e/V\"; pcre:\"/f/W\"; pcre:\"/g/I\"; sid:5;)");
@@ -254,9 +263,8 @@ TEST(PacketRuleParser, Pcre) {
   EXPECT_EQ(
       parse_ok("alert http any any -> any any (http.uri; pcre:\"/a/U\"; sid:8;)").items[0].buffer,
       Buffer::kHttpUri);
-  EXPECT_NE(parse_error("alert tcp any any -> any any (pcre:\"/a/Q\"; sid:1;)")
-                .find("pcre flag 'Q' not supported"),
-            std::string::npos);
+  EXPECT_EQ(parse_ok("alert http any any -> any any (pcre:\"/a/Q\"; sid:9;)").items[0].buffer,
+            Buffer::kHttpResponseBody);
   EXPECT_NE(parse_error("alert tcp any any -> any any (pcre:\"/a/x\"; sid:1;)").find("'x'"),
             std::string::npos);
   // RE2 refuses lookaround when the set compiles it: an issue naming the rule.

@@ -5,6 +5,7 @@
 
 #include "agent/net/packet.h"
 #include "agent/net/protocols/analyzer_util.h"
+#include "agent/net/protocols/body_decoder.h"
 #include "agent/net/protocols/http_head.h"
 
 namespace soc::agent::net::protocols {
@@ -29,7 +30,7 @@ struct Head {
   // Request: method, target, version; response: version, status.
   std::string method, target, version;
   int status = 0;
-  std::string host, user_agent, content_type;
+  std::string host, user_agent, content_type, content_encoding;
   bool chunked = false;
   std::optional<std::uint64_t> content_length;
 };
@@ -84,6 +85,8 @@ bool parse_head(std::string_view block, bool request, Head& h) {
     } else if (iequals_ascii(name, "content-length")) {
       std::uint64_t n = 0;
       if (parse_decimal(value, n)) h.content_length = n;
+    } else if (iequals_ascii(name, "content-encoding")) {
+      h.content_encoding = std::string(value.substr(0, 32));
     } else if (iequals_ascii(name, "transfer-encoding")) {
       h.chunked = value.size() >= 7 && iequals_ascii(value.substr(value.size() - 7), "chunked");
     }
@@ -291,8 +294,8 @@ class MessageParser {
 struct Request {
   Head head;
   std::string text;  // the head as sent, at most kHttpMaxRawHead bytes
-  std::string body;  // the body's start (chunk framing removed), at most kHttpMaxKeptBody bytes
-  bool body_gap = false;  // bytes of the body were never seen: keep no more
+  // The body's start (chunk framing removed), at most kHttpMaxKeptBody bytes.
+  BodyDecoder body{BodyDecoder::Encoding::kIdentity, kHttpMaxKeptBody};
   TimeNs ts = 0;
   std::uint64_t seq = 0;
   std::uint64_t body_bytes = 0;
@@ -351,8 +354,10 @@ class HttpAnalyzer final : public FlowAnalyzer {
     if (dir == client_dir_) {
       if (Request* r = current_request()) {
         r->body_bytes = client_.body_bytes();
-        r->body_gap = true;  // what follows is not contiguous with the kept start
+        r->body.gap();  // what follows is not contiguous with the kept start
       }
+    } else if (response_body_ != nullptr) {
+      response_body_->gap();
     }
   }
 
@@ -406,9 +411,7 @@ class HttpAnalyzer final : public FlowAnalyzer {
           Request* r = current_request();
           if (r == nullptr) return;
           r->body_bytes = client_.body_bytes();
-          if (!r->body_gap && r->body.size() < kHttpMaxKeptBody) {
-            r->body.append(piece.substr(0, kHttpMaxKeptBody - r->body.size()));
-          }
+          r->body.add(piece);
         },
         [&] {});
   }
@@ -419,6 +422,8 @@ class HttpAnalyzer final : public FlowAnalyzer {
       // An HTTP/0.9 response has no status line or headers: the body runs to the close.
       response_ = Head{};
       response_text_.clear();
+      response_body_ =
+          std::make_unique<BodyDecoder>(BodyDecoder::Encoding::kIdentity, kHttpMaxKeptBody);
       response_->version = "0.9";
       response_ts_ = ts;
       server_.until_close();
@@ -432,6 +437,8 @@ class HttpAnalyzer final : public FlowAnalyzer {
           if (h.status < 200) return MessageParser::State::kHead;   // interim: not the answer
           const bool head_request = !queue_.empty() && queue_.front().head.method == "HEAD";
           const bool connect = !queue_.empty() && queue_.front().head.method == "CONNECT";
+          response_body_ = std::make_unique<BodyDecoder>(
+              BodyDecoder::encoding_of(h.content_encoding), kHttpMaxKeptBody);
           response_ = std::move(h);
           response_text_ = block.substr(0, kHttpMaxRawHead);
           response_ts_ = ts;
@@ -449,7 +456,9 @@ class HttpAnalyzer final : public FlowAnalyzer {
           }
           return MessageParser::State::kUntilClose;
         },
-        [&](std::string_view) {},
+        [&](std::string_view piece) {
+          if (response_body_) response_body_->add(piece);
+        },
         [&] {
           if (response_) complete_response(flow, ts, out);
         });
@@ -466,6 +475,7 @@ class HttpAnalyzer final : public FlowAnalyzer {
     }
     response_.reset();
     response_text_.clear();
+    response_body_.reset();
   }
 
   Event make_event(const Flow& flow, const Request* req, const Head* resp,
@@ -508,7 +518,7 @@ class HttpAnalyzer final : public FlowAnalyzer {
       if (!h.user_agent.empty()) append_string(f, "user_agent.original", h.user_agent);
       if (!h.content_type.empty()) append_string(f, "http.request.mime_type", h.content_type);
       append_int(f, "http.request.body.bytes", static_cast<std::int64_t>(req->body_bytes));
-      if (!req->body.empty()) append_string(f, kHttpRequestBodyField, req->body);
+      if (!req->body.text().empty()) append_string(f, kHttpRequestBodyField, req->body.text());
     }
     if (resp != nullptr) {
       if (req == nullptr) append_string(f, "http.version", resp->version);
@@ -518,6 +528,9 @@ class HttpAnalyzer final : public FlowAnalyzer {
       }
       append_int(f, "http.response.body.bytes", static_cast<std::int64_t>(resp_body));
       if (!response_text_.empty()) append_string(f, kHttpResponseHeadField, response_text_);
+      if (response_body_ != nullptr && !response_body_->text().empty()) {
+        append_string(f, kHttpResponseBodyField, response_body_->text());
+      }
     }
     return e;
   }
@@ -539,6 +552,7 @@ class HttpAnalyzer final : public FlowAnalyzer {
   std::uint64_t client_seq_ = 0;
   std::optional<Head> response_;
   std::string response_text_;  // response_'s head as sent, at most kHttpMaxRawHead bytes
+  std::unique_ptr<BodyDecoder> response_body_;  // response_'s body start, decoded
   TimeNs response_ts_ = 0;
   std::int64_t requests_ = 0;
 };
@@ -589,7 +603,8 @@ void redact_http_credentials(std::span<Event> events) {
     if (e.kind != EventKind::kHttp) continue;
     if (!e.raw.empty()) e.raw = redacted_head(e.raw);
     std::erase_if(e.fields, [](const Field& f) {
-      return f.name == kHttpRequestBodyField || f.name == kHttpResponseHeadField;
+      return f.name == kHttpRequestBodyField || f.name == kHttpResponseHeadField ||
+             f.name == kHttpResponseBodyField;
     });
   }
 }

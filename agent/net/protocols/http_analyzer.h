@@ -4,8 +4,9 @@
 // The event's raw text is the request head as sent (request line and header lines, without the
 // blank line that ends it; at most kHttpMaxRawHead bytes): packet rules that mix payload content
 // with http buffers match it. For the packet rules the event also carries the request body's
-// start (kHttpRequestBodyField) and the response head (kHttpResponseHeadField); those fields and
-// the credentials in the raw text stay until redact_http_credentials() runs.
+// start (kHttpRequestBodyField), the response head (kHttpResponseHeadField) and the response
+// body's start (kHttpResponseBodyField, inflated); those fields and the credentials in the raw
+// text stay until redact_http_credentials() runs.
 //
 // Contract: the factory attaches an analyzer to every TCP flow that carries payload; it gives up
 // (wants_more() false) unless the client's first bytes look like a request line (an upper-case
@@ -15,7 +16,7 @@
 // a request line. Requests are queued (pipelining; at most kHttpMaxPending, the oldest is emitted
 // unanswered to make room) and responses paired with them in order; 1xx interim responses are
 // skipped. Bodies are counted and skipped by Content-Length or chunked framing, or until the
-// connection closes; only a request body's first kHttpMaxKeptBody bytes are kept. A header block
+// connection closes; only each body's first kHttpMaxKeptBody bytes are kept. A header block
 // is held up to kHttpMaxHeader bytes; a longer one, a malformed start line, or a gap outside a
 // body of known length ends the analysis of that direction. CONNECT and 101 Switching Protocols
 // end it too (the rest is not HTTP). Single-threaded; no exceptions.
@@ -41,6 +42,9 @@ inline constexpr std::string_view kHttpRequestBodyField = "http.request.body.con
 // kHttpMaxRawHead bytes) for the packet rules' response buffers; redact_http_credentials()
 // removes it (Set-Cookie).
 inline constexpr std::string_view kHttpResponseHeadField = "http.response.head";
+// The field that carries the response body's first kHttpMaxKeptBody bytes (chunk framing
+// removed, gzip or deflate Content-Encoding inflated) for file_data; redaction removes it.
+inline constexpr std::string_view kHttpResponseBodyField = "http.response.body.content";
 inline constexpr std::size_t kHttpMaxPending = 32;
 
 class HttpAnalyzerFactory final : public FlowAnalyzerFactory {
@@ -55,8 +59,8 @@ class HttpAnalyzerFactory final : public FlowAnalyzerFactory {
 
 // Replaces, in the raw text of the `http` events among `events`, the values of Authorization,
 // Proxy-Authorization and Cookie by "<redacted>" (and drops their folded continuation lines),
-// and removes the request body and the response head (kHttpRequestBodyField: login forms carry
-// passwords; kHttpResponseHeadField: Set-Cookie carries sessions). The pcap
+// and removes the bodies and the response head (kHttpRequestBodyField: login forms carry
+// passwords; kHttpResponseHeadField: Set-Cookie carries sessions; kHttpResponseBodyField). The pcap
 // source calls it once its packet rules ran, before the events leave it: credentials are
 // matched, never shipped.
 void redact_http_credentials(std::span<Event> events);
