@@ -75,6 +75,15 @@ packet::Inspection response_inspection(const packet::Inspection& request) {
 
 }  // namespace
 
+net::protocols::HttpRuleData http_rule_data(const packet::PacketRuleSet* rules) {
+  net::protocols::HttpRuleData data;
+  if (rules == nullptr) return data;
+  data.request_body = rules->inspects(Buffer::kHttpRequestBody);
+  data.response_head = rules->has_response_rules();
+  data.response_body = rules->inspects(Buffer::kHttpResponseBody);
+  return data;
+}
+
 bool PacketMatcher::inspects_head_buffers() const {
   for (int b = static_cast<int>(Buffer::kHttpRequestLine); b < packet::kBufferCount; ++b) {
     if (rules_->inspects(static_cast<Buffer>(b))) return true;

@@ -21,11 +21,15 @@
 #include <vector>
 
 #include "agent/net/packet_inspector.h"
+#include "agent/net/protocols/http_analyzer.h"
 #include "signatures/packet/alert_filter.h"
 #include "signatures/packet/packet_alert.h"
 #include "signatures/packet/packet_rule_set.h"
 
 namespace soc::agent {
+
+// What the HTTP analyzers must keep for `rules` (nothing for nullptr).
+net::protocols::HttpRuleData http_rule_data(const packet::PacketRuleSet* rules);
 
 class PacketMatcher final : public net::PacketInspector {
  public:

@@ -110,6 +110,7 @@ void PcapSource::take_rules() {
   } else {
     matcher_.set_rules(snapshot_->packet_rules, snapshot_->pack_name, snapshot_->pack_version);
   }
+  analyzers_.http.keep(http_rule_data(matcher_.rules()));
 }
 
 std::size_t PcapSource::poll(std::vector<Event>& out, std::size_t max_events) {

@@ -131,6 +131,7 @@ Result<std::shared_ptr<const PacketRuleSet>> PacketRuleSet::compile(
     }
     compiled->response_side = compiled->app_rule && compiled->rule.app == AppProto::kHttp &&
                               (response_buffers || compiled->rule.flow_dir == FlowDir::kToClient);
+    set->response_rule_count_ += compiled->response_side ? 1 : 0;
     set->rules_.push_back(std::move(compiled));
   }
 

@@ -90,6 +90,8 @@ class PacketRuleSet {
   bool has_app_rules(AppProto app) const;
   // Whether some rule inspects the buffer (so a caller may skip building it).
   bool inspects(Buffer buffer) const { return inspected_[static_cast<int>(buffer)]; }
+  // Whether some rule runs on HTTP responses (CompiledPacketRule::response_side).
+  bool has_response_rules() const { return response_rule_count_ > 0; }
 
  private:
   struct Group {
@@ -109,6 +111,7 @@ class PacketRuleSet {
   std::size_t payload_rule_count_ = 0;
   std::array<std::size_t, 4> app_rule_count_{};
   std::array<bool, kBufferCount> inspected_{};
+  std::size_t response_rule_count_ = 0;
   bool use_prefilter_ = true;
 };
 

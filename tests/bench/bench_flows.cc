@@ -102,6 +102,7 @@ void pcap_to_events(benchmark::State& state, bool summaries,
       if (summaries) analyzers.register_with(proc.flows());
       soc::agent::PacketMatcher matcher(f);
       matcher.set_rules(rules);
+      analyzers.http.keep(soc::agent::http_rule_data(rules.get()));  // as a pcap source does
       if (rules != nullptr) proc.flows().set_packet_inspector(&matcher);
       while (!(*cap)->at_end()) {
         auto n = (*cap)->dispatch(4096, [&](soc::TimeNs ts, const std::uint8_t* d,

@@ -44,6 +44,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (flow.proto == kProtoTcp && (data[0] & 2) != 0) flow.tcp = std::make_unique<TcpConn>();
   protocols::DnsAnalyzerFactory dns;
   protocols::HttpAnalyzerFactory http;
+  http.keep({true, true, true});  // bodies and the response head, as when rules ask
   protocols::TlsAnalyzerFactory tls;
   protocols::SshAnalyzerFactory ssh;
   std::vector<std::unique_ptr<FlowAnalyzer>> analyzers;

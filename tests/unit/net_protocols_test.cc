@@ -529,6 +529,7 @@ TEST(TlsAnalyzer, TruncatedAndHostileStreams) {
 std::vector<Event> run_http(const std::string& client, const std::string& server, std::size_t piece,
                             Event* flow_event = nullptr) {
   HttpAnalyzerFactory factory;
+  factory.keep({true, true, true});
   Flow flow = make_flow(kProtoTcp, 50000, 80);
   auto a = factory.create(flow);
   std::vector<Event> out;
@@ -679,20 +680,33 @@ TEST(HttpAnalyzer, RequestBodyStartIsKeptForRulesThenRemoved) {
     for (const Event& e : out) EXPECT_EQ(e.find(kHttpRequestBodyField), nullptr);
     EXPECT_EQ(*int_field(out[2], "http.request.body.bytes"), static_cast<std::int64_t>(big.size()));
   }
-  // Bytes lost inside the body: what came before is kept, nothing after.
-  HttpAnalyzerFactory factory;
-  Flow flow = make_flow(kProtoTcp, 50000, 80);
-  auto a = factory.create(flow);
-  std::vector<Event> out;
-  a->on_payload(flow, Direction::kOrig,
-                bytes_of("POST / HTTP/1.1\r\nContent-Length: 12\r\n\r\nabcd"), 1, out);
-  a->on_gap(flow, Direction::kOrig, 4);
-  a->on_payload(flow, Direction::kOrig, bytes_of("ijkl"), 2, out);
-  Event fe;
-  a->on_end(flow, fe, out);
-  ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(*str_field(out[0], kHttpRequestBodyField), "abcd");
-  EXPECT_EQ(*int_field(out[0], "http.request.body.bytes"), 12);
+  // Bytes lost inside the body: what came before is kept, nothing after. And nothing at all
+  // when no rule asks for bodies (the factory's default).
+  for (const bool keep : {true, false}) {
+    HttpAnalyzerFactory factory;
+    if (keep) factory.keep({true, true, true});
+    Flow flow = make_flow(kProtoTcp, 50000, 80);
+    auto a = factory.create(flow);
+    std::vector<Event> out;
+    a->on_payload(flow, Direction::kOrig,
+                  bytes_of("POST / HTTP/1.1\r\nContent-Length: 12\r\n\r\nabcd"), 1, out);
+    a->on_gap(flow, Direction::kOrig, 4);
+    a->on_payload(flow, Direction::kOrig, bytes_of("ijkl"), 2, out);
+    a->on_payload(flow, Direction::kResp,
+                  bytes_of("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"), 3, out);
+    Event fe;
+    a->on_end(flow, fe, out);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(*int_field(out[0], "http.request.body.bytes"), 12);
+    if (!keep) {
+      EXPECT_EQ(out[0].find(kHttpRequestBodyField), nullptr);
+      EXPECT_EQ(out[0].find(kHttpResponseHeadField), nullptr);
+      EXPECT_EQ(out[0].find(kHttpResponseBodyField), nullptr);
+      continue;
+    }
+    EXPECT_EQ(*str_field(out[0], kHttpRequestBodyField), "abcd");
+    EXPECT_EQ(*str_field(out[0], kHttpResponseBodyField), "ok");
+  }
 }
 
 TEST(HttpAnalyzer, SniffingAndBounds) {

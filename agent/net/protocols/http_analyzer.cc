@@ -303,7 +303,7 @@ struct Request {
 
 class HttpAnalyzer final : public FlowAnalyzer {
  public:
-  explicit HttpAnalyzer(const std::string& source) : source_(source) {}
+  HttpAnalyzer(const std::string& source, HttpRuleData keep) : source_(source), keep_(keep) {}
 
   void on_payload(const Flow& flow, Direction dir, std::span<const std::uint8_t> bytes, TimeNs ts,
                   std::vector<Event>& out) override {
@@ -411,7 +411,7 @@ class HttpAnalyzer final : public FlowAnalyzer {
           Request* r = current_request();
           if (r == nullptr) return;
           r->body_bytes = client_.body_bytes();
-          r->body.add(piece);
+          if (keep_.request_body) r->body.add(piece);
         },
         [&] {});
   }
@@ -422,8 +422,10 @@ class HttpAnalyzer final : public FlowAnalyzer {
       // An HTTP/0.9 response has no status line or headers: the body runs to the close.
       response_ = Head{};
       response_text_.clear();
-      response_body_ =
-          std::make_unique<BodyDecoder>(BodyDecoder::Encoding::kIdentity, kHttpMaxKeptBody);
+      if (keep_.response_body) {
+        response_body_ =
+            std::make_unique<BodyDecoder>(BodyDecoder::Encoding::kIdentity, kHttpMaxKeptBody);
+      }
       response_->version = "0.9";
       response_ts_ = ts;
       server_.until_close();
@@ -437,10 +439,12 @@ class HttpAnalyzer final : public FlowAnalyzer {
           if (h.status < 200) return MessageParser::State::kHead;   // interim: not the answer
           const bool head_request = !queue_.empty() && queue_.front().head.method == "HEAD";
           const bool connect = !queue_.empty() && queue_.front().head.method == "CONNECT";
-          response_body_ = std::make_unique<BodyDecoder>(
-              BodyDecoder::encoding_of(h.content_encoding), kHttpMaxKeptBody);
+          if (keep_.response_body) {
+            response_body_ = std::make_unique<BodyDecoder>(
+                BodyDecoder::encoding_of(h.content_encoding), kHttpMaxKeptBody);
+          }
           response_ = std::move(h);
-          response_text_ = block.substr(0, kHttpMaxRawHead);
+          if (keep_.response_head) response_text_ = block.substr(0, kHttpMaxRawHead);
           response_ts_ = ts;
           if (connect && response_->status < 300) {
             complete_response(flow, ts, out);
@@ -541,6 +545,7 @@ class HttpAnalyzer final : public FlowAnalyzer {
   }
 
   const std::string& source_;
+  const HttpRuleData keep_;
   Direction client_dir_ = Direction::kOrig;  // the side that sends requests
   bool sniffed_ = false;
   bool not_http_ = false;
@@ -561,7 +566,7 @@ class HttpAnalyzer final : public FlowAnalyzer {
 
 std::unique_ptr<FlowAnalyzer> HttpAnalyzerFactory::create(const Flow& flow) {
   if (flow.proto != kProtoTcp) return nullptr;
-  return std::make_unique<HttpAnalyzer>(source_);
+  return std::make_unique<HttpAnalyzer>(source_, keep_);
 }
 
 namespace {

@@ -47,14 +47,25 @@ inline constexpr std::string_view kHttpResponseHeadField = "http.response.head";
 inline constexpr std::string_view kHttpResponseBodyField = "http.response.body.content";
 inline constexpr std::size_t kHttpMaxPending = 32;
 
+// What the analyzers keep beyond the summary's fields, only for packet rules that ask: each costs
+// memory per request, and a compressed response body the CPU to inflate it.
+struct HttpRuleData {
+  bool request_body = false;   // kHttpRequestBodyField
+  bool response_head = false;  // kHttpResponseHeadField
+  bool response_body = false;  // kHttpResponseBodyField
+};
+
 class HttpAnalyzerFactory final : public FlowAnalyzerFactory {
  public:
   explicit HttpAnalyzerFactory(std::string source = {}) : source_(std::move(source)) {}
   std::string_view name() const override { return "http"; }
   std::unique_ptr<FlowAnalyzer> create(const Flow& flow) override;
+  // What analyzers created from now on keep (flows already analyzed keep what they had).
+  void keep(HttpRuleData data) { keep_ = data; }
 
  private:
   std::string source_;
+  HttpRuleData keep_;
 };
 
 // Replaces, in the raw text of the `http` events among `events`, the values of Authorization,
