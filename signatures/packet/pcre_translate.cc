@@ -1,6 +1,27 @@
 #include "signatures/packet/pcre_translate.h"
 
+#include <utility>
+
 namespace soc::packet {
+namespace {
+
+// The sticky buffer a pcre flag selects (Suricata's letters).
+std::optional<Buffer> flag_buffer(char flag) {
+  static constexpr std::pair<char, Buffer> kFlags[] = {
+      {'U', Buffer::kHttpUri},          {'I', Buffer::kHttpUri},
+      {'M', Buffer::kHttpMethod},       {'P', Buffer::kHttpRequestBody},
+      {'Q', Buffer::kHttpResponseBody}, {'S', Buffer::kHttpStatCode},
+      {'Y', Buffer::kHttpStatMsg},      {'H', Buffer::kHttpHeader},
+      {'D', Buffer::kHttpHeaderRaw},    {'C', Buffer::kHttpCookie},
+      {'V', Buffer::kHttpUserAgent},    {'W', Buffer::kHttpHost},
+      {'Z', Buffer::kHttpHost}};
+  for (const auto& [f, buffer] : kFlags) {
+    if (f == flag) return buffer;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 Result<TranslatedPcre> translate_pcre(std::string_view value) {
   if (value.size() < 2 || value.front() != '/') {
@@ -13,6 +34,10 @@ Result<TranslatedPcre> translate_pcre(std::string_view value) {
   TranslatedPcre out;
   std::string inline_flags;
   for (char f : flags) {
+    if (const auto buffer = flag_buffer(f)) {
+      out.buffer = *buffer;
+      continue;
+    }
     switch (f) {
       case 'i':
       case 'm':
@@ -27,41 +52,6 @@ Result<TranslatedPcre> translate_pcre(std::string_view value) {
         break;
       case 'A':
         out.anchored = true;
-        break;
-      case 'U':
-      case 'I':
-        out.buffer = Buffer::kHttpUri;
-        break;
-      case 'M':
-        out.buffer = Buffer::kHttpMethod;
-        break;
-      case 'P':
-        out.buffer = Buffer::kHttpRequestBody;
-        break;
-      case 'Q':
-        out.buffer = Buffer::kHttpResponseBody;
-        break;
-      case 'S':
-        out.buffer = Buffer::kHttpStatCode;
-        break;
-      case 'Y':
-        out.buffer = Buffer::kHttpStatMsg;
-        break;
-      case 'H':
-        out.buffer = Buffer::kHttpHeader;
-        break;
-      case 'D':
-        out.buffer = Buffer::kHttpHeaderRaw;
-        break;
-      case 'C':
-        out.buffer = Buffer::kHttpCookie;
-        break;
-      case 'V':
-        out.buffer = Buffer::kHttpUserAgent;
-        break;
-      case 'W':
-      case 'Z':
-        out.buffer = Buffer::kHttpHost;
         break;
       case 'B':  // raw bytes: we never normalise
       case 'O':  // match limits: RE2 runs in linear time anyway
