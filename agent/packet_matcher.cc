@@ -246,6 +246,7 @@ void PacketMatcher::on_events(std::vector<Event>& events, std::size_t from) {
     cid.sport = in.sport;
     cid.dport = in.dport;
     context.community_id = net::community_id_v1(cid);
+    events.reserve(events.size() + hits_.size() + response_hits_.size());  // views stay valid
     emit(in, hits_, context, events);
     if (response) emit(*response, response_hits_, context, events);
     response_hits_.clear();

@@ -6,7 +6,10 @@
 //     the sticky buffers (dns.query = dns.question.name, http.uri = url.original, http.host =
 //     url.domain, http.method = http.request.method, http.user_agent = user_agent.original,
 //     tls.sni = tls.client.server_name; http.header, http.cookie and the other buffers of the
-//     request head from the event's raw text, see http_rule_buffers.h), the client as source.
+//     request head from the event's raw text, see http_rule_buffers.h; http.request_body), the
+//     client as source; then, for an HTTP summary with a response head, the response rules
+//     (http.stat_code, a to_client rule's http.header, file_data ...) on the response's
+//     buffers, the server as source.
 // Each match appends one `alert` event (packet_alert.h) with pack.name/pack.version when the
 // rules came from a pack, unless the rule's threshold or detection_filter holds it back
 // (alert_filter.h; counted in filtered()). The rule set is swapped by set_rules() between polls;

@@ -5,7 +5,7 @@
 //   rule without content) run on each protocol summary the analyzers produce (one per DNS
 //   transaction, HTTP request, TLS handshake). An application rule's payload items (a rule
 //   mixing payload content with http buffers) match the summary's kPayload buffer: for HTTP,
-//   the request head as sent.
+//   the request head as sent, or for a response rule the response head.
 // - Prefilter: every rule's fast_pattern content, else its longest non-negated content, goes
 //   into one multi-literal scanner per kind (sigma::Prefilter, Vectorscan by default, caseless
 //   so nocase needs nothing special); a rule is evaluated only when its literal occurs. Rules

@@ -61,8 +61,7 @@ Result<TranslatedPcre> translate_pcre(std::string_view value) {
         return fail(ErrorCode::kUnsupported,
                     "pcre flag 'x' not supported (RE2 has no extended mode)");
       default:
-        return fail(ErrorCode::kUnsupported, std::string("pcre flag '") + f +
-                                                 "' not supported (its buffer is not inspected)");
+        return fail(ErrorCode::kUnsupported, std::string("pcre flag '") + f + "' not supported");
     }
   }
   std::string pattern;

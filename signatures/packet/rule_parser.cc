@@ -368,14 +368,6 @@ static_assert(buffers_in_enum_order());
 
 const BufferInfo& info(Buffer buffer) { return kBuffers[static_cast<int>(buffer)]; }
 
-Buffer side_form(Buffer buffer, FlowDir dir) {
-  if (dir == FlowDir::kToClient) return response_form(buffer);
-  if (dir == FlowDir::kToServer && buffer == Buffer::kHttpResponseBody) {
-    return Buffer::kHttpRequestBody;
-  }
-  return buffer;
-}
-
 std::optional<Buffer> sticky_buffer(std::string_view key) {
   if (key == "http.uri.raw") return Buffer::kHttpUri;  // we keep the URI as sent
   if (key == "http.host.raw") return Buffer::kHttpHost;
@@ -607,6 +599,7 @@ RuleOutcome parse_rule(std::string_view line, const Variables& vars) {
 
   rule.items.reserve(options->size());  // last_content stays valid
   Buffer current = Buffer::kPayload;
+  bool file_data = false;  // file_data or file.data named: its side depends on the direction
   DetectItem* last_content = nullptr;
   bool explicit_priority = false;
   bool has_sid = false;
@@ -723,6 +716,7 @@ RuleOutcome parse_rule(std::string_view line, const Variables& vars) {
     } else if (auto sticky = sticky_buffer(key)) {
       current = *sticky;
       last_content = nullptr;
+      file_data = file_data || key == "file_data" || key == "file.data";
     } else if (key == "pcre") {
       if (!need_value(o)) return out;
       DetectItem item;
@@ -826,10 +820,28 @@ RuleOutcome parse_rule(std::string_view line, const Variables& vars) {
       app_buffer = b;
     }
   }
-  // A to_client rule inspects the response: its http.header ... are the response's. A
-  // to_server rule's file_data is the request body (an upload).
-  for (DetectItem& item : rule.items) item.buffer = side_form(item.buffer, rule.flow_dir);
-  for (SizeTest& t : rule.sizes) t.buffer = side_form(t.buffer, rule.flow_dir);
+  // The side the rule inspects. file_data in a to_server rule is the request body (an upload).
+  // A rule that asks for to_client or names a buffer only responses have inspects the response:
+  // its http.header ... are the response's.
+  auto each_buffer = [&rule](auto&& change) {
+    for (DetectItem& item : rule.items) item.buffer = change(item.buffer);
+    for (SizeTest& t : rule.sizes) t.buffer = change(t.buffer);
+  };
+  if (file_data && rule.flow_dir == FlowDir::kToServer) {
+    each_buffer(
+        [](Buffer b) { return b == Buffer::kHttpResponseBody ? Buffer::kHttpRequestBody : b; });
+  }
+  std::optional<Buffer> response_buffer;
+  each_buffer([&response_buffer](Buffer b) {
+    if (is_response_buffer(b)) response_buffer = b;
+    return b;
+  });
+  if (response_buffer && rule.flow_dir == FlowDir::kToServer) {
+    out.reason = std::string(buffer_name(*response_buffer)) +
+                 " is a response's, and the rule asks for to_server";
+    return out;
+  }
+  if (response_buffer || rule.flow_dir == FlowDir::kToClient) each_buffer(response_form);
   if (app_buffer && rule.app != AppProto::kNone && buffers_app != rule.app) {
     out.reason = "buffer " + std::string(buffer_name(*app_buffer)) +
                  " does not belong to protocol " + rule.proto;

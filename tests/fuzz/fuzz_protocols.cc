@@ -98,16 +98,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   for (const auto& e : out) {
     if (find_string(e, protocols::kHttpRequestBodyField).size() > protocols::kHttpMaxKeptBody ||
-        find_string(e, protocols::kHttpResponseHeadField).size() > protocols::kHttpMaxRawHead) {
+        find_string(e, protocols::kHttpResponseHeadField).size() > protocols::kHttpMaxRawHead ||
+        find_string(e, protocols::kHttpResponseBodyField).size() > protocols::kHttpMaxKeptBody) {
       std::abort();
     }
   }
   // What leaves a pcap source: the HTTP heads with their credentials redacted, and neither the
-  // request body nor the response head.
+  // bodies nor the response head.
   protocols::redact_http_credentials(out);
   for (const auto& e : out) {
     if (e.find(protocols::kHttpRequestBodyField) != nullptr ||
-        e.find(protocols::kHttpResponseHeadField) != nullptr) {
+        e.find(protocols::kHttpResponseHeadField) != nullptr ||
+        e.find(protocols::kHttpResponseBodyField) != nullptr) {
       std::abort();
     }
   }

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "net_test_util.h"
 
@@ -43,6 +44,33 @@ TEST(NetBodyDecoder, InflatesGzipZlibAndRawDeflateInAnyPieces) {
     EXPECT_EQ(decode(BodyDecoder::Encoding::kDeflate, compressed(page, 15), piece), page) << piece;
     EXPECT_EQ(decode(BodyDecoder::Encoding::kDeflate, compressed(page, -15), piece), page) << piece;
   }
+}
+
+TEST(NetBodyDecoder, GzipSentAsDeflateIsInflatedToo) {
+  EXPECT_EQ(decode(BodyDecoder::Encoding::kDeflate, compressed("page", 31), 1), "page");
+}
+
+// At most kMaxLiveInflaters bodies inflate at once: one more keeps nothing; each frees its place.
+TEST(NetBodyDecoder, LiveInflatersAreBounded) {
+  const std::string gz = compressed(std::string(100, 'a'), 31);
+  const std::size_t before = BodyDecoder::live_inflaters_now();
+  {
+    std::vector<BodyDecoder> open;
+    for (std::size_t i = before; i < BodyDecoder::kMaxLiveInflaters; ++i) {
+      open.emplace_back(BodyDecoder::Encoding::kGzip, 4096);
+      open.back().add(std::string_view(gz).substr(0, 12));  // started, not finished
+    }
+    EXPECT_EQ(BodyDecoder::live_inflaters_now(), BodyDecoder::kMaxLiveInflaters);
+    BodyDecoder one_more(BodyDecoder::Encoding::kGzip, 4096);
+    one_more.add(gz);
+    EXPECT_TRUE(one_more.text().empty());
+    open.back().add(std::string_view(gz).substr(12));  // finishes: its place is free
+    EXPECT_EQ(open.back().text(), std::string(100, 'a'));
+    BodyDecoder now_fits(BodyDecoder::Encoding::kGzip, 4096);
+    now_fits.add(gz);
+    EXPECT_EQ(now_fits.text(), std::string(100, 'a'));
+  }
+  EXPECT_EQ(BodyDecoder::live_inflaters_now(), before);
 }
 
 TEST(NetBodyDecoder, OutputIsBoundedWhateverTheRatio) {

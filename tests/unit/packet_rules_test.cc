@@ -223,6 +223,18 @@ TEST(PacketRuleParser, ResponseBuffers) {
                 .items[0]
                 .buffer,
             Buffer::kHttpRequestBody);
+  // Without a direction, a response's buffer makes the rule a response rule: its http.header
+  // is the response's too. With to_server, a response's buffer is refused.
+  const PacketRule implied = parse_ok(
+      "alert http any any -> any any (http.stat_code; content:\"200\"; http.header; "
+      "content:\"Server\"; sid:8;)");
+  EXPECT_EQ(implied.items[1].buffer, Buffer::kHttpResponseHeader);
+  EXPECT_EQ(parse_error("alert http any any -> any any (flow:to_server; http.stat_code; "
+                        "content:\"200\"; sid:9;)"),
+            "http.stat_code is a response's, and the rule asks for to_server");
+  EXPECT_EQ(parse_error("alert http any any -> any any (flow:to_server; http.response_body; "
+                        "content:\"x\"; sid:10;)"),
+            "http.response_body is a response's, and the rule asks for to_server");
   EXPECT_EQ(parse_ok("alert http any any -> any any (flow:to_server; http.header; "
                      "content:\"x\"; sid:3;)")
                 .items[0]

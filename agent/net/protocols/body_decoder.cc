@@ -3,34 +3,56 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <atomic>
 
 #include "agent/net/protocols/http_head.h"
 
 namespace soc::agent::net::protocols {
 
+namespace {
+
+// Inflaters alive in the process: each holds about 40 KiB (zlib's state and 32 KiB window) while
+// its body is read, so their number is what bounds that memory.
+std::atomic<std::size_t> live_inflaters{0};
+
+// Whether two bytes open a zlib stream (RFC 1950: method 8, window at most 32 KiB, header
+// checksum): "deflate" bodies should, but some servers send raw deflate, or gzip.
+bool zlib_header(unsigned char cmf, unsigned char flg) {
+  return (cmf & 0x0f) == 8 && (cmf >> 4) <= 7 &&
+         ((static_cast<unsigned>(cmf) << 8) | flg) % 31 == 0;
+}
+bool gzip_magic(unsigned char a, unsigned char b) { return a == 0x1f && b == 0x8b; }
+
+}  // namespace
+
 struct BodyDecoder::Inflater {
   z_stream stream{};
   bool started = false;  // inflateInit2 succeeded
+  bool counted = false;  // holds one of the kMaxLiveInflaters places
 
+  Inflater() = default;
+  Inflater(const Inflater&) = delete;
+  Inflater& operator=(const Inflater&) = delete;
   ~Inflater() {
     if (started) inflateEnd(&stream);
+    if (counted) live_inflaters.fetch_sub(1, std::memory_order_relaxed);
   }
-  // raw: headerless deflate (RFC 1951); else a zlib or gzip header, detected.
+  // raw: headerless deflate (RFC 1951); else a zlib or gzip header, detected. False when zlib
+  // fails, or kMaxLiveInflaters are busy.
   bool start(bool raw) {
+    if (live_inflaters.fetch_add(1, std::memory_order_relaxed) >= kMaxLiveInflaters) {
+      live_inflaters.fetch_sub(1, std::memory_order_relaxed);
+      return false;
+    }
+    counted = true;
     started = inflateInit2(&stream, raw ? -15 : 15 + 32) == Z_OK;
     return started;
   }
 };
 
-namespace {
-
-// Whether two bytes open a zlib stream (RFC 1950: method 8, header checksum): "deflate" bodies
-// should, but some servers send raw deflate.
-bool zlib_header(unsigned char cmf, unsigned char flg) {
-  return (cmf & 0x0f) == 8 && ((static_cast<unsigned>(cmf) << 8) | flg) % 31 == 0;
+std::size_t BodyDecoder::live_inflaters_now() {
+  return live_inflaters.load(std::memory_order_relaxed);
 }
-
-}  // namespace
 
 BodyDecoder::Encoding BodyDecoder::encoding_of(std::string_view content_encoding) {
   const std::string_view v = http_trim(content_encoding);
@@ -80,9 +102,9 @@ bool BodyDecoder::inflate(std::string_view piece) {
       piece = first;
     }
     inflater_ = std::make_unique<Inflater>();
-    const bool raw =
-        encoding_ == Encoding::kDeflate &&
-        !zlib_header(static_cast<unsigned char>(piece[0]), static_cast<unsigned char>(piece[1]));
+    const auto b0 = static_cast<unsigned char>(piece[0]);
+    const auto b1 = static_cast<unsigned char>(piece.size() > 1 ? piece[1] : 0);
+    const bool raw = encoding_ == Encoding::kDeflate && !zlib_header(b0, b1) && !gzip_magic(b0, b1);
     if (!inflater_->start(raw)) return false;
   }
   z_stream& z = inflater_->stream;
@@ -96,8 +118,7 @@ bool BodyDecoder::inflate(std::string_view piece) {
     const int rc = ::inflate(&z, Z_NO_FLUSH);
     text_.resize(limit_ - z.avail_out);
     if (rc == Z_STREAM_END) return false;  // the body's compressed stream is complete
-    if (rc == Z_BUF_ERROR) break;          // no progress possible with this piece
-    if (rc != Z_OK) return false;          // corrupt, or a dictionary we do not have
+    if (rc != Z_OK) return false;          // corrupt, a dictionary we lack, or no progress
   }
   return text_.size() < limit_;
 }

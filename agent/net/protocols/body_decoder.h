@@ -2,8 +2,11 @@
 // Content-Encoding gzip or deflate, what they inflate to (zlib). Only the first `limit` decoded
 // bytes are kept; the decoder stops inflating there (a small body that inflates to gigabytes
 // costs no more than `limit`), at the end of the compressed stream, and at corrupt data (what
-// was decoded before stays). A gap (bytes never seen) ends the kept part.
-// Single-threaded; no exceptions.
+// was decoded before stays). A gap (bytes never seen) ends the kept part. At most
+// kMaxLiveInflaters bodies inflate at once in the process (about 40 KiB each, so at most
+// 40 MiB); a compressed body that finds them all busy keeps nothing.
+// One decoder is single-threaded; the count of live inflaters is shared and atomic.
+// No exceptions.
 #pragma once
 
 #include <cstddef>
@@ -16,6 +19,10 @@ namespace soc::agent::net::protocols {
 
 class BodyDecoder {
  public:
+  static constexpr std::size_t kMaxLiveInflaters = 1024;
+  // How many inflaters are alive now (for tests and counters).
+  static std::size_t live_inflaters_now();
+
   enum class Encoding : std::uint8_t { kIdentity, kGzip, kDeflate };
 
   // The encoding a Content-Encoding value names (gzip, x-gzip, deflate; anything else is kept

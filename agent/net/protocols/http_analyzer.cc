@@ -422,10 +422,7 @@ class HttpAnalyzer final : public FlowAnalyzer {
       // An HTTP/0.9 response has no status line or headers: the body runs to the close.
       response_ = Head{};
       response_text_.clear();
-      if (keep_.response_body) {
-        response_body_ =
-            std::make_unique<BodyDecoder>(BodyDecoder::Encoding::kIdentity, kHttpMaxKeptBody);
-      }
+      // No head, so no response inspection: its body is not kept.
       response_->version = "0.9";
       response_ts_ = ts;
       server_.until_close();

@@ -3,10 +3,10 @@
 // version, user agent, status, content types and body lengths; see agent/net/protocols/README.md.
 // The event's raw text is the request head as sent (request line and header lines, without the
 // blank line that ends it; at most kHttpMaxRawHead bytes): packet rules that mix payload content
-// with http buffers match it. For the packet rules the event also carries the request body's
-// start (kHttpRequestBodyField), the response head (kHttpResponseHeadField) and the response
-// body's start (kHttpResponseBodyField, inflated); those fields and the credentials in the raw
-// text stay until redact_http_credentials() runs.
+// with http buffers match it. When the packet rules ask (HttpAnalyzerFactory::keep) the event
+// also carries the request body's start (kHttpRequestBodyField), the response head
+// (kHttpResponseHeadField) and the response body's start (kHttpResponseBodyField, inflated);
+// those fields and the credentials in the raw text stay until redact_http_credentials() runs.
 //
 // Contract: the factory attaches an analyzer to every TCP flow that carries payload; it gives up
 // (wants_more() false) unless the client's first bytes look like a request line (an upper-case
@@ -16,9 +16,9 @@
 // a request line. Requests are queued (pipelining; at most kHttpMaxPending, the oldest is emitted
 // unanswered to make room) and responses paired with them in order; 1xx interim responses are
 // skipped. Bodies are counted and skipped by Content-Length or chunked framing, or until the
-// connection closes; only each body's first kHttpMaxKeptBody bytes are kept. A header block
-// is held up to kHttpMaxHeader bytes; a longer one, a malformed start line, or a gap outside a
-// body of known length ends the analysis of that direction. CONNECT and 101 Switching Protocols
+// connection closes; only each body's first kHttpMaxKeptBody bytes are kept, if asked. A header
+// block is held up to kHttpMaxHeader bytes; a longer one, a malformed start line, or a gap outside
+// a body of known length ends the analysis of that direction. CONNECT and 101 Switching Protocols
 // end it too (the rest is not HTTP). Single-threaded; no exceptions.
 #pragma once
 
