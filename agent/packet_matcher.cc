@@ -1,5 +1,8 @@
 #include "agent/packet_matcher.h"
 
+#include <optional>
+#include <utility>
+
 #include "agent/net/community_id.h"
 #include "agent/net/flow_event.h"
 #include "agent/net/protocols/http_analyzer.h"

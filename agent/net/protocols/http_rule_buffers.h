@@ -12,7 +12,7 @@
 // Pure functions; thread-safe.
 #pragma once
 
-#include <optional>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
