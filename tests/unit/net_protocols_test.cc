@@ -709,6 +709,30 @@ TEST(HttpAnalyzer, RequestBodyStartIsKeptForRulesThenRemoved) {
   }
 }
 
+// A response whose body's end was lost (the gap runs to its Content-Length) is still answered
+// to its own request: the next response pairs with the next request, not with this one.
+TEST(HttpAnalyzer, GapToTheEndOfAResponseBodyKeepsThePairing) {
+  HttpAnalyzerFactory factory;
+  Flow flow = make_flow(kProtoTcp, 50000, 80);
+  auto a = factory.create(flow);
+  std::vector<Event> out;
+  a->on_payload(flow, Direction::kOrig, bytes_of("GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n"),
+                1, out);
+  a->on_payload(flow, Direction::kResp,
+                bytes_of("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"), 2, out);
+  a->on_gap(flow, Direction::kResp, 7);
+  a->on_payload(flow, Direction::kResp,
+                bytes_of("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"), 3, out);
+  Event fe;
+  a->on_end(flow, fe, out);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(*str_field(out[0], "url.original"), "/a");
+  EXPECT_EQ(*int_field(out[0], "http.response.status_code"), 200);
+  EXPECT_EQ(*int_field(out[0], "http.response.body.bytes"), 10);
+  EXPECT_EQ(*str_field(out[1], "url.original"), "/b");
+  EXPECT_EQ(*int_field(out[1], "http.response.status_code"), 404);
+}
+
 TEST(HttpAnalyzer, SniffingAndBounds) {
   EXPECT_TRUE(run_http("\x16\x03\x01\x00\x10", "", 100).empty());
   EXPECT_TRUE(run_http("get / HTTP/1.1\r\n\r\n", "", 100).empty());

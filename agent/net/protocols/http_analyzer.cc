@@ -259,7 +259,9 @@ class MessageParser {
     }
   }
 
-  // Bytes never seen: skipped inside a body of known length, fatal elsewhere.
+  // Bytes never seen: skipped inside a body of known length, fatal elsewhere. A gap that
+  // reaches the end of a Content-Length body leaves the parser at the next message start
+  // without on_complete (there is no output here): the caller completes that message.
   void gap(std::uint64_t bytes) {
     if ((state_ == State::kBody || state_ == State::kChunkData) && bytes <= remaining_) {
       remaining_ -= bytes;
@@ -417,6 +419,9 @@ class HttpAnalyzer final : public FlowAnalyzer {
   }
 
   void server(const Flow& flow, std::string_view data, TimeNs ts, std::vector<Event>& out) {
+    // A gap that ran to the end of a body of known length finished the response without its
+    // completion (on_gap has nowhere to emit): emit it now, before the next response pairs.
+    if (response_ && server_.at_message_start()) complete_response(flow, ts, out);
     if (!response_ && server_.at_message_start() && !queue_.empty() &&
         queue_.front().head.version == "0.9") {
       // An HTTP/0.9 response has no status line or headers: the body runs to the close.
