@@ -35,6 +35,9 @@ void set_buffer(packet::Inspection& in, Buffer b, const std::string* value) {
   in.present[static_cast<int>(b)] = true;
 }
 
+static_assert(packet::kMultiBufferSeparator == '\n',
+              "HttpHeadBuffers::header_lines joins by '\\n'");
+
 // A head's buffers that Suricata fills from both sides, request forms (the response forms come
 // from packet::response_form).
 void set_head_buffers(packet::Inspection& in, const net::protocols::HttpHeadBuffers& head,
@@ -46,6 +49,8 @@ void set_head_buffers(packet::Inspection& in, const net::protocols::HttpHeadBuff
   set_buffer(in, side(Buffer::kHttpHeaderRaw), &head.header_raw);
   set_buffer(in, side(Buffer::kHttpHeaderNames), &head.header_names);
   set_buffer(in, side(Buffer::kHttpStart), &head.start);
+  set_buffer(in, response ? Buffer::kHttpResponseHeaderLines : Buffer::kHttpRequestHeaderLines,
+             &head.header_lines);
   set_buffer(in, side(Buffer::kHttpCookie), head.value(response ? "set-cookie" : "cookie"));
   set_buffer(in, side(Buffer::kHttpContentType), head.value("content-type"));
   set_buffer(in, side(Buffer::kHttpContentLen), head.value("content-length"));

@@ -28,21 +28,23 @@ enum class Buffer : std::uint8_t {
   kHttpRequestBody,   // http.request_body: the request body's start
                       // (agent/net/protocols/http_analyzer.h)
   kHttpResponseBody,  // file_data, http.response_body: the response body's start, inflated
-  // The request head's buffers (agent/net/protocols/http_rule_buffers.h), up to kHttpContentLen:
-  kHttpRequestLine,  // http.request_line
-  kHttpProtocol,     // http.protocol
-  kHttpHeader,       // http.header (without Cookie)
-  kHttpHeaderRaw,    // http.header.raw
-  kHttpHeaderNames,  // http.header_names
-  kHttpStart,        // http.start
-  kHttpCookie,       // http.cookie
-  kHttpReferer,      // http.referer
-  kHttpAccept,       // http.accept
-  kHttpAcceptLang,   // http.accept_lang
-  kHttpAcceptEnc,    // http.accept_enc
-  kHttpConnection,   // http.connection
-  kHttpContentType,  // http.content_type
-  kHttpContentLen,   // http.content_len
+  // The request head's buffers (agent/net/protocols/http_rule_buffers.h), up to
+  // kHttpRequestHeaderLines:
+  kHttpRequestLine,         // http.request_line
+  kHttpProtocol,            // http.protocol
+  kHttpHeader,              // http.header (without Cookie)
+  kHttpHeaderRaw,           // http.header.raw
+  kHttpHeaderNames,         // http.header_names
+  kHttpStart,               // http.start
+  kHttpCookie,              // http.cookie
+  kHttpReferer,             // http.referer
+  kHttpAccept,              // http.accept
+  kHttpAcceptLang,          // http.accept_lang
+  kHttpAcceptEnc,           // http.accept_enc
+  kHttpConnection,          // http.connection
+  kHttpContentType,         // http.content_type
+  kHttpContentLen,          // http.content_len
+  kHttpRequestHeaderLines,  // http.request_header: each header "Name: value" (a multi-buffer)
   // The response head's buffers, from here to the end: a rule that names one, or asks for
   // to_client, runs on the response (the server as source). http.header, http.cookie ... of a
   // to_client rule are these response forms.
@@ -59,9 +61,16 @@ enum class Buffer : std::uint8_t {
   kHttpResponseCookie,       // http.cookie of the response (Set-Cookie)
   kHttpResponseContentType,  // http.content_type of the response
   kHttpResponseContentLen,   // http.content_len of the response
+  kHttpResponseHeaderLines,  // http.response_header: each header "Name: value" (a multi-buffer)
 };
-inline constexpr int kBufferCount = 36;
+inline constexpr int kBufferCount = 38;
 std::string_view buffer_name(Buffer buffer);
+
+// Whether the buffer is a multi-buffer: several instances (one per header), inspected one at a
+// time. Inspection::buffers holds them joined by '\n' (an instance never holds one). A rule's
+// items and size tests on a multi-buffer must all hold on one instance.
+bool is_multi_buffer(Buffer buffer);
+inline constexpr char kMultiBufferSeparator = '\n';
 
 // The application protocol a buffer belongs to (kNone for the payload).
 enum class AppProto : std::uint8_t { kNone, kDns, kHttp, kTls };

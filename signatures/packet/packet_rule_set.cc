@@ -108,27 +108,26 @@ Result<std::shared_ptr<const PacketRuleSet>> PacketRuleSet::compile(
     compiled->rule = std::move(rule);
     std::size_t next_regex = 0;
     bool app_buffers = false;
+    bool response_buffers = false;
+    auto note_buffer = [&](Buffer b) {
+      app_buffers = app_buffers || buffer_app(b) != AppProto::kNone;
+      response_buffers = response_buffers || is_response_buffer(b);
+      set->inspected_[static_cast<int>(b)] = true;
+      auto& multi = compiled->multi_buffers;
+      if (is_multi_buffer(b) && std::find(multi.begin(), multi.end(), b) == multi.end()) {
+        multi.push_back(b);
+      }
+    };
     for (const DetectItem& d : compiled->rule.items) {
       ChainItem c{&d, nullptr};
       if (d.kind == DetectItem::Kind::kPcre) c.regex = compiled->regexes[next_regex++].get();
       compiled->chains[static_cast<int>(d.buffer)].push_back(c);
-      app_buffers = app_buffers || buffer_app(d.buffer) != AppProto::kNone;
-      set->inspected_[static_cast<int>(d.buffer)] = true;
+      note_buffer(d.buffer);
     }
-    for (const SizeTest& t : compiled->rule.sizes) {
-      app_buffers = app_buffers || buffer_app(t.buffer) != AppProto::kNone;
-      set->inspected_[static_cast<int>(t.buffer)] = true;
-    }
+    for (const SizeTest& t : compiled->rule.sizes) note_buffer(t.buffer);
     compiled->app_rule =
         app_buffers || (compiled->rule.app != AppProto::kNone && compiled->rule.items.empty() &&
                         compiled->rule.sizes.empty());
-    bool response_buffers = false;
-    for (const DetectItem& d : compiled->rule.items) {
-      response_buffers = response_buffers || is_response_buffer(d.buffer);
-    }
-    for (const SizeTest& t : compiled->rule.sizes) {
-      response_buffers = response_buffers || is_response_buffer(t.buffer);
-    }
     compiled->response_side = compiled->app_rule && compiled->rule.app == AppProto::kHttp &&
                               (response_buffers || compiled->rule.flow_dir == FlowDir::kToClient);
     set->response_rule_count_ += compiled->response_side ? 1 : 0;
@@ -206,17 +205,42 @@ bool PacketRuleSet::evaluate(const CompiledPacketRule& r, const Inspection& in) 
   if (rule.icmp_type && !rule.icmp_type->holds(in.icmp_type)) return false;
   if (rule.icmp_code && !rule.icmp_code->holds(in.icmp_code)) return false;
   for (const SizeTest& t : rule.sizes) {
+    if (is_multi_buffer(t.buffer)) continue;  // per instance, below
     const int b = static_cast<int>(t.buffer);
     if (!in.present[b] || !t.length.holds(in.buffers[b].size())) return false;
   }
   for (int b = 0; b < kBufferCount; ++b) {
     const auto& chain = r.chains[b];
-    if (chain.empty()) continue;
+    if (chain.empty() || is_multi_buffer(static_cast<Buffer>(b))) continue;
     // Content is never looked for in an empty buffer, negated or not (as Suricata).
     if (!in.present[b] || in.buffers[b].empty()) return false;
     if (!match_chain(chain, in.buffers[b])) return false;
   }
+  for (const Buffer buffer : r.multi_buffers) {
+    if (!some_instance_matches(r, buffer, in)) return false;
+  }
   return true;
+}
+
+bool PacketRuleSet::some_instance_matches(const CompiledPacketRule& r, Buffer buffer,
+                                          const Inspection& in) {
+  const int b = static_cast<int>(buffer);
+  if (!in.present[b] || in.buffers[b].empty()) return false;  // no instance
+  const std::string_view all = in.buffers[b];
+  for (std::size_t start = 0; start <= all.size();) {
+    std::size_t end = all.find(kMultiBufferSeparator, start);
+    if (end == std::string_view::npos) end = all.size();
+    const std::string_view instance = all.substr(start, end - start);
+    start = end + 1;
+    const bool sizes_hold = std::all_of(r.rule.sizes.begin(), r.rule.sizes.end(), [&](auto& t) {
+      return t.buffer != buffer || t.length.holds(instance.size());
+    });
+    if (!sizes_hold) continue;
+    if (r.chains[b].empty() || (!instance.empty() && match_chain(r.chains[b], instance))) {
+      return true;
+    }
+  }
+  return false;
 }
 
 void PacketRuleSet::match(const Inspection& in,

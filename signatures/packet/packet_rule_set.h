@@ -66,6 +66,8 @@ struct CompiledPacketRule {
   // response inspection (to_server false), the others on its request inspection.
   bool response_side = false;
   bool has_literal = false;
+  // The multi-buffers its items or size tests name (each inspected instance by instance).
+  std::vector<Buffer> multi_buffers;
 };
 
 struct PacketRuleSetOptions {
@@ -104,6 +106,10 @@ class PacketRuleSet {
     std::vector<std::uint32_t> all;  // without prefilter
   };
   bool evaluate(const CompiledPacketRule& r, const Inspection& in) const;
+  // Whether one instance of the multi-buffer satisfies all of the rule's items and size tests
+  // for it.
+  static bool some_instance_matches(const CompiledPacketRule& r, Buffer buffer,
+                                    const Inspection& in);
   static void add_always(Group& group, std::uint32_t index, const PacketRule& rule);
 
   std::vector<std::unique_ptr<CompiledPacketRule>> rules_;

@@ -334,6 +334,7 @@ constexpr BufferInfo kBuffers[] = {
     {Buffer::kHttpConnection, "http.connection", AppProto::kHttp, false, true},
     {Buffer::kHttpContentType, "http.content_type", AppProto::kHttp, false, true},
     {Buffer::kHttpContentLen, "http.content_len", AppProto::kHttp, false, true},
+    {Buffer::kHttpRequestHeaderLines, "http.request_header", AppProto::kHttp, false, false},
     {Buffer::kHttpResponseLine, "http.response_line", AppProto::kHttp, true, true},
     {Buffer::kHttpStatCode, "http.stat_code", AppProto::kHttp, true, false},
     {Buffer::kHttpStatMsg, "http.stat_msg", AppProto::kHttp, true, false},
@@ -347,6 +348,7 @@ constexpr BufferInfo kBuffers[] = {
     {Buffer::kHttpResponseCookie, "http.cookie", AppProto::kHttp, true, false},
     {Buffer::kHttpResponseContentType, "http.content_type", AppProto::kHttp, true, true},
     {Buffer::kHttpResponseContentLen, "http.content_len", AppProto::kHttp, true, true},
+    {Buffer::kHttpResponseHeaderLines, "http.response_header", AppProto::kHttp, true, false},
 };
 static_assert(std::size(kBuffers) == kBufferCount);
 
@@ -900,6 +902,10 @@ std::string_view buffer_name(Buffer buffer) { return info(buffer).name; }
 AppProto buffer_app(Buffer buffer) { return info(buffer).app; }
 
 bool is_response_buffer(Buffer buffer) { return info(buffer).response; }
+
+bool is_multi_buffer(Buffer buffer) {
+  return buffer == Buffer::kHttpRequestHeaderLines || buffer == Buffer::kHttpResponseHeaderLines;
+}
 
 Buffer response_form(Buffer buffer) {
   if (info(buffer).response) return buffer;

@@ -165,6 +165,7 @@ TEST(PacketRuleParser, RequestBuffers) {
       {"http.content_type", Buffer::kHttpContentType},
       {"http_content_len", Buffer::kHttpContentLen},
       {"http.request_body", Buffer::kHttpRequestBody},
+      {"http.request_header", Buffer::kHttpRequestHeaderLines},
   };
   for (const auto& [name, buffer] : sticky) {
     const PacketRule r = parse_ok(std::string("alert http any any -> any any (") + name +
@@ -662,6 +663,42 @@ TEST(PacketRuleMatcher, RequestBuffers) {
   Inspection bare = http_summary();
   put(bare, Buffer::kHttpHeader, "");
   put(bare, Buffer::kHttpRequestLine, "GET / HTTP/1.1");
+  EXPECT_TRUE(sids(*set, bare).empty());
+}
+
+// http.request_header and http.response_header are multi-buffers: each header line is inspected
+// on its own, and all of a rule's items and size tests on it must hold on one line. A pattern
+// spanning two lines, or a bsize that only the whole buffer has, matches nothing.
+TEST(PacketRuleMatcher, HeaderLinesAreInspectedOneAtATime) {
+  auto set = compile({
+      "alert http any any -> any any (http.request_header; content:\"Key|3a 20|\"; startswith; "
+      "pcre:\"/^[a-z0-9]{8}$/R\"; bsize:13; sid:1;)",
+      "alert http any any -> any any (http.request_header; content:\"Host\"; startswith; "
+      "content:\"evil\"; sid:2;)",
+      "alert http any any -> any any (http.request_header; content:\"a.test|0a|Key\"; sid:3;)",
+      "alert http any any -> any any (http.request_header; bsize:>100; sid:4;)",
+      "alert http any any -> any any (http.response_header; content:\"Server|3a 20|nginx\"; "
+      "startswith; sid:5;)",
+      "alert http any any -> any any (http.request_header; content:!\"Host\"; sid:6;)",
+  });
+  ASSERT_EQ(set->rules().size(), 6u);
+  Inspection request = http_summary();
+  put(request, Buffer::kHttpRequestHeaderLines, "Host: a.test\nKey: abcd1234\nUser-Agent: evil");
+  EXPECT_EQ(sids(*set, request), (std::vector<std::uint32_t>{1, 6}));
+  put(request, Buffer::kHttpRequestHeaderLines, "Host: a.test\nKey: abcd12345");
+  EXPECT_EQ(sids(*set, request), (std::vector<std::uint32_t>{6}));
+  put(request, Buffer::kHttpRequestHeaderLines, "Host: evil.test");
+  EXPECT_EQ(sids(*set, request), (std::vector<std::uint32_t>{2}));
+  const std::string long_header = "X: " + std::string(120, 'x');
+  put(request, Buffer::kHttpRequestHeaderLines, long_header);
+  EXPECT_EQ(sids(*set, request), (std::vector<std::uint32_t>{4, 6}));
+  Inspection response = request;
+  response.to_server = false;
+  put(response, Buffer::kHttpResponseHeaderLines, "Date: today\nServer: nginx/1.2");
+  EXPECT_EQ(sids(*set, response), (std::vector<std::uint32_t>{5}));
+  // No headers, no instance: nothing matches, negated content included.
+  Inspection bare = http_summary();
+  put(bare, Buffer::kHttpRequestHeaderLines, "");
   EXPECT_TRUE(sids(*set, bare).empty());
 }
 
