@@ -7,6 +7,7 @@
 #include "agent/net/flow_event.h"
 #include "agent/net/protocols/http_analyzer.h"
 #include "agent/net/protocols/http_rule_buffers.h"
+#include "agent/net/protocols/tls_analyzer.h"
 #include "signatures/packet/packet_alert.h"
 
 namespace soc::agent {
@@ -35,8 +36,10 @@ void set_buffer(packet::Inspection& in, Buffer b, const std::string* value) {
   in.present[static_cast<int>(b)] = true;
 }
 
-static_assert(packet::kMultiBufferSeparator == '\n',
-              "HttpHeadBuffers::header_lines joins by '\\n'");
+void set_instances(packet::Inspection& in, Buffer b, std::span<const std::string> instances) {
+  in.instances[static_cast<int>(b)] = instances;
+  in.present[static_cast<int>(b)] = true;
+}
 
 // A head's buffers that Suricata fills from both sides, request forms (the response forms come
 // from packet::response_form).
@@ -49,8 +52,8 @@ void set_head_buffers(packet::Inspection& in, const net::protocols::HttpHeadBuff
   set_buffer(in, side(Buffer::kHttpHeaderRaw), &head.header_raw);
   set_buffer(in, side(Buffer::kHttpHeaderNames), &head.header_names);
   set_buffer(in, side(Buffer::kHttpStart), &head.start);
-  set_buffer(in, response ? Buffer::kHttpResponseHeaderLines : Buffer::kHttpRequestHeaderLines,
-             &head.header_lines);
+  set_instances(in, response ? Buffer::kHttpResponseHeaderLines : Buffer::kHttpRequestHeaderLines,
+                head.header_lines);
   set_buffer(in, side(Buffer::kHttpCookie), head.value(response ? "set-cookie" : "cookie"));
   set_buffer(in, side(Buffer::kHttpContentType), head.value("content-type"));
   set_buffer(in, side(Buffer::kHttpContentLen), head.value("content-length"));
@@ -87,9 +90,13 @@ net::protocols::HttpRuleData http_rule_data(const packet::PacketRuleSet* rules) 
   net::protocols::HttpRuleData data;
   if (rules == nullptr) return data;
   data.request_body = rules->inspects(Buffer::kHttpRequestBody);
-  data.response_head = rules->has_response_rules();
+  data.response_head = rules->has_response_rules(AppProto::kHttp);
   data.response_body = rules->inspects(Buffer::kHttpResponseBody);
   return data;
+}
+
+bool tls_certificates_wanted(const packet::PacketRuleSet* rules) {
+  return rules != nullptr && rules->inspects(Buffer::kTlsCerts);
 }
 
 bool PacketMatcher::inspects_head_buffers() const {
@@ -97,6 +104,37 @@ bool PacketMatcher::inspects_head_buffers() const {
     if (rules_->inspects(static_cast<Buffer>(b))) return true;
   }
   return false;
+}
+
+std::optional<packet::Inspection> PacketMatcher::server_inspection(
+    const Event& e, const packet::Inspection& request,
+    net::protocols::HttpHeadBuffers& response_head) const {
+  if (request.app == AppProto::kHttp) {
+    const std::string* text = string_field(e, net::protocols::kHttpResponseHeadField);
+    if (text == nullptr) return std::nullopt;  // unanswered
+    packet::Inspection in = response_inspection(request);
+    set_buffer(in, Buffer::kPayload, text);
+    set_buffer(in, Buffer::kHttpResponseBody,
+               string_field(e, net::protocols::kHttpResponseBodyField));
+    if (inspects_head_buffers()) {
+      response_head = net::protocols::http_head_buffers(*text, HttpSide::kResponse);
+      set_head_buffers(in, response_head, true);
+    }
+    return in;
+  }
+  if (request.app == AppProto::kTls) {
+    const std::string* ja3s = string_field(e, "tls.server.ja3s");
+    if (ja3s == nullptr) return std::nullopt;  // no ServerHello
+    packet::Inspection in = response_inspection(request);
+    set_buffer(in, Buffer::kTlsJa3sHash, ja3s);
+    set_buffer(in, Buffer::kTlsJa3sString, string_field(e, "tls.server.ja3s_string"));
+    const FieldValue* certs = e.find(net::protocols::kTlsCertificatesField);
+    if (const auto* list = certs != nullptr ? std::get_if<StringList>(certs) : nullptr) {
+      set_instances(in, Buffer::kTlsCerts, *list);
+    }
+    return in;
+  }
+  return std::nullopt;  // DNS: its rules see the request only
 }
 
 void PacketMatcher::set_rules(std::shared_ptr<const packet::PacketRuleSet> rules,
@@ -218,6 +256,8 @@ void PacketMatcher::on_events(std::vector<Event>& events, std::size_t from) {
         break;
       case AppProto::kTls:
         set_buffer(in, Buffer::kTlsSni, string_field(e, "tls.client.server_name"));
+        set_buffer(in, Buffer::kTlsJa3Hash, string_field(e, "tls.client.ja3"));
+        set_buffer(in, Buffer::kTlsJa3String, string_field(e, "tls.client.ja3_string"));
         break;
       case AppProto::kNone:
         break;
@@ -227,17 +267,8 @@ void PacketMatcher::on_events(std::vector<Event>& events, std::size_t from) {
     hits_.clear();
     rules_->match(in, hits_);
     std::optional<packet::Inspection> response;
-    const std::string* response_text =
-        app == AppProto::kHttp ? string_field(e, net::protocols::kHttpResponseHeadField) : nullptr;
-    if (response_text != nullptr) {
-      response = response_inspection(in);
-      set_buffer(*response, Buffer::kPayload, response_text);
-      set_buffer(*response, Buffer::kHttpResponseBody,
-                 string_field(e, net::protocols::kHttpResponseBodyField));
-      if (inspects_head_buffers()) {
-        response_head = net::protocols::http_head_buffers(*response_text, HttpSide::kResponse);
-        set_head_buffers(*response, response_head, true);
-      }
+    if (rules_->has_response_rules(app)) response = server_inspection(e, in, response_head);
+    if (response) {
       response_hits_.clear();
       rules_->match(*response, response_hits_);
     }

@@ -5,11 +5,12 @@
 //   - per protocol summary (dns/http/tls events the analyzers emitted): application rules on
 //     the sticky buffers (dns.query = dns.question.name, http.uri = url.original, http.host =
 //     url.domain, http.method = http.request.method, http.user_agent = user_agent.original,
-//     tls.sni = tls.client.server_name; http.header, http.cookie and the other buffers of the
-//     request head from the event's raw text, see http_rule_buffers.h; http.request_body), the
-//     client as source; then, for an HTTP summary with a response head, the response rules
-//     (http.stat_code, a to_client rule's http.header, file_data ...) on the response's
-//     buffers, the server as source.
+//     tls.sni = tls.client.server_name, ja3.hash, ja3.string; http.header, http.cookie and the
+//     other buffers of the request head from the event's raw text, see http_rule_buffers.h;
+//     http.request_body), the client as source; then the server-side rules on the server's
+//     buffers, the server as source: for an HTTP summary with a response head, http.stat_code,
+//     a to_client rule's http.header, file_data ...; for a TLS summary with a ServerHello,
+//     ja3s.hash, ja3s.string and tls.certs.
 // Each match appends one `alert` event (packet_alert.h) with pack.name/pack.version when the
 // rules came from a pack, unless the rule's threshold or detection_filter holds it back
 // (alert_filter.h; counted in filtered()). The rule set is swapped by set_rules() between polls;
@@ -19,12 +20,14 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "agent/net/packet_inspector.h"
 #include "agent/net/protocols/http_analyzer.h"
+#include "agent/net/protocols/http_rule_buffers.h"
 #include "signatures/packet/alert_filter.h"
 #include "signatures/packet/packet_alert.h"
 #include "signatures/packet/packet_rule_set.h"
@@ -33,6 +36,8 @@ namespace soc::agent {
 
 // What the HTTP analyzers must keep for `rules` (nothing for nullptr).
 net::protocols::HttpRuleData http_rule_data(const packet::PacketRuleSet* rules);
+// Whether the TLS analyzers must keep the server's certificates for `rules` (tls.certs).
+bool tls_certificates_wanted(const packet::PacketRuleSet* rules);
 
 class PacketMatcher final : public net::PacketInspector {
  public:
@@ -58,6 +63,12 @@ class PacketMatcher final : public net::PacketInspector {
             const packet::AlertContext& context, std::vector<Event>& out);
   // Whether some rule inspects a buffer of an HTTP head beyond the summary's fields.
   bool inspects_head_buffers() const;
+  // The server's side of summary `e` for the server-side rules: `request` seen from the server,
+  // with the response's buffers added (HTTP: kept in `response_head`); nullopt when the
+  // summary has none (no response, no ServerHello, DNS).
+  std::optional<packet::Inspection> server_inspection(
+      const Event& e, const packet::Inspection& request,
+      net::protocols::HttpHeadBuffers& response_head) const;
 
   std::string source_;
   std::shared_ptr<const packet::PacketRuleSet> rules_;

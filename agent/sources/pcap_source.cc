@@ -111,6 +111,7 @@ void PcapSource::take_rules() {
     matcher_.set_rules(snapshot_->packet_rules, snapshot_->pack_name, snapshot_->pack_version);
   }
   analyzers_.http.keep(http_rule_data(matcher_.rules()));
+  analyzers_.tls.keep_certificates(tls_certificates_wanted(matcher_.rules()));
 }
 
 std::size_t PcapSource::poll(std::vector<Event>& out, std::size_t max_events) {
@@ -137,6 +138,7 @@ std::size_t PcapSource::poll(std::vector<Event>& out, std::size_t max_events) {
     }
     matcher_.on_events(pending_, 0);  // application rules on this poll's summaries
     net::protocols::redact_http_credentials(pending_);
+    net::protocols::drop_tls_certificates(pending_);
   }
   std::size_t given = 0;
   while (pending_pos_ < pending_.size() && given < max_events) {

@@ -25,6 +25,12 @@ enum class Buffer : std::uint8_t {
   kHttpMethod,        // http.method: http.request.method
   kHttpUserAgent,     // http.user_agent: user_agent.original
   kTlsSni,            // tls.sni: tls.client.server_name
+  kTlsJa3Hash,        // ja3.hash: tls.client.ja3
+  kTlsJa3String,      // ja3.string: tls.client.ja3_string
+  kTlsJa3sHash,       // ja3s.hash: tls.server.ja3s (the server's: a response buffer)
+  kTlsJa3sString,     // ja3s.string: tls.server.ja3s_string (a response buffer)
+  kTlsCerts,          // tls.certs: each of the server's certificates, DER (a response
+                      // multi-buffer; TLS 1.2 and older)
   kHttpRequestBody,   // http.request_body: the request body's start
                       // (agent/net/protocols/http_analyzer.h)
   kHttpResponseBody,  // file_data, http.response_body: the response body's start, inflated
@@ -63,14 +69,13 @@ enum class Buffer : std::uint8_t {
   kHttpResponseContentLen,   // http.content_len of the response
   kHttpResponseHeaderLines,  // http.response_header: each header "Name: value" (a multi-buffer)
 };
-inline constexpr int kBufferCount = 38;
+inline constexpr int kBufferCount = 43;
 std::string_view buffer_name(Buffer buffer);
 
-// Whether the buffer is a multi-buffer: several instances (one per header), inspected one at a
-// time. Inspection::buffers holds them joined by '\n' (an instance never holds one). A rule's
-// items and size tests on a multi-buffer must all hold on one instance.
+// Whether the buffer is a multi-buffer: several instances (one per header, one per
+// certificate), inspected one at a time (Inspection::instances). A rule's items and size tests
+// on a multi-buffer must all hold on one instance.
 bool is_multi_buffer(Buffer buffer);
-inline constexpr char kMultiBufferSeparator = '\n';
 
 // The application protocol a buffer belongs to (kNone for the payload).
 enum class AppProto : std::uint8_t { kNone, kDns, kHttp, kTls };

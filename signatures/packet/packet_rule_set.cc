@@ -128,9 +128,9 @@ Result<std::shared_ptr<const PacketRuleSet>> PacketRuleSet::compile(
     compiled->app_rule =
         app_buffers || (compiled->rule.app != AppProto::kNone && compiled->rule.items.empty() &&
                         compiled->rule.sizes.empty());
-    compiled->response_side = compiled->app_rule && compiled->rule.app == AppProto::kHttp &&
-                              (response_buffers || compiled->rule.flow_dir == FlowDir::kToClient);
-    set->response_rule_count_ += compiled->response_side ? 1 : 0;
+    compiled->response_side =
+        compiled->app_rule && (response_buffers || compiled->rule.flow_dir == FlowDir::kToClient);
+    if (compiled->response_side) ++set->response_rule_count_[static_cast<int>(compiled->rule.app)];
     set->rules_.push_back(std::move(compiled));
   }
 
@@ -225,13 +225,8 @@ bool PacketRuleSet::evaluate(const CompiledPacketRule& r, const Inspection& in) 
 bool PacketRuleSet::some_instance_matches(const CompiledPacketRule& r, Buffer buffer,
                                           const Inspection& in) {
   const int b = static_cast<int>(buffer);
-  if (!in.present[b] || in.buffers[b].empty()) return false;  // no instance
-  const std::string_view all = in.buffers[b];
-  for (std::size_t start = 0; start <= all.size();) {
-    std::size_t end = all.find(kMultiBufferSeparator, start);
-    if (end == std::string_view::npos) end = all.size();
-    const std::string_view instance = all.substr(start, end - start);
-    start = end + 1;
+  if (!in.present[b]) return false;
+  for (const std::string_view instance : in.instances[b]) {
     const bool sizes_hold = std::all_of(r.rule.sizes.begin(), r.rule.sizes.end(), [&](auto& t) {
       return t.buffer != buffer || t.length.holds(instance.size());
     });
@@ -268,7 +263,15 @@ void PacketRuleSet::match(const Inspection& in,
       // summary's payload buffer serves rules that mix payload and http items).
       // (Only buffers some rule inspects: a rule's literal is one of its own items.)
       for (int b = 0; b < kBufferCount; ++b) {
-        if (!in.present[b] || in.buffers[b].empty() || !inspected_[b]) continue;
+        if (!in.present[b] || !inspected_[b]) continue;
+        if (is_multi_buffer(static_cast<Buffer>(b))) {
+          for (const std::string& instance : in.instances[b]) {
+            if (instance.empty()) continue;
+            scanned = group.prefilter->scan(instance, scratch.literal_hits) && scanned;
+          }
+          continue;
+        }
+        if (in.buffers[b].empty()) continue;
         scanned = group.prefilter->scan(in.buffers[b], scratch.literal_hits) && scanned;
       }
       if (!scanned) {

@@ -19,6 +19,8 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <span>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -49,6 +51,8 @@ struct Inspection {
   bool established = false;  // TCP handshake seen / UDP traffic both ways (summaries: true)
   std::array<std::string_view, kBufferCount> buffers{};
   std::array<bool, kBufferCount> present{};  // a summary may lack a buffer (no Host, no SNI)
+  // A multi-buffer's instances (is_multi_buffer); its entry in `buffers` is unused.
+  std::array<std::span<const std::string>, kBufferCount> instances{};
   // Packets only: the TCP flags, or the ICMP type and code.
   bool has_tcp_flags = false;
   std::uint8_t tcp_flags = 0;
@@ -62,8 +66,9 @@ struct CompiledPacketRule {
   std::array<std::vector<ChainItem>, kBufferCount> chains;
   std::vector<std::unique_ptr<RE2>> regexes;
   bool app_rule = false;
-  // An HTTP rule on the response (a response buffer, or to_client): it runs on a summary's
-  // response inspection (to_server false), the others on its request inspection.
+  // A rule on the server's side of a summary (a response buffer, or to_client): it runs on the
+  // summary's response inspection (to_server false), the others on its request inspection.
+  // HTTP and TLS summaries have one (the response head; the ServerHello and certificates).
   bool response_side = false;
   bool has_literal = false;
   // The multi-buffers its items or size tests name (each inspected instance by instance).
@@ -92,8 +97,11 @@ class PacketRuleSet {
   bool has_app_rules(AppProto app) const;
   // Whether some rule inspects the buffer (so a caller may skip building it).
   bool inspects(Buffer buffer) const { return inspected_[static_cast<int>(buffer)]; }
-  // Whether some rule runs on HTTP responses (CompiledPacketRule::response_side).
-  bool has_response_rules() const { return response_rule_count_ > 0; }
+  // Whether some rule of the protocol runs on the server's side (CompiledPacketRule::
+  // response_side).
+  bool has_response_rules(AppProto app) const {
+    return response_rule_count_[static_cast<int>(app)] > 0;
+  }
 
  private:
   struct Group {
@@ -117,7 +125,7 @@ class PacketRuleSet {
   std::size_t payload_rule_count_ = 0;
   std::array<std::size_t, 4> app_rule_count_{};
   std::array<bool, kBufferCount> inspected_{};
-  std::size_t response_rule_count_ = 0;
+  std::array<std::size_t, 4> response_rule_count_{};  // by AppProto
   bool use_prefilter_ = true;
 };
 

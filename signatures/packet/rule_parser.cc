@@ -318,6 +318,11 @@ constexpr BufferInfo kBuffers[] = {
     {Buffer::kHttpMethod, "http.method", AppProto::kHttp, false, false},
     {Buffer::kHttpUserAgent, "http.user_agent", AppProto::kHttp, false, false},
     {Buffer::kTlsSni, "tls.sni", AppProto::kTls, false, true},
+    {Buffer::kTlsJa3Hash, "ja3.hash", AppProto::kTls, false, true},
+    {Buffer::kTlsJa3String, "ja3.string", AppProto::kTls, false, true},
+    {Buffer::kTlsJa3sHash, "ja3s.hash", AppProto::kTls, true, true},
+    {Buffer::kTlsJa3sString, "ja3s.string", AppProto::kTls, true, true},
+    {Buffer::kTlsCerts, "tls.certs", AppProto::kTls, true, false},
     {Buffer::kHttpRequestBody, "http.request_body", AppProto::kHttp, false, false},
     {Buffer::kHttpResponseBody, "http.response_body", AppProto::kHttp, true, false},
     {Buffer::kHttpRequestLine, "http.request_line", AppProto::kHttp, false, true},
@@ -904,7 +909,8 @@ AppProto buffer_app(Buffer buffer) { return info(buffer).app; }
 bool is_response_buffer(Buffer buffer) { return info(buffer).response; }
 
 bool is_multi_buffer(Buffer buffer) {
-  return buffer == Buffer::kHttpRequestHeaderLines || buffer == Buffer::kHttpResponseHeaderLines;
+  return buffer == Buffer::kHttpRequestHeaderLines || buffer == Buffer::kHttpResponseHeaderLines ||
+         buffer == Buffer::kTlsCerts;
 }
 
 Buffer response_form(Buffer buffer) {

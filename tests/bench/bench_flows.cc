@@ -103,6 +103,7 @@ void pcap_to_events(benchmark::State& state, bool summaries,
       soc::agent::PacketMatcher matcher(f);
       matcher.set_rules(rules);
       analyzers.http.keep(soc::agent::http_rule_data(rules.get()));  // as a pcap source does
+      analyzers.tls.keep_certificates(soc::agent::tls_certificates_wanted(rules.get()));
       if (rules != nullptr) proc.flows().set_packet_inspector(&matcher);
       while (!(*cap)->at_end()) {
         auto n = (*cap)->dispatch(4096, [&](soc::TimeNs ts, const std::uint8_t* d,

@@ -21,7 +21,9 @@ using soc::packet::Inspection;
 std::vector<Inspection> inspections() {
   static const std::string payload =
       "GET /dvwa/?id=1+union+select+null HTTP/1.1\r\nHost: a.test\r\nUser-Agent: Nmap\r\n\r\n";
-  std::vector<Inspection> out(3);
+  static const std::vector<std::string> instances = {"Host: a.test", "", "User-Agent: Nmap",
+                                                     payload};
+  std::vector<Inspection> out(5);
   out[0].proto = 6;
   out[0].src = soc::IpAddress::parse("192.168.1.1")->bytes;
   out[0].dst = soc::IpAddress::parse("8.8.8.8")->bytes;
@@ -30,20 +32,33 @@ std::vector<Inspection> inspections() {
   out[0].established = true;
   out[0].buffers[0] = payload;
   out[0].present[0] = true;
+  // An HTTP summary with every HTTP buffer, and its response; a TLS summary's both sides.
   out[1] = out[0];
   out[1].app = AppProto::kHttp;
-  out[1].present[0] = false;
-  for (Buffer b :
-       {Buffer::kHttpUri, Buffer::kHttpHost, Buffer::kHttpMethod, Buffer::kHttpUserAgent}) {
-    out[1].buffers[static_cast<int>(b)] = payload;
-    out[1].present[static_cast<int>(b)] = true;
-  }
   out[2] = out[0];
-  out[2].proto = 17;
-  out[2].app = AppProto::kDns;
+  out[2].app = AppProto::kTls;
   out[2].present[0] = false;
-  out[2].buffers[static_cast<int>(Buffer::kDnsQuery)] = "www.example.com";
-  out[2].present[static_cast<int>(Buffer::kDnsQuery)] = true;
+  for (int b = 1; b < soc::packet::kBufferCount; ++b) {
+    const auto buffer = static_cast<Buffer>(b);
+    Inspection& in = out[soc::packet::buffer_app(buffer) == AppProto::kTls ? 2 : 1];
+    if (soc::packet::is_multi_buffer(buffer)) {
+      in.instances[b] = instances;
+    } else {
+      in.buffers[b] = payload;
+    }
+    in.present[b] = true;
+  }
+  out[3] = out[1];
+  out[3].to_server = false;
+  out[4] = out[2];
+  out[4].to_server = false;
+  out.push_back(out[0]);
+  Inspection& dns = out.back();
+  dns.proto = 17;
+  dns.app = AppProto::kDns;
+  dns.present[0] = false;
+  dns.buffers[static_cast<int>(Buffer::kDnsQuery)] = "www.example.com";
+  dns.present[static_cast<int>(Buffer::kDnsQuery)] = true;
   return out;
 }
 

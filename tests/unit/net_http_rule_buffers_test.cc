@@ -40,8 +40,9 @@ TEST(NetHttpRuleBuffers, EveryBufferOfARequest) {
             "\r\nHost\r\nUser-Agent\r\nCookie\r\nAccept\r\nReferer\r\nContent-Length\r\n\r\n");
   // http.request_header's instances: every header, Cookie included, one per line.
   EXPECT_EQ(b.header_lines,
-            "Host: shop.test\nUser-Agent: curl/8.0\nCookie: session=abc\nAccept: */*\n"
-            "Referer: http://evil.test/\nContent-Length: 12");
+            (std::vector<std::string>{"Host: shop.test", "User-Agent: curl/8.0",
+                                      "Cookie: session=abc", "Accept: */*",
+                                      "Referer: http://evil.test/", "Content-Length: 12"}));
   EXPECT_EQ(value_or_none(b, "cookie"), "session=abc");
   EXPECT_EQ(value_or_none(b, "REFERER"), "http://evil.test/");
   EXPECT_EQ(value_or_none(b, "content-length"), "12");
@@ -76,7 +77,7 @@ TEST(NetHttpRuleBuffers, RepeatedHeadersJoinAtTheirFirstPlace) {
   EXPECT_EQ(b.header, "X-A: 1, 3\r\nX-B: 2\r\n");
   EXPECT_EQ(b.header_names, "\r\nX-A\r\ncookie\r\nX-B\r\n\r\n");
   EXPECT_EQ(value_or_none(b, "Cookie"), "a=1, b=2");
-  EXPECT_EQ(b.header_lines, "X-A: 1, 3\ncookie: a=1, b=2\nX-B: 2");
+  EXPECT_EQ(b.header_lines, (std::vector<std::string>{"X-A: 1, 3", "cookie: a=1, b=2", "X-B: 2"}));
   EXPECT_EQ(b.header_raw, "X-A: 1\ncookie: a=1\nX-B: 2\nx-a: 3\nCookie: b=2\n\r\n");  // as sent
 }
 
@@ -87,7 +88,7 @@ TEST(NetHttpRuleBuffers, RequestWithoutHeaders) {
   EXPECT_EQ(simple.header, "");
   EXPECT_EQ(simple.header_raw, "\r\n");
   EXPECT_EQ(simple.header_names, "\r\n\r\n");
-  EXPECT_EQ(simple.header_lines, "");
+  EXPECT_TRUE(simple.header_lines.empty());
   EXPECT_EQ(simple.start, "GET /index.html\r\n\r\n");
   EXPECT_TRUE(simple.headers.empty());
   const HttpHeadBuffers bare = http_head_buffers("GET / HTTP/1.0\r\n", HttpSide::kRequest);
@@ -106,8 +107,8 @@ TEST(NetHttpRuleBuffers, FoldedLinesLoneCrAndLinesWithoutColon) {
   EXPECT_EQ(value_or_none(b, "accept"), "x");
   EXPECT_EQ(value_or_none(b, "cookie"), "secret");
   EXPECT_EQ(b.header_names, "\r\nHost\r\nAccept\r\nCookie\r\nEmpty\r\n\r\n");
-  // No instance of the multi-buffer holds a line end.
-  EXPECT_EQ(b.header_lines, "Host: a folded X: still Host\nAccept: x\nCookie: secret\nEmpty: more");
+  EXPECT_EQ(b.header_lines, (std::vector<std::string>{"Host: a folded X: still Host", "Accept: x",
+                                                      "Cookie: secret", "Empty: more"}));
 }
 
 }  // namespace

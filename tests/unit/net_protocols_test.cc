@@ -34,6 +34,10 @@ void put16(Bytes& b, std::uint16_t v) {
   b.push_back(static_cast<std::uint8_t>(v >> 8));
   b.push_back(static_cast<std::uint8_t>(v));
 }
+void put24(Bytes& b, std::uint32_t v) {
+  b.push_back(static_cast<std::uint8_t>(v >> 16));
+  put16(b, static_cast<std::uint16_t>(v));
+}
 void put_name(Bytes& b, const std::string& name) {
   std::size_t start = 0;
   while (start < name.size()) {
@@ -453,8 +457,9 @@ TEST(TlsParse, TruncationsNeverCrash) {
 }
 
 std::vector<Event> run_tls(const Bytes& client, const Bytes& server, std::size_t piece,
-                           Event* flow_event = nullptr) {
+                           Event* flow_event = nullptr, bool keep_certificates = false) {
   TlsAnalyzerFactory factory;
+  factory.keep_certificates(keep_certificates);
   Flow flow = make_flow(kProtoTcp, 50000, 8443);
   auto a = factory.create(flow);
   std::vector<Event> out;
@@ -508,6 +513,98 @@ TEST(TlsAnalyzer, HelloAcrossSegmentsAndRecords) {
   std::vector<Event> out;
   a->on_payload(flow, Direction::kOrig, bytes_of("GET / HTTP/1.1\r\n"), 1, out);
   EXPECT_FALSE(a->wants_more());
+}
+
+// A TLS 1.2 ServerHello (no supported_versions): TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256.
+Bytes server_hello_12_body() {
+  Bytes b;
+  put16(b, 0x0303);
+  b.resize(b.size() + 32, 0);
+  b.push_back(0);
+  put16(b, 0xc02f);
+  b.push_back(0);
+  put16(b, 0);
+  return b;
+}
+
+Bytes certificate_body(const std::vector<std::string>& chain) {
+  Bytes list;
+  for (const std::string& der : chain) {
+    put24(list, static_cast<std::uint32_t>(der.size()));
+    list.insert(list.end(), der.begin(), der.end());
+  }
+  Bytes b;
+  put24(b, static_cast<std::uint32_t>(list.size()));
+  b.insert(b.end(), list.begin(), list.end());
+  return b;
+}
+
+TEST(TlsParse, CertificateChain) {
+  auto chain = parse_certificate_chain(certificate_body({"leaf-der", "ca-der"}));
+  ASSERT_TRUE(chain);
+  EXPECT_EQ(*chain, (std::vector<std::string>{"leaf-der", "ca-der"}));
+  EXPECT_EQ(parse_certificate_chain(certificate_body({})), std::vector<std::string>{});
+  Bytes bad = certificate_body({"leaf-der"});
+  bad[5] = 0x20;  // the certificate claims more bytes than the list holds
+  EXPECT_FALSE(parse_certificate_chain(bad));
+  const Bytes good = certificate_body({"leaf-der", "ca-der"});
+  for (std::size_t n = 0; n < good.size(); ++n) {
+    EXPECT_FALSE(parse_certificate_chain(std::span<const std::uint8_t>(good.data(), n)));
+  }
+}
+
+// With tls.certs in the rules, a TLS 1.2 server is followed to its Certificate: the event
+// carries the chain, and drop_tls_certificates() removes it. A server that sends something else
+// after its ServerHello (a resumed session), or a malformed chain, gives the event without
+// certificates; TLS 1.3 (encrypted certificates) and rules without tls.certs never wait.
+TEST(TlsAnalyzer, CertificatesKeptForTheRules) {
+  const Bytes client = record(handshake(1, client_hello_body()));
+  Bytes flight = handshake(2, server_hello_12_body());
+  const Bytes certs = handshake(11, certificate_body({"leaf-der", "ca-der"}));
+  flight.insert(flight.end(), certs.begin(), certs.end());
+  const Bytes done = handshake(14, {});
+  flight.insert(flight.end(), done.begin(), done.end());
+  for (std::size_t piece : {1u, 7u, 1000u}) {
+    auto out = run_tls(client, record(flight), piece, nullptr, true);
+    ASSERT_EQ(out.size(), 1u) << piece;
+    EXPECT_EQ(*str_field(out[0], "tls.version"), "1.2");
+    EXPECT_EQ(list_text(out[0], kTlsCertificatesField), "leaf-der,ca-der") << piece;
+    drop_tls_certificates(out);
+    EXPECT_EQ(out[0].find(kTlsCertificatesField), nullptr);
+    EXPECT_EQ(*str_field(out[0], "tls.version"), "1.2");
+  }
+  // Each handshake message in a record of its own.
+  Bytes records = record(handshake(2, server_hello_12_body()));
+  const Bytes cert_record = record(certs);
+  records.insert(records.end(), cert_record.begin(), cert_record.end());
+  auto split = run_tls(client, records, 5, nullptr, true);
+  ASSERT_EQ(split.size(), 1u);
+  EXPECT_EQ(list_text(split[0], kTlsCertificatesField), "leaf-der,ca-der");
+  // Not kept without tls.certs rules.
+  auto plain = run_tls(client, record(flight), 1000);
+  ASSERT_EQ(plain.size(), 1u);
+  EXPECT_EQ(plain[0].find(kTlsCertificatesField), nullptr);
+  // A resumed session: ChangeCipherSpec follows the ServerHello.
+  Bytes resumed = record(handshake(2, server_hello_12_body()));
+  const Bytes change_cipher_spec{0x14, 0x03, 0x03, 0x00, 0x01, 0x01};
+  resumed.insert(resumed.end(), change_cipher_spec.begin(), change_cipher_spec.end());
+  auto r = run_tls(client, resumed, 1000, nullptr, true);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].find(kTlsCertificatesField), nullptr);
+  EXPECT_EQ(*str_field(r[0], "tls.cipher"), "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+  // A chain whose lengths do not add up.
+  Bytes bad_chain = certificate_body({"leaf-der"});
+  bad_chain[0] = 0x7f;
+  Bytes bad_flight = handshake(2, server_hello_12_body());
+  const Bytes bad_certs = handshake(11, bad_chain);
+  bad_flight.insert(bad_flight.end(), bad_certs.begin(), bad_certs.end());
+  auto b = run_tls(client, record(bad_flight), 1000, nullptr, true);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0].find(kTlsCertificatesField), nullptr);
+  // TLS 1.3: emitted at the ServerHello.
+  auto t13 = run_tls(client, record(handshake(2, server_hello_body())), 1000, nullptr, true);
+  ASSERT_EQ(t13.size(), 1u);
+  EXPECT_EQ(*str_field(t13[0], "tls.version"), "1.3");
 }
 
 TEST(TlsAnalyzer, TruncatedAndHostileStreams) {

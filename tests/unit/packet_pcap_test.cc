@@ -68,6 +68,7 @@ std::map<std::string, int> replay(const std::string& file, const pack::CompiledP
 }
 
 const std::string kPcaps = std::string(SOC_SHARED_DATA) + "/pcaps/chrissanders-packets/";
+const std::string kZeekTraces = std::string(SOC_SHARED_DATA) + "/pcaps/zeek-traces/";
 
 TEST(PacketRulesPcap, DefaultPackAlertsOnSqlInjectionCapture) {
   auto pack = default_pack();
@@ -212,6 +213,41 @@ TEST(PacketRulesPcap, FileDataSeesInflatedBodies) {
   EXPECT_EQ(pages, 2);       // the two full pages; the third answer is an error fragment
   EXPECT_EQ(sql_errors, 1);  // that fragment: MySQL's syntax error, as the injection caused
   EXPECT_EQ(raw, 0);
+}
+
+// TLS rules on a real handshake (Chrome 34 to google.de, TLS 1.2): ja3.hash on the client's
+// side; ja3s.hash and tls.certs on the server's, from the server. tls.certs inspects each
+// certificate on its own: the leaf (*.google.de, issued by Google Internet Authority G2) and the
+// intermediate (G2, issued by GeoTrust Global CA) each match one of sid 31's contents, never
+// both. The certificates never leave the source.
+TEST(PacketRulesPcap, TlsRulesSeeFingerprintsAndCertificates) {
+  const auto events = replay_with_rules(
+      kZeekTraces + "tls_chrome-34-google.pcap",
+      "alert tls any any -> any any (msg:\"ja3\"; ja3.hash; "
+      "content:\"a607f3a5c94c2ee592af1456f36c8367\"; sid:28;)\n"
+      "alert tls any any -> any any (msg:\"ja3s\"; ja3s.hash; "
+      "content:\"9f5e2e0d84076af5475bbe44debdb03e\"; ja3_hash; content:\"a607f3a5\"; "
+      "startswith; sid:29;)\n"
+      "alert tls any any -> any any (msg:\"cert\"; flow:established,to_client; tls.certs; "
+      "content:\"|06 03 55 04 03|\"; content:\"*.google.de\"; distance:0; sid:30;)\n"
+      "alert tls any any -> any any (msg:\"one cert\"; tls.certs; content:\"GeoTrust Global "
+      "CA\"; content:\"*.google.de\"; sid:31;)\n");
+  std::map<std::string, std::string> alert_sources;  // rule.id -> source.ip
+  int tls = 0;
+  for (const Event& e : events) {
+    if (e.kind == EventKind::kTls) {
+      ++tls;
+      EXPECT_EQ(e.find("tls.server.certificates.der"), nullptr);
+    }
+    if (e.kind != EventKind::kAlert) continue;
+    const std::string sid = std::get<std::string>(*e.find("rule.id"));
+    EXPECT_FALSE(alert_sources.contains(sid)) << sid;
+    alert_sources[sid] = std::get<IpAddress>(*e.find("source.ip")).to_string();
+  }
+  EXPECT_EQ(tls, 1);
+  EXPECT_EQ(alert_sources,
+            (std::map<std::string, std::string>{
+                {"28", "192.168.4.149"}, {"29", "74.125.239.152"}, {"30", "74.125.239.152"}}));
 }
 
 TEST(PacketRulesPcap, NoRulesNoAlerts) {

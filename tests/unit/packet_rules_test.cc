@@ -188,6 +188,32 @@ TEST(PacketRuleParser, RequestBuffers) {
             "http_header without a preceding content");
 }
 
+// The TLS buffers: ja3.hash and ja3.string are the client's, ja3s.hash, ja3s.string and
+// tls.certs the server's (a to_server rule naming one does not load); tls.certs is a
+// multi-buffer of the certificates.
+TEST(PacketRuleParser, TlsBuffers) {
+  const std::pair<const char*, Buffer> sticky[] = {
+      {"ja3.hash", Buffer::kTlsJa3Hash},     {"ja3_hash", Buffer::kTlsJa3Hash},
+      {"ja3.string", Buffer::kTlsJa3String}, {"ja3s.hash", Buffer::kTlsJa3sHash},
+      {"ja3s_hash", Buffer::kTlsJa3sHash},   {"ja3s.string", Buffer::kTlsJa3sString},
+      {"tls.certs", Buffer::kTlsCerts},
+  };
+  for (const auto& [name, buffer] : sticky) {
+    const PacketRule r =
+        parse_ok(std::string("alert tls any any -> any any (") + name + "; content:\"x\"; sid:1;)");
+    ASSERT_EQ(r.items.size(), 1u) << name;
+    EXPECT_EQ(r.items[0].buffer, buffer) << name;
+    EXPECT_EQ(r.app, AppProto::kTls) << name;
+  }
+  EXPECT_TRUE(is_multi_buffer(Buffer::kTlsCerts));
+  EXPECT_FALSE(is_multi_buffer(Buffer::kTlsJa3sHash));
+  EXPECT_EQ(parse_error("alert tls any any -> any any (flow:to_server; tls.certs; content:\"x\"; "
+                        "sid:2;)"),
+            "tls.certs is a response's, and the rule asks for to_server");
+  EXPECT_EQ(parse_error("alert http any any -> any any (ja3.hash; content:\"x\"; sid:3;)"),
+            "buffer ja3.hash does not belong to protocol http");
+}
+
 // The response's buffers, and the response forms of http.header ... in a to_client rule (the
 // flow keyword may come after the buffer).
 TEST(PacketRuleParser, ResponseBuffers) {
@@ -428,6 +454,11 @@ Inspection http_summary() {
 
 void put(Inspection& in, Buffer b, std::string_view v) {
   in.buffers[static_cast<int>(b)] = v;
+  in.present[static_cast<int>(b)] = true;
+}
+
+void put_instances(Inspection& in, Buffer b, std::span<const std::string> instances) {
+  in.instances[static_cast<int>(b)] = instances;
   in.present[static_cast<int>(b)] = true;
 }
 
@@ -675,7 +706,7 @@ TEST(PacketRuleMatcher, HeaderLinesAreInspectedOneAtATime) {
       "pcre:\"/^[a-z0-9]{8}$/R\"; bsize:13; sid:1;)",
       "alert http any any -> any any (http.request_header; content:\"Host\"; startswith; "
       "content:\"evil\"; sid:2;)",
-      "alert http any any -> any any (http.request_header; content:\"a.test|0a|Key\"; sid:3;)",
+      "alert http any any -> any any (http.request_header; content:\"a.test|0d 0a|Key\"; sid:3;)",
       "alert http any any -> any any (http.request_header; bsize:>100; sid:4;)",
       "alert http any any -> any any (http.response_header; content:\"Server|3a 20|nginx\"; "
       "startswith; sid:5;)",
@@ -683,22 +714,26 @@ TEST(PacketRuleMatcher, HeaderLinesAreInspectedOneAtATime) {
   });
   ASSERT_EQ(set->rules().size(), 6u);
   Inspection request = http_summary();
-  put(request, Buffer::kHttpRequestHeaderLines, "Host: a.test\nKey: abcd1234\nUser-Agent: evil");
+  const std::vector<std::string> lines = {"Host: a.test", "Key: abcd1234", "User-Agent: evil"};
+  put_instances(request, Buffer::kHttpRequestHeaderLines, lines);
   EXPECT_EQ(sids(*set, request), (std::vector<std::uint32_t>{1, 6}));
-  put(request, Buffer::kHttpRequestHeaderLines, "Host: a.test\nKey: abcd12345");
+  const std::vector<std::string> longer_key = {"Host: a.test", "Key: abcd12345"};
+  put_instances(request, Buffer::kHttpRequestHeaderLines, longer_key);
   EXPECT_EQ(sids(*set, request), (std::vector<std::uint32_t>{6}));
-  put(request, Buffer::kHttpRequestHeaderLines, "Host: evil.test");
+  const std::vector<std::string> evil_host = {"Host: evil.test"};
+  put_instances(request, Buffer::kHttpRequestHeaderLines, evil_host);
   EXPECT_EQ(sids(*set, request), (std::vector<std::uint32_t>{2}));
-  const std::string long_header = "X: " + std::string(120, 'x');
-  put(request, Buffer::kHttpRequestHeaderLines, long_header);
+  const std::vector<std::string> long_header = {"X: " + std::string(120, 'x')};
+  put_instances(request, Buffer::kHttpRequestHeaderLines, long_header);
   EXPECT_EQ(sids(*set, request), (std::vector<std::uint32_t>{4, 6}));
   Inspection response = request;
   response.to_server = false;
-  put(response, Buffer::kHttpResponseHeaderLines, "Date: today\nServer: nginx/1.2");
+  const std::vector<std::string> server = {"Date: today", "Server: nginx/1.2"};
+  put_instances(response, Buffer::kHttpResponseHeaderLines, server);
   EXPECT_EQ(sids(*set, response), (std::vector<std::uint32_t>{5}));
   // No headers, no instance: nothing matches, negated content included.
   Inspection bare = http_summary();
-  put(bare, Buffer::kHttpRequestHeaderLines, "");
+  put_instances(bare, Buffer::kHttpRequestHeaderLines, {});
   EXPECT_TRUE(sids(*set, bare).empty());
 }
 

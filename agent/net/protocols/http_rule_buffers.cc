@@ -68,10 +68,7 @@ HttpHeadBuffers http_head_buffers(std::string_view head, HttpSide side) {
     if (!iequals_ascii(name, cookie)) append_header(b.header, name, value);
     b.header_names += name;
     b.header_names += "\r\n";
-    if (!b.header_lines.empty()) b.header_lines += '\n';
-    b.header_lines += name;
-    b.header_lines += ": ";
-    b.header_lines += value;
+    b.header_lines.push_back(std::string(name) + ": " + value);
   }
   b.start += "\r\n";
   b.header_names += "\r\n";

@@ -30,8 +30,8 @@ struct HttpHeadBuffers {
   std::string header_names;  // http.header_names: "\r\n", "Name\r\n" per header, "\r\n"
   std::string start;  // http.start: start line, "\r\n", every header as in http.header, "\r\n"
   // http.request_header / http.response_header, a multi-buffer: "Name: value" per header (every
-  // header), joined by packet::kMultiBufferSeparator ('\n', which no header line holds).
-  std::string header_lines;
+  // header, in order).
+  std::vector<std::string> header_lines;
   // Responses: the status line's code ("404") and message ("Not Found"); empty for a request.
   std::string status_code, status_message;
   // Each header: its name as first sent and its (joined) value.

@@ -362,11 +362,36 @@ std::string ja4(const ClientHello& h, char transport) {
          (exts.empty() ? "000000000000" : truncated_sha256(c));
 }
 
+std::optional<std::vector<std::string>> parse_certificate_chain(
+    std::span<const std::uint8_t> body) {
+  ByteReader r(body);
+  std::uint32_t total = 0;
+  if (!r.u24(total) || total != r.remaining()) return std::nullopt;
+  std::vector<std::string> chain;
+  while (r.remaining() > 0) {
+    std::uint32_t len = 0;
+    std::span<const std::uint8_t> der;
+    if (!r.u24(len) || !r.take(len, der)) return std::nullopt;
+    chain.emplace_back(as_chars(der));
+  }
+  return chain;
+}
+
+void drop_tls_certificates(std::span<Event> events) {
+  for (Event& e : events) {
+    if (e.kind != EventKind::kTls) continue;
+    std::erase_if(e.fields, [](const Field& f) { return f.name == kTlsCertificatesField; });
+  }
+}
+
 namespace {
+
+constexpr std::uint8_t kHandshakeCertificate = 11;
 
 class TlsAnalyzer final : public FlowAnalyzer {
  public:
-  explicit TlsAnalyzer(const std::string& source) : source_(source) {}
+  TlsAnalyzer(const std::string& source, bool keep_certificates)
+      : source_(source), keep_certificates_(keep_certificates) {}
 
   void on_payload(const Flow& flow, Direction dir, std::span<const std::uint8_t> bytes, TimeNs ts,
                   std::vector<Event>& out) override {
@@ -402,6 +427,8 @@ class TlsAnalyzer final : public FlowAnalyzer {
       handshake(flow, s, ts, out);
     }
     if (!s.done) s.rec.erase(s.rec.begin(), s.rec.begin() + static_cast<std::ptrdiff_t>(off));
+    // The server stopped before its Certificate (a resumed session, another record type).
+    if (&s == certificate_side_ && s.done && !emitted_) emit(flow, ts, out);
   }
 
   void on_gap(const Flow& flow, Direction dir, std::uint64_t bytes) override {
@@ -451,8 +478,17 @@ class TlsAnalyzer final : public FlowAnalyzer {
         finish(s);
       } else if (type == 2 && !server_) {
         server_ = parse_server_hello(body);
+        if (server_ && keep_certificates_ && server_->version() < 0x0304) {
+          certificate_side_ = &s;  // TLS 1.3 encrypts it
+          s.hs.erase(s.hs.begin(), s.hs.begin() + static_cast<std::ptrdiff_t>(4 + len));
+          continue;
+        }
         finish(s);
         if (server_) emit(flow, ts, out);
+      } else if (&s == certificate_side_) {
+        if (type == kHandshakeCertificate) certificates_ = parse_certificate_chain(body);
+        finish(s);
+        emit(flow, ts, out);
       } else {
         finish(s);
       }
@@ -507,10 +543,17 @@ class TlsAnalyzer final : public FlowAnalyzer {
         append_field<bool>(f, "tls.resumed", resumed);
       }
     }
+    if (certificates_ && !certificates_->empty()) {
+      append_field<StringList>(f, kTlsCertificatesField, std::move(*certificates_));
+    }
     out.push_back(std::move(e));
   }
 
   const std::string& source_;
+  const bool keep_certificates_;
+  // The server's side, once its ServerHello is in and its Certificate may follow.
+  const Side* certificate_side_ = nullptr;
+  std::optional<std::vector<std::string>> certificates_;
   Side side_[2];
   std::optional<ClientHello> client_;
   std::optional<ServerHello> server_;
@@ -522,7 +565,7 @@ class TlsAnalyzer final : public FlowAnalyzer {
 
 std::unique_ptr<FlowAnalyzer> TlsAnalyzerFactory::create(const Flow& flow) {
   if (flow.proto != kProtoTcp) return nullptr;
-  return std::make_unique<TlsAnalyzer>(source_);
+  return std::make_unique<TlsAnalyzer>(source_, keep_certificates_);
 }
 
 }  // namespace soc::agent::net::protocols

@@ -1,7 +1,11 @@
 // TLS ClientHello / ServerHello as a FlowAnalyzer: one `tls` event per connection, emitted when
 // the ServerHello has been parsed (or at flow end with whatever hello was seen). Fields: SNI,
 // negotiated version (supported_versions for TLS 1.3), cipher, ALPN, JA3/JA3S, JA4; see
-// agent/net/protocols/README.md.
+// agent/net/protocols/README.md. When the packet rules ask for tls.certs
+// (TlsAnalyzerFactory::keep_certificates), a server that negotiated TLS 1.2 or older is followed
+// to the handshake message after its ServerHello: if that is its Certificate, the event also
+// carries the certificates (kTlsCertificatesField), which drop_tls_certificates() removes before
+// the event leaves the agent.
 //
 // Contract: the factory attaches an analyzer to every TCP flow that carries payload; the analyzer
 // sniffs the first payload of each direction and gives up (wants_more() false) unless it is a TLS
@@ -52,6 +56,16 @@ struct ServerHello {
 // The body of a handshake message (after its 4-byte header); nullopt when malformed.
 std::optional<ClientHello> parse_client_hello(std::span<const std::uint8_t> body);
 std::optional<ServerHello> parse_server_hello(std::span<const std::uint8_t> body);
+// A TLS 1.2 (or older) Certificate message's body: the DER certificates, the server's first;
+// nullopt when the lengths do not add up.
+std::optional<std::vector<std::string>> parse_certificate_chain(std::span<const std::uint8_t> body);
+
+// The server's certificates (DER, a StringList), kept on the tls event for the packet rules'
+// tls.certs only.
+inline constexpr std::string_view kTlsCertificatesField = "tls.server.certificates.der";
+// Removes kTlsCertificatesField from the tls events (before they leave the agent: the rules are
+// done with them, and they are large).
+void drop_tls_certificates(std::span<Event> events);
 
 bool is_grease(std::uint16_t v);
 // "1.2", "1.3", "1.0", "3.0" (SSL 3) ...; protocol "tls" or "ssl". Empty for unknown values.
@@ -70,9 +84,12 @@ class TlsAnalyzerFactory final : public FlowAnalyzerFactory {
   explicit TlsAnalyzerFactory(std::string source = {}) : source_(std::move(source)) {}
   std::string_view name() const override { return "tls"; }
   std::unique_ptr<FlowAnalyzer> create(const Flow& flow) override;
+  // Whether new analyzers keep the server's certificates (the rules inspect tls.certs).
+  void keep_certificates(bool keep) { keep_certificates_ = keep; }
 
  private:
   std::string source_;
+  bool keep_certificates_ = false;
 };
 
 }  // namespace soc::agent::net::protocols
