@@ -139,7 +139,10 @@ std::optional<packet::Inspection> PacketMatcher::server_inspection(
 
 void PacketMatcher::set_rules(std::shared_ptr<const packet::PacketRuleSet> rules,
                               std::string pack_name, std::string pack_version) {
-  if (rules != rules_) filters_.clear();  // their windows belong to the old rules
+  if (rules != rules_) {
+    filters_.clear();   // their windows belong to the old rules
+    flowbits_.clear();  // and the bits their numbering
+  }
   rules_ = std::move(rules);
   pack_name_ = std::move(pack_name);
   pack_version_ = std::move(pack_version);
@@ -182,7 +185,9 @@ void PacketMatcher::on_packet(const net::Packet& p, const net::Flow& flow, net::
   in.icmp_type = p.icmp_type;
   in.icmp_code = p.icmp_code;
   hits_.clear();
-  rules_->match(in, hits_);
+  packet::FlowBits* bits = bits_for(flow);
+  rules_->match(in, hits_, bits);
+  keep_bits(flow, bits);
   if (hits_.empty()) return;
   packet::AlertContext context;
   context.time_ns = p.ts;
@@ -192,7 +197,23 @@ void PacketMatcher::on_packet(const net::Packet& p, const net::Flow& flow, net::
   emit(in, hits_, context, out);
 }
 
-void PacketMatcher::on_events(std::vector<Event>& events, std::size_t from) {
+packet::FlowBits* PacketMatcher::bits_for(const net::Flow& flow) {
+  if (!rules_->uses_flowbits()) return nullptr;
+  if (auto it = flowbits_.find(flow.key); it != flowbits_.end()) return &it->second;
+  new_bits_ = {};
+  return &new_bits_;
+}
+
+void PacketMatcher::keep_bits(const net::Flow& flow, packet::FlowBits* bits) {
+  if (bits == &new_bits_ && !new_bits_.empty()) flowbits_.emplace(flow.key, std::move(new_bits_));
+}
+
+void PacketMatcher::on_flow_end(const net::Flow& flow) {
+  if (!flowbits_.empty()) flowbits_.erase(flow.key);
+}
+
+void PacketMatcher::on_summaries(const net::Flow& flow, std::vector<Event>& events,
+                                 std::size_t from) {
   if (rules_ == nullptr) return;
   const std::size_t end = events.size();
   // Of the event being matched: the views of its inspections point into them.
@@ -265,13 +286,15 @@ void PacketMatcher::on_events(std::vector<Event>& events, std::size_t from) {
     // Both inspections are matched before any alert is appended: appending may move the events
     // whose strings their buffers view.
     hits_.clear();
-    rules_->match(in, hits_);
+    packet::FlowBits* bits = bits_for(flow);
+    rules_->match(in, hits_, bits);
     std::optional<packet::Inspection> response;
     if (rules_->has_response_rules(app)) response = server_inspection(e, in, response_head);
     if (response) {
       response_hits_.clear();
-      rules_->match(*response, response_hits_);
+      rules_->match(*response, response_hits_, bits);
     }
+    keep_bits(flow, bits);
     if (hits_.empty() && response_hits_.empty()) continue;
     packet::AlertContext context;
     context.time_ns = e.time_ns;

@@ -11,6 +11,10 @@
 //     buffers, the server as source: for an HTTP summary with a response head, http.stat_code,
 //     a to_client rule's http.header, file_data ...; for a TLS summary with a ServerHello,
 //     ja3s.hash, ja3s.string and tls.certs.
+// Summaries are matched as the flow table makes them (PacketInspector::on_summaries), so a
+// flow's packets and summaries are inspected in the order they happened, and `flowbits` set on
+// one are seen by the next: the matcher keeps each live flow's bits until its end. A rule set
+// swap clears them (their numbering belongs to the set).
 // Each match appends one `alert` event (packet_alert.h) with pack.name/pack.version when the
 // rules came from a pack, unless the rule's threshold or detection_filter holds it back
 // (alert_filter.h; counted in filtered()). The rule set is swapped by set_rules() between polls;
@@ -23,12 +27,15 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
+#include "agent/net/flow_key.h"
 #include "agent/net/packet_inspector.h"
 #include "agent/net/protocols/http_analyzer.h"
 #include "agent/net/protocols/http_rule_buffers.h"
 #include "signatures/packet/alert_filter.h"
+#include "signatures/packet/flow_bits.h"
 #include "signatures/packet/packet_alert.h"
 #include "signatures/packet/packet_rule_set.h"
 
@@ -51,9 +58,10 @@ class PacketMatcher final : public net::PacketInspector {
   void on_packet(const net::Packet& packet, const net::Flow& flow, net::Direction dir,
                  std::vector<Event>& out) override;
 
-  // Matches the application rules on the dns/http/tls events of events[from..]; alerts are
-  // appended to `events`.
-  void on_events(std::vector<Event>& events, std::size_t from);
+  // Matches the application rules on the dns/http/tls events of events[from..], all of
+  // `flow`; alerts are appended to `events`.
+  void on_summaries(const net::Flow& flow, std::vector<Event>& events, std::size_t from) override;
+  void on_flow_end(const net::Flow& flow) override;
 
   std::uint64_t alerts() const { return alerts_; }
   std::uint64_t filtered() const { return filtered_; }
@@ -66,6 +74,10 @@ class PacketMatcher final : public net::PacketInspector {
   // The server's side of summary `e` for the server-side rules: `request` seen from the server,
   // with the response's buffers added (HTTP: kept in `response_head`); nullopt when the
   // summary has none (no response, no ServerHello, DNS).
+  // The flow's flowbits for one match (nullptr when the rules use none): its entry, or a
+  // fresh set that keep_bits() files if the match set a bit.
+  packet::FlowBits* bits_for(const net::Flow& flow);
+  void keep_bits(const net::Flow& flow, packet::FlowBits* bits);
   std::optional<packet::Inspection> server_inspection(
       const Event& e, const packet::Inspection& request,
       net::protocols::HttpHeadBuffers& response_head) const;
@@ -76,6 +88,9 @@ class PacketMatcher final : public net::PacketInspector {
   std::vector<const packet::CompiledPacketRule*> hits_;
   std::vector<const packet::CompiledPacketRule*> response_hits_;  // an HTTP response's
   packet::AlertFilters filters_;
+  // The flowbits of the live flows that have one set (entries go at the flow's end).
+  std::unordered_map<net::FlowKey, packet::FlowBits, net::FlowKeyHash> flowbits_;
+  packet::FlowBits new_bits_;
   std::uint64_t alerts_ = 0;
   std::uint64_t filtered_ = 0;
 };

@@ -241,6 +241,7 @@ void FlowTable::end(Flow& flow, EndReason reason, std::vector<Event>& out) {
   constexpr std::size_t kAnalyzerFields = 3;
   Event event =
       make_flow_event(flow, reason, config_.source, flow.has_analyzers() ? kAnalyzerFields : 0);
+  const std::size_t summaries_from = out.size();
   if (flow.extras != nullptr) {
     for (int d = 0; d < 2; ++d) {
       if (flow.extras->stream[d] == nullptr) continue;
@@ -248,6 +249,10 @@ void FlowTable::end(Flow& flow, EndReason reason, std::vector<Event>& out) {
       flow.extras->stream[d]->finish(sink);
     }
     for (auto& a : flow.extras->analyzers) a->on_end(flow, event, out);
+  }
+  if (inspector_ != nullptr) {
+    if (out.size() > summaries_from) inspector_->on_summaries(flow, out, summaries_from);
+    inspector_->on_flow_end(flow);
   }
   out.push_back(std::move(event));
   unlink(flow);
@@ -344,9 +349,11 @@ void FlowTable::process(const Packet& p, std::vector<Event>& out) {
       flow->history.check(is_orig, 1u << 4, 'D');
     }
   }
+  const std::size_t summaries_from = out.size();
   if (!flow->analyzers_offered && p.payload_wire_len > 0) attach_analyzers(*flow, out);
   if (flow->extras != nullptr) feed_analyzers(*flow, is_orig, p, out);
   if (inspector_ != nullptr) {
+    if (out.size() > summaries_from) inspector_->on_summaries(*flow, out, summaries_from);
     inspector_->on_packet(p, *flow, is_orig ? Direction::kOrig : Direction::kResp, out);
   }
   unlink(*flow);

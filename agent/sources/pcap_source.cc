@@ -136,7 +136,7 @@ std::size_t PcapSource::poll(std::vector<Event>& out, std::size_t max_events) {
       // Quiet link: the clock moves on without packets.
       processor_.expire(std::max(processor_.last_packet_time(), now_ns()), pending_);
     }
-    matcher_.on_events(pending_, 0);  // application rules on this poll's summaries
+    // (The application rules ran on the summaries as the flow table made them.)
     net::protocols::redact_http_credentials(pending_);
     net::protocols::drop_tls_certificates(pending_);
   }

@@ -153,6 +153,18 @@ struct AlertFilter {
   std::uint32_t seconds = 60;
 };
 
+// `flowbits`: named bits on the flow (signatures/packet/flow_bits.h). The conditions (isset,
+// isnotset) must hold for the rule to match; the actions (set, unset, toggle) apply when it
+// matches. `names` holds one name, or several joined by '|' (a condition: any of them) or '&'
+// (all of them; actions: each of them).
+struct FlowbitOp {
+  enum class Kind : std::uint8_t { kSet, kUnset, kToggle, kIsSet, kIsNotSet };
+  Kind kind = Kind::kSet;
+  std::vector<std::string> names;
+  bool any = false;  // '|': any of the names; otherwise all of them
+  bool is_condition() const { return kind == Kind::kIsSet || kind == Kind::kIsNotSet; }
+};
+
 enum class FlowDir : std::uint8_t { kAny, kToServer, kToClient };
 enum class FlowState : std::uint8_t { kAny, kEstablished, kNotEstablished, kStateless };
 
@@ -182,6 +194,9 @@ struct PacketRule {
   std::optional<TcpFlagsTest> tcp_flags;
   std::optional<NumberTest> icmp_type;  // itype
   std::optional<NumberTest> icmp_code;  // icode
+  // flow state
+  std::vector<FlowbitOp> flowbits;
+  bool noalert = false;  // `noalert` / `flowbits:noalert`: matches only act on flowbits
   // alerting (applied detection_filter first, then threshold)
   std::optional<AlertFilter> detection_filter;
   std::optional<AlertFilter> threshold;

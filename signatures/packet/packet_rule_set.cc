@@ -72,6 +72,7 @@ namespace {
 struct Scratch {
   std::vector<std::uint32_t> literal_hits;
   std::vector<std::uint32_t> candidates;
+  std::vector<std::uint32_t> matched;
 };
 
 }  // namespace
@@ -125,6 +126,15 @@ Result<std::shared_ptr<const PacketRuleSet>> PacketRuleSet::compile(
       note_buffer(d.buffer);
     }
     for (const SizeTest& t : compiled->rule.sizes) note_buffer(t.buffer);
+    for (const FlowbitOp& op : compiled->rule.flowbits) {
+      CompiledFlowbitOp c{op.kind, {}, op.any};
+      for (const std::string& name : op.names) {
+        const auto id = static_cast<std::uint32_t>(set->flowbit_ids_.size());
+        c.ids.push_back(set->flowbit_ids_.try_emplace(name, id).first->second);
+      }
+      compiled->flowbit_conditions = compiled->flowbit_conditions || op.is_condition();
+      compiled->flowbits.push_back(std::move(c));
+    }
     compiled->app_rule =
         app_buffers || (compiled->rule.app != AppProto::kNone && compiled->rule.items.empty() &&
                         compiled->rule.sizes.empty());
@@ -175,7 +185,8 @@ bool PacketRuleSet::has_app_rules(AppProto app) const {
   return app_rule_count_[static_cast<int>(app)] > 0;
 }
 
-bool PacketRuleSet::evaluate(const CompiledPacketRule& r, const Inspection& in) const {
+bool PacketRuleSet::evaluate(const CompiledPacketRule& r, const Inspection& in,
+                             const FlowBits* bits) const {
   const PacketRule& rule = r.rule;
   if (rule.ip_proto != 0 && rule.ip_proto != in.proto && !(rule.ip_proto == 1 && in.proto == 58)) {
     return false;
@@ -204,6 +215,7 @@ bool PacketRuleSet::evaluate(const CompiledPacketRule& r, const Inspection& in) 
   if ((rule.icmp_type || rule.icmp_code) && !in.has_icmp) return false;
   if (rule.icmp_type && !rule.icmp_type->holds(in.icmp_type)) return false;
   if (rule.icmp_code && !rule.icmp_code->holds(in.icmp_code)) return false;
+  if (r.flowbit_conditions && !flowbit_conditions_hold(r.flowbits, bits)) return false;
   for (const SizeTest& t : rule.sizes) {
     if (is_multi_buffer(t.buffer)) continue;  // per instance, below
     const int b = static_cast<int>(t.buffer);
@@ -238,8 +250,8 @@ bool PacketRuleSet::some_instance_matches(const CompiledPacketRule& r, Buffer bu
   return false;
 }
 
-void PacketRuleSet::match(const Inspection& in,
-                          std::vector<const CompiledPacketRule*>& hits) const {
+void PacketRuleSet::match(const Inspection& in, std::vector<const CompiledPacketRule*>& hits,
+                          FlowBits* bits) const {
   const bool app = in.app != AppProto::kNone;
   if (app ? !has_app_rules(in.app) : payload_rule_count_ == 0) return;
   const Group& group = app ? app_ : payload_;
@@ -286,9 +298,20 @@ void PacketRuleSet::match(const Inspection& in,
     std::sort(candidates.begin(), candidates.end());
     candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
   }
-  for (std::uint32_t i : candidates) {
-    if (evaluate(*rules_[i], in)) hits.push_back(rules_[i].get());
+  // Rules with flowbit conditions last, so that they see the bits this inspection sets.
+  std::vector<std::uint32_t>& matched = scratch.matched;
+  matched.clear();
+  for (const bool conditions : {false, true}) {
+    for (std::uint32_t i : candidates) {
+      const CompiledPacketRule& r = *rules_[i];
+      if (r.flowbit_conditions != conditions || !evaluate(r, in, bits)) continue;
+      if (bits != nullptr && !r.flowbits.empty()) apply_flowbit_actions(r.flowbits, *bits);
+      if (!r.rule.noalert) matched.push_back(i);
+    }
+    if (flowbit_ids_.empty()) break;  // no rule has conditions
   }
+  std::sort(matched.begin(), matched.end());
+  for (std::uint32_t i : matched) hits.push_back(rules_[i].get());
 }
 
 }  // namespace soc::packet

@@ -29,6 +29,7 @@
 
 #include "common/result.h"
 #include "signatures/packet/content_match.h"
+#include "signatures/packet/flow_bits.h"
 #include "signatures/packet/packet_rule.h"
 #include "signatures/packet/rule_parser.h"
 #include "signatures/sigma/prefilter.h"
@@ -73,6 +74,8 @@ struct CompiledPacketRule {
   bool has_literal = false;
   // The multi-buffers its items or size tests name (each inspected instance by instance).
   std::vector<Buffer> multi_buffers;
+  std::vector<CompiledFlowbitOp> flowbits;  // rule.flowbits, names numbered by the set
+  bool flowbit_conditions = false;          // isset/isnotset: evaluated after the others
 };
 
 struct PacketRuleSetOptions {
@@ -89,8 +92,12 @@ class PacketRuleSet {
                                                               std::vector<CompileIssue>& issues,
                                                               PacketRuleSetOptions options = {});
 
-  // Appends every matching rule to `hits` (each once, in rule order).
-  void match(const Inspection& in, std::vector<const CompiledPacketRule*>& hits) const;
+  // Appends every matching rule to `hits` (each once, in rule order), except `noalert` rules.
+  // `bits`: the flow's flowbits (nullptr: none, and actions are dropped). Rules with flowbit
+  // conditions are evaluated after the others, so a bit set by a match on this inspection
+  // counts for them; each match applies its rule's flowbit actions.
+  void match(const Inspection& in, std::vector<const CompiledPacketRule*>& hits,
+             FlowBits* bits = nullptr) const;
 
   const std::vector<std::unique_ptr<CompiledPacketRule>>& rules() const { return rules_; }
   bool has_payload_rules() const { return payload_rule_count_ > 0; }
@@ -99,6 +106,7 @@ class PacketRuleSet {
   bool inspects(Buffer buffer) const { return inspected_[static_cast<int>(buffer)]; }
   // Whether some rule of the protocol runs on the server's side (CompiledPacketRule::
   // response_side).
+  bool uses_flowbits() const { return !flowbit_ids_.empty(); }
   bool has_response_rules(AppProto app) const {
     return response_rule_count_[static_cast<int>(app)] > 0;
   }
@@ -113,7 +121,7 @@ class PacketRuleSet {
     std::vector<std::uint32_t> always;
     std::vector<std::uint32_t> all;  // without prefilter
   };
-  bool evaluate(const CompiledPacketRule& r, const Inspection& in) const;
+  bool evaluate(const CompiledPacketRule& r, const Inspection& in, const FlowBits* bits) const;
   // Whether one instance of the multi-buffer satisfies all of the rule's items and size tests
   // for it.
   static bool some_instance_matches(const CompiledPacketRule& r, Buffer buffer,
@@ -125,7 +133,8 @@ class PacketRuleSet {
   std::size_t payload_rule_count_ = 0;
   std::array<std::size_t, 4> app_rule_count_{};
   std::array<bool, kBufferCount> inspected_{};
-  std::array<std::size_t, 4> response_rule_count_{};  // by AppProto
+  std::array<std::size_t, 4> response_rule_count_{};            // by AppProto
+  std::unordered_map<std::string, std::uint32_t> flowbit_ids_;  // name -> id
   bool use_prefilter_ = true;
 };
 

@@ -439,6 +439,54 @@ bool set_protocol(std::string_view proto, PacketRule& rule) {
   return true;
 }
 
+// flowbits:set|unset|toggle|isset|isnotset,NAME[|NAME...|&NAME...] or flowbits:noalert.
+std::string parse_flowbits(std::string_view value, PacketRule& rule) {
+  const std::size_t comma = value.find(',');
+  const std::string_view command = trim(value.substr(0, comma));
+  if (comma == std::string_view::npos) {
+    if (command == "noalert") {
+      rule.noalert = true;
+      return {};
+    }
+    return "flowbits: expected 'noalert' or a command and a name, got '" + std::string(value) + "'";
+  }
+  static constexpr std::pair<std::string_view, FlowbitOp::Kind> kCommands[] = {
+      {"set", FlowbitOp::Kind::kSet},
+      {"unset", FlowbitOp::Kind::kUnset},
+      {"toggle", FlowbitOp::Kind::kToggle},
+      {"isset", FlowbitOp::Kind::kIsSet},
+      {"isnotset", FlowbitOp::Kind::kIsNotSet}};
+  FlowbitOp op;
+  bool known = false;
+  for (const auto& [name, kind] : kCommands) {
+    if (command == name) {
+      op.kind = kind;
+      known = true;
+    }
+  }
+  if (!known) return "unsupported flowbits command " + std::string(command);
+  const std::string_view names = trim(value.substr(comma + 1));
+  const bool has_or = names.find('|') != std::string_view::npos;
+  const bool has_and = names.find('&') != std::string_view::npos;
+  if (has_or && has_and) return "flowbits: names joined by both '|' and '&'";
+  if (has_or && !op.is_condition()) return "flowbits: '|' only joins the names of a condition";
+  op.any = has_or;
+  const char separator = has_or ? '|' : '&';
+  for (std::size_t i = 0; i <= names.size();) {
+    std::size_t end = names.find(separator, i);
+    if (end == std::string_view::npos) end = names.size();
+    const std::string_view name = trim(names.substr(i, end - i));
+    i = end + 1;
+    if (name.empty() || name.size() > 256 ||
+        name.find_first_of(" \t,;\"") != std::string_view::npos) {
+      return "flowbits: bad name '" + std::string(name) + "'";
+    }
+    op.names.emplace_back(name);
+  }
+  rule.flowbits.push_back(std::move(op));
+  return {};
+}
+
 std::string parse_flow(std::string_view value, PacketRule& rule) {
   std::size_t i = 0;
   while (i <= value.size()) {
@@ -757,6 +805,12 @@ RuleOutcome parse_rule(std::string_view line, const Variables& vars) {
     } else if (key == "flow") {
       if (!need_value(o)) return out;
       out.reason = parse_flow(o.value, rule);
+      if (!out.ok()) return out;
+    } else if (key == "noalert") {
+      rule.noalert = true;
+    } else if (key == "flowbits") {
+      if (!need_value(o)) return out;
+      out.reason = parse_flowbits(o.value, rule);
       if (!out.ok()) return out;
     } else if (key == "threshold" || key == "detection_filter") {
       if (!need_value(o)) return out;

@@ -250,6 +250,47 @@ TEST(PacketRulesPcap, TlsRulesSeeFingerprintsAndCertificates) {
                 {"28", "192.168.4.149"}, {"29", "74.125.239.152"}, {"30", "74.125.239.152"}}));
 }
 
+// Flowbits between packets and summaries, in the order they happened: a request packet's bit
+// is seen by the summary's response rule (sid 41), and a summary's bit by the packets after it:
+// each GET of a keep-alive connection but its first follows a finished transaction (sid 42).
+// A bit nobody sets holds nothing back (sid 45 never alerts), and noalert rules never alert.
+TEST(PacketRulesPcap, FlowbitsLinkPacketsAndSummaries) {
+  const auto events = replay_with_rules(
+      std::string(SOC_SHARED_DATA) +
+          "/zeek-baselines/wikipedia-conn-dns-http/traces/wikipedia.pcap",
+      "alert tcp any any -> any any (msg:\"get packet\"; flow:to_server; content:\"GET \"; "
+      "depth:4; flowbits:set,get; noalert; sid:40;)\n"
+      "alert http any any -> any any (msg:\"answer after get\"; http.stat_code; bsize:3; "
+      "flowbits:isset,get; sid:41;)\n"
+      "alert tcp any any -> any any (msg:\"get after a transaction\"; flow:to_server; "
+      "content:\"GET \"; depth:4; flowbits:isset,req; sid:42;)\n"
+      "alert http any any -> any any (msg:\"request\"; flow:to_server; http.method; "
+      "content:\"GET\"; flowbits:set,req; noalert; sid:43;)\n"
+      "alert tcp any any -> any any (msg:\"never\"; content:\"HTTP/1.1 200\"; depth:12; "
+      "flowbits:isset,never; sid:45;)\n");
+  std::map<std::string, int> alerts;
+  int answered_after_get = 0;
+  std::map<std::string, int> gets;  // by client ip:port
+  for (const Event& e : events) {
+    if (e.kind == EventKind::kAlert) ++alerts[std::get<std::string>(*e.find("rule.id"))];
+    if (e.kind != EventKind::kHttp) continue;
+    const std::string client = std::get<IpAddress>(*e.find("source.ip")).to_string() + ":" +
+                               std::to_string(std::get<std::int64_t>(*e.find("source.port")));
+    if (std::get<std::string>(*e.find("http.request.method")) == "GET") ++gets[client];
+    const FieldValue* status = e.find("http.response.status_code");
+    if (status != nullptr && gets.contains(client)) {
+      ++answered_after_get;
+    }
+  }
+  EXPECT_GT(answered_after_get, 0);
+  EXPECT_EQ(alerts["41"], answered_after_get);
+  int later_gets = 0;
+  for (const auto& [client, n] : gets) later_gets += n - 1;
+  EXPECT_GT(later_gets, 0);
+  EXPECT_EQ(alerts["42"], later_gets);
+  EXPECT_EQ(alerts.count("40") + alerts.count("43") + alerts.count("45"), 0u);
+}
+
 TEST(PacketRulesPcap, NoRulesNoAlerts) {
   PcapSourceConfig pc;
   pc.capture.file = kPcaps + "http_dvwa_sqlinjection.pcapng";
@@ -271,13 +312,13 @@ TEST(PacketRulesPcap, BadPacketRuleFailsTheBuildUnlessSkipped) {
   fs::create_directories(dir / "packet_rules");
   std::ofstream(dir / "packet_rules" / "a.rules")
       << "alert tcp any any -> any any (msg:\"good\"; content:\"x\"; sid:1;)\n"
-         "alert tcp any any -> any any (msg:\"bad\"; flowbits:set,x; sid:2;)\n";
+         "alert tcp any any -> any any (msg:\"bad\"; xbits:set,x,track ip_src; sid:2;)\n";
   auto key = pack::SecretKey::generate();
   ASSERT_TRUE(key);
   auto failed = pack::build_pack(dir.string(), *key, {});
   ASSERT_FALSE(failed);
   EXPECT_NE(failed.error().message.find("packet_rules/a.rules:2: [2] bad: unsupported keyword "
-                                        "flowbits"),
+                                        "xbits"),
             std::string::npos)
       << failed.error().message;
   pack::BuildOptions skip;

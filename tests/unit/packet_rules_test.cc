@@ -317,9 +317,36 @@ TEST(PacketRuleParser, Pcre) {
   EXPECT_NE(issues[0].reason.find("not supported by RE2"), std::string::npos);
 }
 
+TEST(PacketRuleParser, Flowbits) {
+  const PacketRule r = parse_ok(
+      "alert http any any -> any any (flowbits:isset,a|b; flowbits:isnotset,c&d; "
+      "flowbits:set,e; flowbits:unset,f&g; flowbits:toggle,h; flowbits:noalert; sid:1;)");
+  ASSERT_EQ(r.flowbits.size(), 5u);
+  EXPECT_EQ(r.flowbits[0].kind, FlowbitOp::Kind::kIsSet);
+  EXPECT_TRUE(r.flowbits[0].any);
+  EXPECT_EQ(r.flowbits[0].names, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(r.flowbits[1].kind, FlowbitOp::Kind::kIsNotSet);
+  EXPECT_FALSE(r.flowbits[1].any);
+  EXPECT_EQ(r.flowbits[1].names, (std::vector<std::string>{"c", "d"}));
+  EXPECT_EQ(r.flowbits[3].names, (std::vector<std::string>{"f", "g"}));
+  EXPECT_EQ(r.flowbits[4].kind, FlowbitOp::Kind::kToggle);
+  EXPECT_TRUE(r.noalert);
+  EXPECT_TRUE(parse_ok("alert tcp any any -> any any (content:\"x\"; noalert; sid:2;)").noalert);
+  EXPECT_EQ(parse_error("alert tcp any any -> any any (flowbits:count,a; sid:3;)"),
+            "unsupported flowbits command count");
+  EXPECT_EQ(parse_error("alert tcp any any -> any any (flowbits:set,a|b; sid:4;)"),
+            "flowbits: '|' only joins the names of a condition");
+  EXPECT_EQ(parse_error("alert tcp any any -> any any (flowbits:isset,a|b&c; sid:5;)"),
+            "flowbits: names joined by both '|' and '&'");
+  EXPECT_EQ(parse_error("alert tcp any any -> any any (flowbits:isset,a||b; sid:6;)"),
+            "flowbits: bad name ''");
+  EXPECT_EQ(parse_error("alert tcp any any -> any any (flowbits:set; sid:7;)"),
+            "flowbits: expected 'noalert' or a command and a name, got 'set'");
+}
+
 TEST(PacketRuleParser, UnsupportedAndMalformedAreReported) {
-  EXPECT_EQ(parse_error("alert tcp any any -> any any (content:\"a\"; flowbits:set,x; sid:1;)"),
-            "unsupported keyword flowbits");
+  EXPECT_EQ(parse_error("alert tcp any any -> any any (content:\"a\"; xbits:set,x; sid:1;)"),
+            "unsupported keyword xbits");
   EXPECT_EQ(parse_error("alert smb any any -> any any (sid:1;)"), "unsupported protocol smb");
   EXPECT_EQ(parse_error("drop tcp any any -> any any (sid:1;)"),
             "unsupported action drop (only alert)");
@@ -462,9 +489,10 @@ void put_instances(Inspection& in, Buffer b, std::span<const std::string> instan
   in.present[static_cast<int>(b)] = true;
 }
 
-std::vector<std::uint32_t> sids(const PacketRuleSet& set, const Inspection& in) {
+std::vector<std::uint32_t> sids(const PacketRuleSet& set, const Inspection& in,
+                                FlowBits* bits = nullptr) {
   std::vector<const CompiledPacketRule*> hits;
-  set.match(in, hits);
+  set.match(in, hits, bits);
   std::vector<std::uint32_t> out;
   for (const auto* h : hits) out.push_back(h->rule.sid);
   return out;
@@ -735,6 +763,40 @@ TEST(PacketRuleMatcher, HeaderLinesAreInspectedOneAtATime) {
   Inspection bare = http_summary();
   put_instances(bare, Buffer::kHttpRequestHeaderLines, {});
   EXPECT_TRUE(sids(*set, bare).empty());
+}
+
+// Flowbits: conditions read the flow's bits, matches apply their actions; within one
+// inspection the rules with conditions run after the others, so they see what it set; noalert
+// rules act but never alert. Without bits (nullptr) nothing is set and actions are dropped.
+TEST(PacketRuleMatcher, FlowbitsCarryStateBetweenInspections) {
+  auto set = compile({
+      "alert tcp any any -> any any (flowbits:isset,login; content:\"RETR\"; sid:1;)",
+      "alert tcp any any -> any any (content:\"USER\"; flowbits:set,login; flowbits:noalert; "
+      "sid:2;)",
+      "alert tcp any any -> any any (content:\"QUIT\"; flowbits:unset,login; sid:3;)",
+      "alert tcp any any -> any any (flowbits:isnotset,login; content:\"RETR\"; sid:4;)",
+      "alert tcp any any -> any any (flowbits:isset,nope|login; flowbits:toggle,seen; "
+      "content:\"RETR\"; sid:5;)",
+      "alert tcp any any -> any any (flowbits:isset,seen&login; content:\"LIST\"; sid:6;)",
+  });
+  ASSERT_EQ(set->rules().size(), 6u);
+  ASSERT_TRUE(set->uses_flowbits());
+  FlowBits bits;
+  EXPECT_EQ(sids(*set, tcp_packet("RETR a"), &bits), (std::vector<std::uint32_t>{4}));
+  EXPECT_TRUE(bits.empty());
+  EXPECT_TRUE(sids(*set, tcp_packet("LIST"), &bits).empty());
+  EXPECT_TRUE(sids(*set, tcp_packet("USER x"), &bits).empty());  // noalert, but sets the bit
+  EXPECT_FALSE(bits.empty());
+  EXPECT_EQ(sids(*set, tcp_packet("RETR a"), &bits), (std::vector<std::uint32_t>{1, 5}));
+  EXPECT_EQ(sids(*set, tcp_packet("LIST"), &bits), (std::vector<std::uint32_t>{6}));
+  EXPECT_EQ(sids(*set, tcp_packet("QUIT"), &bits), (std::vector<std::uint32_t>{3}));
+  EXPECT_TRUE(sids(*set, tcp_packet("LIST"), &bits).empty());
+  EXPECT_EQ(sids(*set, tcp_packet("RETR a"), &bits), (std::vector<std::uint32_t>{4}));
+  // One inspection that sets and checks: the setter runs first.
+  FlowBits fresh;
+  EXPECT_EQ(sids(*set, tcp_packet("USER x RETR a"), &fresh), (std::vector<std::uint32_t>{1, 5}));
+  // No flow state at hand.
+  EXPECT_EQ(sids(*set, tcp_packet("USER x RETR a"), nullptr), (std::vector<std::uint32_t>{4}));
 }
 
 // Response rules (a response buffer, or to_client) run only on the response's inspection
