@@ -1,5 +1,5 @@
-// ASCII case folding for protocol tokens and keywords (header names, rule keywords): only A-Z
-// change, whatever the locale. Pure functions; thread-safe.
+// ASCII case folding for protocol tokens and keywords (header names, rule keywords): only the
+// letters A-Z and a-z change, whatever the locale. Pure functions; thread-safe.
 #pragma once
 
 #include <string>
@@ -8,6 +8,7 @@
 namespace soc {
 
 constexpr char lower_ascii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
+constexpr char upper_ascii(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c; }
 
 inline std::string lower_ascii(std::string_view s) {
   std::string out(s);

@@ -7,11 +7,13 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "signatures/packet/address_port.h"
+#include "signatures/packet/transform.h"
 
 namespace soc::packet {
 
@@ -153,6 +155,13 @@ struct AlertFilter {
   std::uint32_t seconds = 60;
 };
 
+// Transforms (transform.h) that one rule applies to one buffer before its items and size tests
+// on it see it.
+struct BufferTransforms {
+  Buffer buffer = Buffer::kPayload;
+  std::vector<Transform> transforms;  // in the order written
+};
+
 // `flowbits`: named bits on the flow (signatures/packet/flow_bits.h). The conditions (isset,
 // isnotset) must hold for the rule to match; the actions (set, unset, toggle) apply when it
 // matches. `names` holds one name, or several joined by '|' (a condition: any of them) or '&'
@@ -190,6 +199,14 @@ struct PacketRule {
   // detection
   std::vector<DetectItem> items;
   std::vector<SizeTest> sizes;
+  std::vector<BufferTransforms> transforms;  // at most one entry per buffer
+  // The transforms of `buffer` (empty when none).
+  std::span<const Transform> transforms_of(Buffer buffer) const {
+    for (const BufferTransforms& t : transforms) {
+      if (t.buffer == buffer) return t.transforms;
+    }
+    return {};
+  }
   // packet header tests (packets only: a summary has no flags or ICMP header)
   std::optional<TcpFlagsTest> tcp_flags;
   std::optional<NumberTest> icmp_type;  // itype

@@ -39,6 +39,7 @@ std::string required_literal(const PacketRule& rule) {
   bool best_is_fast = false;
   for (const DetectItem& d : rule.items) {
     if (d.kind != DetectItem::Kind::kContent || d.negated) continue;
+    if (!rule.transforms_of(d.buffer).empty()) continue;  // the prefilter scans untransformed
     const std::string_view run = longest_nul_free(d.bytes);
     if (run.size() > best.size() ||
         (run.size() == best.size() && d.fast_pattern && !best_is_fast)) {
@@ -47,6 +48,16 @@ std::string required_literal(const PacketRule& rule) {
     }
   }
   return best.size() >= kMinPrefilterLiteral ? std::string(best) : std::string();
+}
+
+// What `rule` sees of `buffer`: `raw`, or its transformed copy (made in `scratch`).
+std::string_view rule_view(const PacketRule& rule, Buffer buffer, std::string_view raw,
+                           std::string& scratch) {
+  if (rule.transforms.empty()) return raw;
+  const std::span<const Transform> transforms = rule.transforms_of(buffer);
+  if (transforms.empty()) return raw;
+  apply_transforms(transforms, raw, scratch);
+  return scratch;
 }
 
 // Destination ports beyond which a rule is not indexed by port (a range like 1024:65535 would
@@ -216,17 +227,22 @@ bool PacketRuleSet::evaluate(const CompiledPacketRule& r, const Inspection& in,
   if (rule.icmp_type && !rule.icmp_type->holds(in.icmp_type)) return false;
   if (rule.icmp_code && !rule.icmp_code->holds(in.icmp_code)) return false;
   if (r.flowbit_conditions && !flowbit_conditions_hold(r.flowbits, bits)) return false;
+  std::string transformed;  // the buffer as the rule's transforms leave it, when it has some
   for (const SizeTest& t : rule.sizes) {
     if (is_multi_buffer(t.buffer)) continue;  // per instance, below
     const int b = static_cast<int>(t.buffer);
-    if (!in.present[b] || !t.length.holds(in.buffers[b].size())) return false;
+    if (!in.present[b]) return false;
+    const std::string_view seen = rule_view(rule, t.buffer, in.buffers[b], transformed);
+    if (!t.length.holds(seen.size())) return false;
   }
   for (int b = 0; b < kBufferCount; ++b) {
     const auto& chain = r.chains[b];
     if (chain.empty() || is_multi_buffer(static_cast<Buffer>(b))) continue;
     // Content is never looked for in an empty buffer, negated or not (as Suricata).
     if (!in.present[b] || in.buffers[b].empty()) return false;
-    if (!match_chain(chain, in.buffers[b])) return false;
+    if (!match_chain(chain, rule_view(rule, static_cast<Buffer>(b), in.buffers[b], transformed))) {
+      return false;
+    }
   }
   for (const Buffer buffer : r.multi_buffers) {
     if (!some_instance_matches(r, buffer, in)) return false;
@@ -238,7 +254,9 @@ bool PacketRuleSet::some_instance_matches(const CompiledPacketRule& r, Buffer bu
                                           const Inspection& in) {
   const int b = static_cast<int>(buffer);
   if (!in.present[b]) return false;
-  for (const std::string_view instance : in.instances[b]) {
+  std::string transformed;
+  for (const std::string& raw : in.instances[b]) {
+    const std::string_view instance = rule_view(r.rule, buffer, raw, transformed);
     const bool sizes_hold = std::all_of(r.rule.sizes.begin(), r.rule.sizes.end(), [&](auto& t) {
       return t.buffer != buffer || t.length.holds(instance.size());
     });

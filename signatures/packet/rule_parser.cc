@@ -1,5 +1,6 @@
 #include "signatures/packet/rule_parser.h"
 
+#include <algorithm>
 #include <charconv>
 #include <optional>
 #include <utility>
@@ -416,7 +417,7 @@ bool informational(std::string_view key) {
 // What the rule's header protocol means.
 bool set_protocol(std::string_view proto, PacketRule& rule) {
   rule.proto = std::string(proto);
-  if (proto == "tcp") {
+  if (proto == "tcp" || proto == "tcp-pkt") {  // tcp-pkt: per packet, as every rule here is
     rule.ip_proto = 6;
   } else if (proto == "udp") {
     rule.ip_proto = 17;
@@ -806,6 +807,24 @@ RuleOutcome parse_rule(std::string_view line, const Variables& vars) {
       if (!need_value(o)) return out;
       out.reason = parse_flow(o.value, rule);
       if (!out.ok()) return out;
+    } else if (auto transform = transform_named(key)) {
+      const bool has_content =
+          std::any_of(rule.items.begin(), rule.items.end(),
+                      [current](const DetectItem& d) { return d.buffer == current; }) ||
+          std::any_of(rule.sizes.begin(), rule.sizes.end(),
+                      [current](const SizeTest& t) { return t.buffer == current; });
+      if (has_content) {
+        out.reason = std::string(key) + " after content of " + std::string(buffer_name(current)) +
+                     " (transforms come first)";
+        return out;
+      }
+      auto entry =
+          std::find_if(rule.transforms.begin(), rule.transforms.end(),
+                       [current](const BufferTransforms& t) { return t.buffer == current; });
+      if (entry == rule.transforms.end()) {
+        entry = rule.transforms.insert(rule.transforms.end(), BufferTransforms{current, {}});
+      }
+      entry->transforms.push_back(*transform);
     } else if (key == "noalert") {
       rule.noalert = true;
     } else if (key == "flowbits") {
@@ -887,6 +906,7 @@ RuleOutcome parse_rule(std::string_view line, const Variables& vars) {
   auto each_buffer = [&rule](auto&& change) {
     for (DetectItem& item : rule.items) item.buffer = change(item.buffer);
     for (SizeTest& t : rule.sizes) t.buffer = change(t.buffer);
+    for (BufferTransforms& t : rule.transforms) t.buffer = change(t.buffer);
   };
   if (file_data && rule.flow_dir == FlowDir::kToServer) {
     each_buffer(

@@ -344,6 +344,26 @@ TEST(PacketRuleParser, Flowbits) {
             "flowbits: expected 'noalert' or a command and a name, got 'set'");
 }
 
+TEST(PacketRuleParser, Transforms) {
+  const PacketRule r = parse_ok(
+      "alert dns any any -> any any (dns.query; dotprefix; to_lowercase; content:\".evil.test\"; "
+      "endswith; sid:1;)");
+  ASSERT_EQ(r.transforms.size(), 1u);
+  EXPECT_EQ(r.transforms[0].buffer, Buffer::kDnsQuery);
+  EXPECT_EQ(r.transforms[0].transforms,
+            (std::vector<Transform>{Transform::kDotPrefix, Transform::kToLowercase}));
+  EXPECT_TRUE(r.transforms_of(Buffer::kHttpUri).empty());
+  EXPECT_EQ(parse_error("alert http any any -> any any (http.uri; content:\"a\"; url_decode; "
+                        "sid:2;)"),
+            "url_decode after content of http.uri (transforms come first)");
+  // A to_server file_data rule inspects the request body: its transforms move with it.
+  const PacketRule upload = parse_ok(
+      "alert http any any -> any any (flow:to_server; file_data; url_decode; content:\"a b\"; "
+      "sid:3;)");
+  EXPECT_EQ(upload.transforms[0].buffer, Buffer::kHttpRequestBody);
+  EXPECT_EQ(parse_ok("alert tcp-pkt any any -> any any (content:\"x\"; sid:4;)").ip_proto, 6);
+}
+
 TEST(PacketRuleParser, UnsupportedAndMalformedAreReported) {
   EXPECT_EQ(parse_error("alert tcp any any -> any any (content:\"a\"; xbits:set,x; sid:1;)"),
             "unsupported keyword xbits");
@@ -763,6 +783,40 @@ TEST(PacketRuleMatcher, HeaderLinesAreInspectedOneAtATime) {
   Inspection bare = http_summary();
   put_instances(bare, Buffer::kHttpRequestHeaderLines, {});
   EXPECT_TRUE(sids(*set, bare).empty());
+}
+
+// Transforms change what a rule sees of a buffer (its items and bsize), not the buffer: other
+// rules see it as it is. A literal on a transformed buffer is not a prefilter literal (the
+// prefilter scans untransformed buffers), so such a rule is still found.
+TEST(PacketRuleMatcher, TransformsApplyToTheRuleAlone) {
+  for (const bool prefilter : {true, false}) {
+    auto set = compile(
+        {
+            "alert dns any any -> any any (dns.query; dotprefix; content:\".evil.test\"; "
+            "endswith; sid:1;)",
+            "alert dns any any -> any any (dns.query; content:\".evil.test\"; endswith; sid:2;)",
+            "alert dns any any -> any any (dns.query; to_uppercase; bsize:9; "
+            "content:\"EVIL.TEST\"; "
+            "sid:3;)",
+            "alert dns any any -> any any (dns.query; strip_whitespace; bsize:9; "
+            "content:\"evil.test\"; "
+            "sid:4;)",
+            "alert dns any any -> any any (dns.query; to_md5; content:\"|91 b0 ff a0|\"; "
+            "startswith; sid:5;)",
+        },
+        prefilter);
+    Inspection dns = http_summary();
+    dns.app = AppProto::kDns;
+    put(dns, Buffer::kDnsQuery, "evil.test");
+    // md5("evil.test") = 91b0ffa0...
+    EXPECT_EQ(sids(*set, dns), (std::vector<std::uint32_t>{1, 3, 4, 5})) << prefilter;
+    put(dns, Buffer::kDnsQuery, "www.evil.test");
+    EXPECT_EQ(sids(*set, dns), (std::vector<std::uint32_t>{1, 2})) << prefilter;
+    put(dns, Buffer::kDnsQuery, "notevil.test");
+    EXPECT_TRUE(sids(*set, dns).empty()) << prefilter;
+    put(dns, Buffer::kDnsQuery, "evil .te st");
+    EXPECT_EQ(sids(*set, dns), (std::vector<std::uint32_t>{4})) << prefilter;
+  }
 }
 
 // Flowbits: conditions read the flow's bits, matches apply their actions; within one
