@@ -185,7 +185,7 @@ void PacketMatcher::on_packet(const net::Packet& p, const net::Flow& flow, net::
   in.icmp_type = p.icmp_type;
   in.icmp_code = p.icmp_code;
   hits_.clear();
-  packet::FlowBits* bits = bits_for(flow);
+  packet::FlowBits* bits = bits_for(flow, true);
   rules_->match(in, hits_, bits);
   keep_bits(flow, bits);
   if (hits_.empty()) return;
@@ -197,8 +197,12 @@ void PacketMatcher::on_packet(const net::Packet& p, const net::Flow& flow, net::
   emit(in, hits_, context, out);
 }
 
-packet::FlowBits* PacketMatcher::bits_for(const net::Flow& flow) {
-  if (!rules_->uses_flowbits()) return nullptr;
+packet::FlowBits* PacketMatcher::bits_for(const net::Flow& flow, bool payload) {
+  if (!rules_->uses_flowbits(payload)) return nullptr;
+  if (flowbits_.empty()) {
+    new_bits_ = {};
+    return &new_bits_;
+  }
   if (auto it = flowbits_.find(flow.key); it != flowbits_.end()) return &it->second;
   new_bits_ = {};
   return &new_bits_;
@@ -286,7 +290,7 @@ void PacketMatcher::on_summaries(const net::Flow& flow, std::vector<Event>& even
     // Both inspections are matched before any alert is appended: appending may move the events
     // whose strings their buffers view.
     hits_.clear();
-    packet::FlowBits* bits = bits_for(flow);
+    packet::FlowBits* bits = bits_for(flow, false);
     rules_->match(in, hits_, bits);
     std::optional<packet::Inspection> response;
     if (rules_->has_response_rules(app)) response = server_inspection(e, in, response_head);

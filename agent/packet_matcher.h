@@ -74,9 +74,9 @@ class PacketMatcher final : public net::PacketInspector {
   // The server's side of summary `e` for the server-side rules: `request` seen from the server,
   // with the response's buffers added (HTTP: kept in `response_head`); nullopt when the
   // summary has none (no response, no ServerHello, DNS).
-  // The flow's flowbits for one match (nullptr when the rules use none): its entry, or a
-  // fresh set that keep_bits() files if the match set a bit.
-  packet::FlowBits* bits_for(const net::Flow& flow);
+  // The flow's flowbits for one match of payload (per packet) or summary rules (nullptr when
+  // those use none): its entry, or a fresh set that keep_bits() files if the match set a bit.
+  packet::FlowBits* bits_for(const net::Flow& flow, bool payload);
   void keep_bits(const net::Flow& flow, packet::FlowBits* bits);
   std::optional<packet::Inspection> server_inspection(
       const Event& e, const packet::Inspection& request,

@@ -46,6 +46,11 @@ class Chain {
     if (--budget_ < 0) return false;
     const DetectItem& d = *chain_[i].item;
     const auto size = static_cast<std::int64_t>(buf_.size());
+    if (d.kind == DetectItem::Kind::kIsDataAt) {
+      // As Suricata: absolute, a byte at offset N; relative, N bytes left after the match.
+      const bool has_data = d.relative ? prev_end + d.offset <= size : d.offset < size;
+      return has_data != d.negated && run(i + 1, prev_end);
+    }
     if (d.kind == DetectItem::Kind::kPcre) {
       // A relative regex sees the buffer from the previous match on, so '^' anchors there.
       const std::int64_t start = d.relative ? std::min(prev_end, size) : 0;

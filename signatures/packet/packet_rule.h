@@ -93,8 +93,10 @@ Buffer response_form(Buffer buffer);
 // One `content` (or `pcre`) item. Positions follow Suricata: offset/depth are absolute in the
 // buffer; distance/within are relative to the end of the previous item's match in the same
 // buffer (within counts from the previous end plus distance).
+// `isdataat:[!]N[,relative]` is an item too (kIsDataAt, N in `offset`): the buffer has a byte
+// at N (absolute), or N more bytes after the previous item's match (relative); negated: not.
 struct DetectItem {
-  enum class Kind : std::uint8_t { kContent, kPcre };
+  enum class Kind : std::uint8_t { kContent, kPcre, kIsDataAt };
   Kind kind = Kind::kContent;
   Buffer buffer = Buffer::kPayload;
   bool negated = false;

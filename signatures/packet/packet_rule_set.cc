@@ -83,7 +83,6 @@ namespace {
 struct Scratch {
   std::vector<std::uint32_t> literal_hits;
   std::vector<std::uint32_t> candidates;
-  std::vector<std::uint32_t> matched;
 };
 
 }  // namespace
@@ -152,6 +151,7 @@ Result<std::shared_ptr<const PacketRuleSet>> PacketRuleSet::compile(
     compiled->response_side =
         compiled->app_rule && (response_buffers || compiled->rule.flow_dir == FlowDir::kToClient);
     if (compiled->response_side) ++set->response_rule_count_[static_cast<int>(compiled->rule.app)];
+    compiled->index = static_cast<std::uint32_t>(set->rules_.size());
     set->rules_.push_back(std::move(compiled));
   }
 
@@ -169,6 +169,7 @@ Result<std::shared_ptr<const PacketRuleSet>> PacketRuleSet::compile(
       } else {
         ++set->payload_rule_count_;
       }
+      (app ? set->app_flowbits_ : set->payload_flowbits_) |= !r.flowbits.empty();
       const std::string literal = required_literal(r.rule);
       if (literal.empty()) {
         add_always(*group, i, r.rule);
@@ -316,20 +317,37 @@ void PacketRuleSet::match(const Inspection& in, std::vector<const CompiledPacket
     std::sort(candidates.begin(), candidates.end());
     candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
   }
-  // Rules with flowbit conditions last, so that they see the bits this inspection sets.
-  std::vector<std::uint32_t>& matched = scratch.matched;
-  matched.clear();
-  for (const bool conditions : {false, true}) {
-    for (std::uint32_t i : candidates) {
-      const CompiledPacketRule& r = *rules_[i];
-      if (r.flowbit_conditions != conditions || !evaluate(r, in, bits)) continue;
-      if (bits != nullptr && !r.flowbits.empty()) apply_flowbit_actions(r.flowbits, *bits);
-      if (!r.rule.noalert) matched.push_back(i);
+  // Rules with flowbit conditions last, so that they see the bits this inspection sets; the
+  // hits in rule order all the same.
+  const std::size_t first_hit = hits.size();
+  bool deferred = false;
+  for (std::uint32_t i : candidates) {
+    const CompiledPacketRule& r = *rules_[i];
+    if (r.flowbit_conditions) {
+      deferred = true;
+    } else if (evaluate(r, in, bits)) {
+      on_match(r, bits, hits);
     }
-    if (flowbit_ids_.empty()) break;  // no rule has conditions
   }
-  std::sort(matched.begin(), matched.end());
-  for (std::uint32_t i : matched) hits.push_back(rules_[i].get());
+  if (!deferred) return;
+  const std::size_t unconditional = hits.size();
+  for (std::uint32_t i : candidates) {
+    const CompiledPacketRule& r = *rules_[i];
+    if (r.flowbit_conditions && evaluate(r, in, bits)) on_match(r, bits, hits);
+  }
+  if (hits.size() > unconditional) {
+    std::inplace_merge(hits.begin() + static_cast<std::ptrdiff_t>(first_hit),
+                       hits.begin() + static_cast<std::ptrdiff_t>(unconditional), hits.end(),
+                       [](const CompiledPacketRule* a, const CompiledPacketRule* b) {
+                         return a->index < b->index;
+                       });
+  }
+}
+
+void PacketRuleSet::on_match(const CompiledPacketRule& r, FlowBits* bits,
+                             std::vector<const CompiledPacketRule*>& hits) {
+  if (bits != nullptr && !r.flowbits.empty()) apply_flowbit_actions(r.flowbits, *bits);
+  if (!r.rule.noalert) hits.push_back(&r);
 }
 
 }  // namespace soc::packet

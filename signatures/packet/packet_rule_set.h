@@ -76,6 +76,7 @@ struct CompiledPacketRule {
   std::vector<Buffer> multi_buffers;
   std::vector<CompiledFlowbitOp> flowbits;  // rule.flowbits, names numbered by the set
   bool flowbit_conditions = false;          // isset/isnotset: evaluated after the others
+  std::uint32_t index = 0;                  // in PacketRuleSet::rules()
 };
 
 struct PacketRuleSetOptions {
@@ -106,7 +107,8 @@ class PacketRuleSet {
   bool inspects(Buffer buffer) const { return inspected_[static_cast<int>(buffer)]; }
   // Whether some rule of the protocol runs on the server's side (CompiledPacketRule::
   // response_side).
-  bool uses_flowbits() const { return !flowbit_ids_.empty(); }
+  // Whether some rule of the kind (payload: per packet; else per summary) names flowbits.
+  bool uses_flowbits(bool payload) const { return payload ? payload_flowbits_ : app_flowbits_; }
   bool has_response_rules(AppProto app) const {
     return response_rule_count_[static_cast<int>(app)] > 0;
   }
@@ -124,6 +126,9 @@ class PacketRuleSet {
   bool evaluate(const CompiledPacketRule& r, const Inspection& in, const FlowBits* bits) const;
   // Whether one instance of the multi-buffer satisfies all of the rule's items and size tests
   // for it.
+  // A match: applies the rule's flowbit actions, and adds it to `hits` unless noalert.
+  static void on_match(const CompiledPacketRule& r, FlowBits* bits,
+                       std::vector<const CompiledPacketRule*>& hits);
   static bool some_instance_matches(const CompiledPacketRule& r, Buffer buffer,
                                     const Inspection& in);
   static void add_always(Group& group, std::uint32_t index, const PacketRule& rule);
@@ -135,6 +140,7 @@ class PacketRuleSet {
   std::array<bool, kBufferCount> inspected_{};
   std::array<std::size_t, 4> response_rule_count_{};            // by AppProto
   std::unordered_map<std::string, std::uint32_t> flowbit_ids_;  // name -> id
+  bool payload_flowbits_ = false, app_flowbits_ = false;
   bool use_prefilter_ = true;
 };
 

@@ -440,6 +440,37 @@ bool set_protocol(std::string_view proto, PacketRule& rule) {
   return true;
 }
 
+// isdataat:[!]N[,relative][,rawbytes] on the current buffer; relative to `last_content`'s
+// buffer when it moved there by a modifier (content:"x"; http_uri; isdataat:1,relative).
+std::string parse_isdataat(std::string_view value, Buffer current, const DetectItem* last_content,
+                           PacketRule& rule) {
+  DetectItem item;
+  item.kind = DetectItem::Kind::kIsDataAt;
+  const std::size_t comma = value.find(',');
+  std::string_view n = trim(value.substr(0, comma));
+  if (!n.empty() && n.front() == '!') {
+    item.negated = true;
+    n = trim(n.substr(1));
+  }
+  if (!parse_i32(n, item.offset) || item.offset < 0) {
+    return "isdataat: expected a number, got '" + std::string(n) +
+           "' (variables from byte_extract are not supported)";
+  }
+  for (std::size_t i = comma; i != std::string_view::npos;) {
+    const std::size_t next = value.find(',', i + 1);
+    const std::string_view flag = trim(value.substr(i + 1, next - i - 1));
+    i = next;
+    if (flag == "relative") {
+      item.relative = true;
+    } else if (flag != "rawbytes") {
+      return "isdataat: unsupported option '" + std::string(flag) + "'";
+    }
+  }
+  item.buffer = item.relative && last_content != nullptr ? last_content->buffer : current;
+  rule.items.push_back(std::move(item));
+  return {};
+}
+
 // flowbits:set|unset|toggle|isset|isnotset,NAME[|NAME...|&NAME...] or flowbits:noalert.
 std::string parse_flowbits(std::string_view value, PacketRule& rule) {
   const std::size_t comma = value.find(',');
@@ -825,6 +856,13 @@ RuleOutcome parse_rule(std::string_view line, const Variables& vars) {
         entry = rule.transforms.insert(rule.transforms.end(), BufferTransforms{current, {}});
       }
       entry->transforms.push_back(*transform);
+    } else if (key == "isdataat") {
+      if (!need_value(o)) return out;
+      // Modifiers after it still belong to the content before it (the vector may move).
+      const std::ptrdiff_t last = last_content != nullptr ? last_content - rule.items.data() : -1;
+      out.reason = parse_isdataat(o.value, current, last_content, rule);
+      if (!out.ok()) return out;
+      last_content = last >= 0 ? &rule.items[static_cast<std::size_t>(last)] : nullptr;
     } else if (key == "noalert") {
       rule.noalert = true;
     } else if (key == "flowbits") {

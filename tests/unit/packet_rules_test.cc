@@ -785,6 +785,32 @@ TEST(PacketRuleMatcher, HeaderLinesAreInspectedOneAtATime) {
   EXPECT_TRUE(sids(*set, bare).empty());
 }
 
+// isdataat: absolute (a byte at N) or relative to the previous match (N more bytes), negated;
+// it does not move the position, and modifiers after it belong to the content before it.
+TEST(PacketRuleMatcher, IsDataAt) {
+  const std::string relative =
+      "alert tcp any any -> any any (content:\"AB\"; isdataat:2,relative; sid:1;)";
+  EXPECT_TRUE(hit(relative, "xxABcd"));
+  EXPECT_FALSE(hit(relative, "xxABc"));
+  const std::string absolute = "alert tcp any any -> any any (content:\"a\"; isdataat:5; sid:2;)";
+  EXPECT_TRUE(hit(absolute, "abcdef"));
+  EXPECT_FALSE(hit(absolute, "abcde"));
+  const std::string nothing_after =
+      "alert tcp any any -> any any (content:\"AB\"; isdataat:!1,relative; sid:3;)";
+  EXPECT_TRUE(hit(nothing_after, "xxAB"));
+  EXPECT_FALSE(hit(nothing_after, "xxABc"));
+  const std::string then_content =
+      "alert tcp any any -> any any (content:\"ab\"; isdataat:1,relative,rawbytes; nocase; "
+      "content:\"cd\"; distance:0; within:2; sid:4;)";
+  EXPECT_TRUE(hit(then_content, "xABcd"));
+  EXPECT_FALSE(hit(then_content, "xABxcd"));
+  EXPECT_EQ(parse_error("alert tcp any any -> any any (content:\"a\"; isdataat:n; sid:5;)"),
+            "isdataat: expected a number, got 'n' (variables from byte_extract are not "
+            "supported)");
+  EXPECT_EQ(parse_error("alert tcp any any -> any any (content:\"a\"; isdataat:1,far; sid:6;)"),
+            "isdataat: unsupported option 'far'");
+}
+
 // Transforms change what a rule sees of a buffer (its items and bsize), not the buffer: other
 // rules see it as it is. A literal on a transformed buffer is not a prefilter literal (the
 // prefilter scans untransformed buffers), so such a rule is still found.
@@ -834,7 +860,8 @@ TEST(PacketRuleMatcher, FlowbitsCarryStateBetweenInspections) {
       "alert tcp any any -> any any (flowbits:isset,seen&login; content:\"LIST\"; sid:6;)",
   });
   ASSERT_EQ(set->rules().size(), 6u);
-  ASSERT_TRUE(set->uses_flowbits());
+  ASSERT_TRUE(set->uses_flowbits(/*payload=*/true));
+  EXPECT_FALSE(set->uses_flowbits(/*payload=*/false));
   FlowBits bits;
   EXPECT_EQ(sids(*set, tcp_packet("RETR a"), &bits), (std::vector<std::uint32_t>{4}));
   EXPECT_TRUE(bits.empty());
