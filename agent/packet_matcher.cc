@@ -312,7 +312,9 @@ void PacketMatcher::on_summaries(const net::Flow& flow, std::vector<Event>& even
     cid.sport = in.sport;
     cid.dport = in.dport;
     context.community_id = net::community_id_v1(cid);
-    events.reserve(events.size() + hits_.size() + response_hits_.size());  // views stay valid
+    // Reserving may move the events the inspections view; emit() reads only their addresses
+    // and ports (copied into them), never a buffer.
+    events.reserve(events.size() + hits_.size() + response_hits_.size());
     emit(in, hits_, context, events);
     if (response) emit(*response, response_hits_, context, events);
     response_hits_.clear();

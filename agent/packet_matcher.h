@@ -71,13 +71,13 @@ class PacketMatcher final : public net::PacketInspector {
             const packet::AlertContext& context, std::vector<Event>& out);
   // Whether some rule inspects a buffer of an HTTP head beyond the summary's fields.
   bool inspects_head_buffers() const;
-  // The server's side of summary `e` for the server-side rules: `request` seen from the server,
-  // with the response's buffers added (HTTP: kept in `response_head`); nullopt when the
-  // summary has none (no response, no ServerHello, DNS).
   // The flow's flowbits for one match of payload (per packet) or summary rules (nullptr when
   // those use none): its entry, or a fresh set that keep_bits() files if the match set a bit.
   packet::FlowBits* bits_for(const net::Flow& flow, bool payload);
   void keep_bits(const net::Flow& flow, packet::FlowBits* bits);
+  // The server's side of summary `e` for the server-side rules: `request` seen from the server,
+  // with the response's buffers added (HTTP: kept in `response_head`); nullopt when the
+  // summary has none (no response, no ServerHello, DNS).
   std::optional<packet::Inspection> server_inspection(
       const Event& e, const packet::Inspection& request,
       net::protocols::HttpHeadBuffers& response_head) const;
@@ -86,7 +86,7 @@ class PacketMatcher final : public net::PacketInspector {
   std::shared_ptr<const packet::PacketRuleSet> rules_;
   std::string pack_name_, pack_version_;
   std::vector<const packet::CompiledPacketRule*> hits_;
-  std::vector<const packet::CompiledPacketRule*> response_hits_;  // an HTTP response's
+  std::vector<const packet::CompiledPacketRule*> response_hits_;  // the server side's
   packet::AlertFilters filters_;
   // The flowbits of the live flows that have one set (entries go at the flow's end).
   std::unordered_map<net::FlowKey, packet::FlowBits, net::FlowKeyHash> flowbits_;

@@ -143,6 +143,7 @@ Result<std::shared_ptr<const PacketRuleSet>> PacketRuleSet::compile(
         c.ids.push_back(set->flowbit_ids_.try_emplace(name, id).first->second);
       }
       compiled->flowbit_conditions = compiled->flowbit_conditions || op.is_condition();
+      compiled->flowbit_actions = compiled->flowbit_actions || !op.is_condition();
       compiled->flowbits.push_back(std::move(c));
     }
     compiled->app_rule =
@@ -330,18 +331,23 @@ void PacketRuleSet::match(const Inspection& in, std::vector<const CompiledPacket
     }
   }
   if (!deferred) return;
+  // Of those, the ones that also set bits first (as Suricata orders them), then the readers.
   const std::size_t unconditional = hits.size();
-  for (std::uint32_t i : candidates) {
-    const CompiledPacketRule& r = *rules_[i];
-    if (r.flowbit_conditions && evaluate(r, in, bits)) on_match(r, bits, hits);
+  for (const bool setters : {true, false}) {
+    for (std::uint32_t i : candidates) {
+      const CompiledPacketRule& r = *rules_[i];
+      if (r.flowbit_conditions && r.flowbit_actions == setters && evaluate(r, in, bits)) {
+        on_match(r, bits, hits);
+      }
+    }
   }
-  if (hits.size() > unconditional) {
-    std::inplace_merge(hits.begin() + static_cast<std::ptrdiff_t>(first_hit),
-                       hits.begin() + static_cast<std::ptrdiff_t>(unconditional), hits.end(),
-                       [](const CompiledPacketRule* a, const CompiledPacketRule* b) {
-                         return a->index < b->index;
-                       });
-  }
+  auto by_index = [](const CompiledPacketRule* a, const CompiledPacketRule* b) {
+    return a->index < b->index;
+  };
+  const auto deferred_hits = hits.begin() + static_cast<std::ptrdiff_t>(unconditional);
+  std::sort(deferred_hits, hits.end(), by_index);
+  std::inplace_merge(hits.begin() + static_cast<std::ptrdiff_t>(first_hit), deferred_hits,
+                     hits.end(), by_index);
 }
 
 void PacketRuleSet::on_match(const CompiledPacketRule& r, FlowBits* bits,

@@ -5,13 +5,19 @@
 //   rule without content) run on each protocol summary the analyzers produce (one per DNS
 //   transaction, HTTP request, TLS handshake). An application rule's payload items (a rule
 //   mixing payload content with http buffers) match the summary's kPayload buffer: for HTTP,
-//   the request head as sent, or for a response rule the response head.
+//   the request head as sent, or for a response rule the response head. HTTP and TLS
+//   summaries are inspected twice: from the client, then from the server for the rules on
+//   the server's side (response buffers, ja3s, tls.certs, or to_client).
 // - Prefilter: every rule's fast_pattern content, else its longest non-negated content, goes
 //   into one multi-literal scanner per kind (sigma::Prefilter, Vectorscan by default, caseless
 //   so nocase needs nothing special); a rule is evaluated only when its literal occurs. Rules
-//   without such a literal are evaluated on every input of their kind and protocol.
+//   without such a literal are evaluated on every input of their kind and protocol. Contents
+//   on a transformed buffer (transform.h) are never the literal: the scanner sees the buffers
+//   as they are.
 // - Evaluation: protocol, addresses (CIDR, lists, negation), ports, flow direction and state,
-//   then every buffer's content/pcre chain (content_match.h).
+//   flowbit conditions (flow_bits.h), then every buffer's content/pcre/isdataat chain
+//   (content_match.h) on the buffer as the rule's transforms leave it; a multi-buffer's chain
+//   and bsize must hold on one of its instances.
 // Immutable after compile(); match() is thread-safe (per-thread scratch). Swap sets whole with
 // a shared_ptr, as for Sigma rule sets.
 #pragma once
@@ -76,6 +82,7 @@ struct CompiledPacketRule {
   std::vector<Buffer> multi_buffers;
   std::vector<CompiledFlowbitOp> flowbits;  // rule.flowbits, names numbered by the set
   bool flowbit_conditions = false;          // isset/isnotset: evaluated after the others
+  bool flowbit_actions = false;             // set/unset/toggle
   std::uint32_t index = 0;                  // in PacketRuleSet::rules()
 };
 
@@ -95,8 +102,9 @@ class PacketRuleSet {
 
   // Appends every matching rule to `hits` (each once, in rule order), except `noalert` rules.
   // `bits`: the flow's flowbits (nullptr: none, and actions are dropped). Rules with flowbit
-  // conditions are evaluated after the others, so a bit set by a match on this inspection
-  // counts for them; each match applies its rule's flowbit actions.
+  // conditions are evaluated after the others (those that also set bits before those that
+  // only read them), so a bit set by a match on this inspection counts for them; each match
+  // applies its rule's flowbit actions.
   void match(const Inspection& in, std::vector<const CompiledPacketRule*>& hits,
              FlowBits* bits = nullptr) const;
 

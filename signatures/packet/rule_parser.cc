@@ -440,9 +440,10 @@ bool set_protocol(std::string_view proto, PacketRule& rule) {
   return true;
 }
 
-// isdataat:[!]N[,relative][,rawbytes] on the current buffer; relative to `last_content`'s
-// buffer when it moved there by a modifier (content:"x"; http_uri; isdataat:1,relative).
-std::string parse_isdataat(std::string_view value, Buffer current, const DetectItem* last_content,
+// isdataat:[!]N[,relative][,rawbytes] on the current buffer; a relative one goes with the item
+// before it (`previous`), whose buffer a modifier may have changed (content:"x"; http_uri;
+// isdataat:1,relative).
+std::string parse_isdataat(std::string_view value, Buffer current, const DetectItem* previous,
                            PacketRule& rule) {
   DetectItem item;
   item.kind = DetectItem::Kind::kIsDataAt;
@@ -466,7 +467,7 @@ std::string parse_isdataat(std::string_view value, Buffer current, const DetectI
       return "isdataat: unsupported option '" + std::string(flag) + "'";
     }
   }
-  item.buffer = item.relative && last_content != nullptr ? last_content->buffer : current;
+  item.buffer = item.relative && previous != nullptr ? previous->buffer : current;
   rule.items.push_back(std::move(item));
   return {};
 }
@@ -860,7 +861,8 @@ RuleOutcome parse_rule(std::string_view line, const Variables& vars) {
       if (!need_value(o)) return out;
       // Modifiers after it still belong to the content before it (the vector may move).
       const std::ptrdiff_t last = last_content != nullptr ? last_content - rule.items.data() : -1;
-      out.reason = parse_isdataat(o.value, current, last_content, rule);
+      const DetectItem* previous = rule.items.empty() ? nullptr : &rule.items.back();
+      out.reason = parse_isdataat(o.value, current, previous, rule);
       if (!out.ok()) return out;
       last_content = last >= 0 ? &rule.items[static_cast<std::size_t>(last)] : nullptr;
     } else if (key == "noalert") {

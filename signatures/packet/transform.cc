@@ -74,11 +74,7 @@ void apply(Transform t, std::string_view in, std::string& out) {
     case Transform::kCompressWhitespace:
       out.clear();
       for (std::size_t i = 0; i < in.size(); ++i) {
-        if (!is_space(in[i])) {
-          out += in[i];
-        } else if (i == 0 || !is_space(in[i - 1])) {
-          out += ' ';
-        }
+        if (!is_space(in[i]) || i == 0 || !is_space(in[i - 1])) out += in[i];
       }
       return;
     case Transform::kToLowercase:

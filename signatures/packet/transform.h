@@ -16,7 +16,7 @@ enum class Transform : std::uint8_t {
   kDotPrefix,           // dotprefix: "." in front (so ".example.com" matches whole labels)
   kUrlDecode,           // url_decode: %HH to its byte, '+' to a space
   kStripWhitespace,     // strip_whitespace: every space, tab, CR, LF, VT, FF removed
-  kCompressWhitespace,  // compress_whitespace: each run of them to one space
+  kCompressWhitespace,  // compress_whitespace: each run of them to its first character
   kToLowercase,         // to_lowercase (ASCII)
   kToUppercase,         // to_uppercase (ASCII)
   kToMd5,               // to_md5: the raw 16-byte digest

@@ -76,6 +76,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto set = soc::packet::PacketRuleSet::compile(std::move(parsed.rules), parsed.issues);
   if (!set) return 0;
   std::vector<const soc::packet::CompiledPacketRule*> hits;
-  for (const Inspection& in : ins) (*set)->match(in, hits);
+  soc::packet::FlowBits bits;  // one flow's, through every inspection
+  for (const Inspection& in : ins) {
+    (*set)->match(in, hits);
+    (*set)->match(in, hits, &bits);
+  }
   return 0;
 }

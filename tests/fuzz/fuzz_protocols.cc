@@ -46,6 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   protocols::HttpAnalyzerFactory http;
   http.keep({true, true, true});  // bodies and the response head, as when rules ask
   protocols::TlsAnalyzerFactory tls;
+  tls.keep_certificates((data[0] & 4) != 0);  // following the server to its Certificate
   protocols::SshAnalyzerFactory ssh;
   std::vector<std::unique_ptr<FlowAnalyzer>> analyzers;
   for (FlowAnalyzerFactory* f :

@@ -456,8 +456,10 @@ TEST(TlsParse, TruncationsNeverCrash) {
   }
 }
 
+// `before_end`: how many events were out before the flow's end.
 std::vector<Event> run_tls(const Bytes& client, const Bytes& server, std::size_t piece,
-                           Event* flow_event = nullptr, bool keep_certificates = false) {
+                           Event* flow_event = nullptr, bool keep_certificates = false,
+                           std::size_t* before_end = nullptr) {
   TlsAnalyzerFactory factory;
   factory.keep_certificates(keep_certificates);
   Flow flow = make_flow(kProtoTcp, 50000, 8443);
@@ -471,6 +473,7 @@ std::vector<Event> run_tls(const Bytes& client, const Bytes& server, std::size_t
     const std::size_t n = std::min(piece, server.size() - i);
     a->on_payload(flow, Direction::kResp, std::span<const std::uint8_t>(&server[i], n), 2, out);
   }
+  if (before_end != nullptr) *before_end = out.size();
   Event fe;
   a->on_end(flow, fe, out);
   if (flow_event != nullptr) *flow_event = fe;
@@ -547,6 +550,11 @@ TEST(TlsParse, CertificateChain) {
   Bytes bad = certificate_body({"leaf-der"});
   bad[5] = 0x20;  // the certificate claims more bytes than the list holds
   EXPECT_FALSE(parse_certificate_chain(bad));
+  // Empty entries are skipped, and at most kTlsMaxCertificates are kept.
+  EXPECT_EQ(parse_certificate_chain(certificate_body({"", "a", ""})),
+            std::vector<std::string>{"a"});
+  EXPECT_EQ(parse_certificate_chain(certificate_body(std::vector<std::string>(40, "c")))->size(),
+            kTlsMaxCertificates);
   const Bytes good = certificate_body({"leaf-der", "ca-der"});
   for (std::size_t n = 0; n < good.size(); ++n) {
     EXPECT_FALSE(parse_certificate_chain(std::span<const std::uint8_t>(good.data(), n)));
@@ -565,7 +573,9 @@ TEST(TlsAnalyzer, CertificatesKeptForTheRules) {
   const Bytes done = handshake(14, {});
   flight.insert(flight.end(), done.begin(), done.end());
   for (std::size_t piece : {1u, 7u, 1000u}) {
-    auto out = run_tls(client, record(flight), piece, nullptr, true);
+    std::size_t before_end = 0;
+    auto out = run_tls(client, record(flight), piece, nullptr, true, &before_end);
+    EXPECT_EQ(before_end, 1u);  // at the Certificate
     ASSERT_EQ(out.size(), 1u) << piece;
     EXPECT_EQ(*str_field(out[0], "tls.version"), "1.2");
     EXPECT_EQ(list_text(out[0], kTlsCertificatesField), "leaf-der,ca-der") << piece;
@@ -588,7 +598,9 @@ TEST(TlsAnalyzer, CertificatesKeptForTheRules) {
   Bytes resumed = record(handshake(2, server_hello_12_body()));
   const Bytes change_cipher_spec{0x14, 0x03, 0x03, 0x00, 0x01, 0x01};
   resumed.insert(resumed.end(), change_cipher_spec.begin(), change_cipher_spec.end());
-  auto r = run_tls(client, resumed, 1000, nullptr, true);
+  std::size_t before_end = 0;
+  auto r = run_tls(client, resumed, 1000, nullptr, true, &before_end);
+  EXPECT_EQ(before_end, 1u);  // at the ChangeCipherSpec
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(r[0].find(kTlsCertificatesField), nullptr);
   EXPECT_EQ(*str_field(r[0], "tls.cipher"), "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
@@ -598,13 +610,37 @@ TEST(TlsAnalyzer, CertificatesKeptForTheRules) {
   Bytes bad_flight = handshake(2, server_hello_12_body());
   const Bytes bad_certs = handshake(11, bad_chain);
   bad_flight.insert(bad_flight.end(), bad_certs.begin(), bad_certs.end());
-  auto b = run_tls(client, record(bad_flight), 1000, nullptr, true);
+  auto b = run_tls(client, record(bad_flight), 1000, nullptr, true, &before_end);
+  EXPECT_EQ(before_end, 1u);
   ASSERT_EQ(b.size(), 1u);
   EXPECT_EQ(b[0].find(kTlsCertificatesField), nullptr);
   // TLS 1.3: emitted at the ServerHello.
-  auto t13 = run_tls(client, record(handshake(2, server_hello_body())), 1000, nullptr, true);
+  auto t13 =
+      run_tls(client, record(handshake(2, server_hello_body())), 1000, nullptr, true, &before_end);
+  EXPECT_EQ(before_end, 1u);  // at the ServerHello
   ASSERT_EQ(t13.size(), 1u);
   EXPECT_EQ(*str_field(t13[0], "tls.version"), "1.3");
+  // A TLS 1.2 ServerHello alone: the Certificate may still come, so nothing before the end.
+  auto waiting = run_tls(client, record(handshake(2, server_hello_12_body())), 1000, nullptr, true,
+                         &before_end);
+  EXPECT_EQ(before_end, 0u);
+  ASSERT_EQ(waiting.size(), 1u);
+  // A gap ends the wait: the next payload, from either side, emits the event, at the
+  // ServerHello's time.
+  TlsAnalyzerFactory factory;
+  factory.keep_certificates(true);
+  Flow flow = make_flow(kProtoTcp, 50000, 443);
+  auto a = factory.create(flow);
+  std::vector<Event> out;
+  a->on_payload(flow, Direction::kOrig, client, 1, out);
+  a->on_payload(flow, Direction::kResp, record(handshake(2, server_hello_12_body())), 2, out);
+  a->on_gap(flow, Direction::kResp, 100);
+  EXPECT_TRUE(out.empty());
+  EXPECT_TRUE(a->wants_more());
+  a->on_payload(flow, Direction::kOrig, bytes_of("\x14\x03\x03"), 3, out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].time_ns, 2);
+  EXPECT_FALSE(a->wants_more());
 }
 
 TEST(TlsAnalyzer, TruncatedAndHostileStreams) {

@@ -274,9 +274,13 @@ TEST(PacketRulesPcap, FlowbitsLinkPacketsAndSummaries) {
   for (const Event& e : events) {
     if (e.kind == EventKind::kAlert) ++alerts[std::get<std::string>(*e.find("rule.id"))];
     if (e.kind != EventKind::kHttp) continue;
-    const std::string client = std::get<IpAddress>(*e.find("source.ip")).to_string() + ":" +
-                               std::to_string(std::get<std::int64_t>(*e.find("source.port")));
-    if (std::get<std::string>(*e.find("http.request.method")) == "GET") ++gets[client];
+    const FieldValue* ip = e.find("source.ip");
+    const FieldValue* port = e.find("source.port");
+    const FieldValue* method = e.find("http.request.method");
+    ASSERT_TRUE(ip != nullptr && port != nullptr && method != nullptr);
+    const std::string client =
+        std::get<IpAddress>(*ip).to_string() + ":" + std::to_string(std::get<std::int64_t>(*port));
+    if (std::get<std::string>(*method) == "GET") ++gets[client];
     const FieldValue* status = e.find("http.response.status_code");
     if (status != nullptr && gets.contains(client)) {
       ++answered_after_get;

@@ -878,6 +878,15 @@ TEST(PacketRuleMatcher, FlowbitsCarryStateBetweenInspections) {
   EXPECT_EQ(sids(*set, tcp_packet("USER x RETR a"), &fresh), (std::vector<std::uint32_t>{1, 5}));
   // No flow state at hand.
   EXPECT_EQ(sids(*set, tcp_packet("USER x RETR a"), nullptr), (std::vector<std::uint32_t>{4}));
+  // A chain within one packet: a rule that checks and sets runs before one that only checks,
+  // whatever their order in the file.
+  auto chain = compile({
+      "alert tcp any any -> any any (flowbits:isset,b; content:\"X\"; sid:10;)",
+      "alert tcp any any -> any any (flowbits:isset,a; flowbits:set,b; content:\"X\"; sid:11;)",
+      "alert tcp any any -> any any (content:\"X\"; flowbits:set,a; sid:12;)",
+  });
+  FlowBits chained;
+  EXPECT_EQ(sids(*chain, tcp_packet("X"), &chained), (std::vector<std::uint32_t>{10, 11, 12}));
 }
 
 // Response rules (a response buffer, or to_client) run only on the response's inspection

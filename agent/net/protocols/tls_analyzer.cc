@@ -372,6 +372,7 @@ std::optional<std::vector<std::string>> parse_certificate_chain(
     std::uint32_t len = 0;
     std::span<const std::uint8_t> der;
     if (!r.u24(len) || !r.take(len, der)) return std::nullopt;
+    if (der.empty() || chain.size() == kTlsMaxCertificates) continue;  // bounded; none empty
     chain.emplace_back(as_chars(der));
   }
   return chain;
@@ -396,6 +397,8 @@ class TlsAnalyzer final : public FlowAnalyzer {
   void on_payload(const Flow& flow, Direction dir, std::span<const std::uint8_t> bytes, TimeNs ts,
                   std::vector<Event>& out) override {
     Side& s = side_[static_cast<int>(dir)];
+    // A gap ended the server's side while its Certificate was awaited: emit now.
+    if (certificate_side_ != nullptr && certificate_side_->done && !emitted_) emit(flow, ts, out);
     if (s.done || emitted_ || not_tls_) return;
     s.rec.insert(s.rec.end(), bytes.begin(), bytes.end());
     if (!s.sniffed) {
@@ -443,7 +446,9 @@ class TlsAnalyzer final : public FlowAnalyzer {
   }
 
   bool wants_more() const override {
-    return !not_tls_ && !emitted_ && !(side_[0].done && side_[1].done);
+    // Awaiting the Certificate (or, after a gap ended that wait, any payload to emit at).
+    return !not_tls_ && !emitted_ &&
+           (!(side_[0].done && side_[1].done) || certificate_side_ != nullptr);
   }
 
  private:
@@ -478,6 +483,7 @@ class TlsAnalyzer final : public FlowAnalyzer {
         finish(s);
       } else if (type == 2 && !server_) {
         server_ = parse_server_hello(body);
+        server_hello_ts_ = ts;
         if (server_ && keep_certificates_ && server_->version() < 0x0304) {
           certificate_side_ = &s;  // TLS 1.3 encrypts it
           s.hs.erase(s.hs.begin(), s.hs.begin() + static_cast<std::ptrdiff_t>(4 + len));
@@ -500,7 +506,7 @@ class TlsAnalyzer final : public FlowAnalyzer {
     Event e;
     e.kind = EventKind::kTls;
     e.source = source_;
-    e.time_ns = ts;
+    e.time_ns = server_ ? server_hello_ts_ : ts;  // the ServerHello's, as for every TLS event
     auto& f = e.fields;
     append_endpoints(flow, f);
     append_field<StringList>(f, "event.category", StringList{"network"});
@@ -553,6 +559,7 @@ class TlsAnalyzer final : public FlowAnalyzer {
   const bool keep_certificates_;
   // The server's side, once its ServerHello is in and its Certificate may follow.
   const Side* certificate_side_ = nullptr;
+  TimeNs server_hello_ts_ = 0;
   std::optional<std::vector<std::string>> certificates_;
   Side side_[2];
   std::optional<ClientHello> client_;

@@ -56,8 +56,10 @@ struct ServerHello {
 // The body of a handshake message (after its 4-byte header); nullopt when malformed.
 std::optional<ClientHello> parse_client_hello(std::span<const std::uint8_t> body);
 std::optional<ServerHello> parse_server_hello(std::span<const std::uint8_t> body);
-// A TLS 1.2 (or older) Certificate message's body: the DER certificates, the server's first;
-// nullopt when the lengths do not add up.
+// A TLS 1.2 (or older) Certificate message's body: the DER certificates, the server's first, at
+// most kTlsMaxCertificates of them (empty entries skipped); nullopt when the lengths do not add
+// up.
+inline constexpr std::size_t kTlsMaxCertificates = 16;
 std::optional<std::vector<std::string>> parse_certificate_chain(std::span<const std::uint8_t> body);
 
 // The server's certificates (DER, a StringList), kept on the tls event for the packet rules'
