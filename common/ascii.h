@@ -1,5 +1,5 @@
-// ASCII case folding for protocol tokens and keywords (header names, rule keywords): only the
-// letters A-Z and a-z change, whatever the locale. Pure functions; thread-safe.
+// ASCII helpers for protocol tokens and keywords (header names, rule keywords, hex digits): only
+// the letters A-Z and a-z change case, whatever the locale. Pure functions; thread-safe.
 #pragma once
 
 #include <string>
@@ -14,6 +14,14 @@ inline std::string lower_ascii(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = lower_ascii(c);
   return out;
+}
+
+// The value of a hexadecimal digit (either case), -1 for any other character.
+constexpr int hex_digit_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
 }
 
 constexpr bool iequals_ascii(std::string_view a, std::string_view b) {

@@ -49,6 +49,7 @@
 #include <string_view>
 #include <utility>
 
+#include "common/ascii.h"
 #include "common/clock.h"
 #include "common/log.h"
 
@@ -210,21 +211,14 @@ std::string bytes_to_hex(std::string_view bytes) {
   return hex;
 }
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // Decodes bytes_to_hex(); false on an odd length or a non-hex digit.
 bool hex_to_bytes(std::string_view hex, std::string& out) {
   if (hex.size() % 2 != 0) return false;
   out.clear();
   out.reserve(hex.size() / 2);
   for (std::size_t i = 0; i < hex.size(); i += 2) {
-    const int high = hex_digit(hex[i]);
-    const int low = hex_digit(hex[i + 1]);
+    const int high = hex_digit_value(hex[i]);
+    const int low = hex_digit_value(hex[i + 1]);
     if (high < 0 || low < 0) return false;
     out.push_back(static_cast<char>(high * 16 + low));
   }

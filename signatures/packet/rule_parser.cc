@@ -5,6 +5,7 @@
 #include <optional>
 #include <utility>
 
+#include "common/ascii.h"
 #include "signatures/packet/classtype.h"
 #include "signatures/packet/pcre_translate.h"
 
@@ -155,13 +156,6 @@ std::string parse_tcp_flags(std::string_view key, std::string_view value, TcpFla
   return {};
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // Strips the surrounding quotes of an option value; "" when it is not quoted.
 bool unquote(std::string_view v, std::string_view& out) {
   v = trim(v);
@@ -200,7 +194,7 @@ Result<std::string> decode_content(std::string_view v) {
         if (pending >= 0)
           return fail(ErrorCode::kInvalidArgument, "content: space inside a hex byte");
       } else {
-        const int h = hex_value(c);
+        const int h = hex_digit_value(c);
         if (h < 0) {
           return fail(ErrorCode::kInvalidArgument,
                       std::string("content: bad hex character '") + c + "'");
