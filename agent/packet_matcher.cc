@@ -8,6 +8,7 @@
 #include "agent/net/protocols/http_analyzer.h"
 #include "agent/net/protocols/http_rule_buffers.h"
 #include "agent/net/protocols/tls_analyzer.h"
+#include "agent/net/protocols/x509_names.h"
 #include "signatures/packet/packet_alert.h"
 
 namespace soc::agent {
@@ -34,6 +35,11 @@ void set_buffer(packet::Inspection& in, Buffer b, const std::string* value) {
   if (value == nullptr) return;
   in.buffers[static_cast<int>(b)] = *value;
   in.present[static_cast<int>(b)] = true;
+}
+
+bool inspects_certificate_names(const packet::PacketRuleSet& rules) {
+  return rules.inspects(Buffer::kTlsCertSubject) || rules.inspects(Buffer::kTlsCertIssuer) ||
+         rules.inspects(Buffer::kTlsCertSerial);
 }
 
 void set_instances(packet::Inspection& in, Buffer b, std::span<const std::string> instances) {
@@ -96,7 +102,8 @@ net::protocols::HttpRuleData http_rule_data(const packet::PacketRuleSet* rules) 
 }
 
 bool tls_certificates_wanted(const packet::PacketRuleSet* rules) {
-  return rules != nullptr && rules->inspects(Buffer::kTlsCerts);
+  return rules != nullptr &&
+         (rules->inspects(Buffer::kTlsCerts) || inspects_certificate_names(*rules));
 }
 
 bool PacketMatcher::inspects_head_buffers() const {
@@ -107,8 +114,7 @@ bool PacketMatcher::inspects_head_buffers() const {
 }
 
 std::optional<packet::Inspection> PacketMatcher::server_inspection(
-    const Event& e, const packet::Inspection& request,
-    net::protocols::HttpHeadBuffers& response_head) const {
+    const Event& e, const packet::Inspection& request, ServerBuffers& kept) const {
   if (request.app == AppProto::kHttp) {
     const std::string* text = string_field(e, net::protocols::kHttpResponseHeadField);
     if (text == nullptr) return std::nullopt;  // unanswered
@@ -117,8 +123,8 @@ std::optional<packet::Inspection> PacketMatcher::server_inspection(
     set_buffer(in, Buffer::kHttpResponseBody,
                string_field(e, net::protocols::kHttpResponseBodyField));
     if (inspects_head_buffers()) {
-      response_head = net::protocols::http_head_buffers(*text, HttpSide::kResponse);
-      set_head_buffers(in, response_head, true);
+      kept.response_head = net::protocols::http_head_buffers(*text, HttpSide::kResponse);
+      set_head_buffers(in, kept.response_head, true);
     }
     return in;
   }
@@ -129,8 +135,15 @@ std::optional<packet::Inspection> PacketMatcher::server_inspection(
     set_buffer(in, Buffer::kTlsJa3sHash, ja3s);
     set_buffer(in, Buffer::kTlsJa3sString, string_field(e, "tls.server.ja3s_string"));
     const FieldValue* certs = e.find(net::protocols::kTlsCertificatesField);
-    if (const auto* list = certs != nullptr ? std::get_if<StringList>(certs) : nullptr) {
-      set_instances(in, Buffer::kTlsCerts, *list);
+    const auto* list = certs != nullptr ? std::get_if<StringList>(certs) : nullptr;
+    if (list == nullptr) return in;
+    set_instances(in, Buffer::kTlsCerts, *list);
+    if (list->empty() || !inspects_certificate_names(*rules_)) return in;
+    kept.leaf = net::protocols::certificate_names(list->front());
+    if (kept.leaf) {
+      set_buffer(in, Buffer::kTlsCertSubject, &kept.leaf->subject);
+      set_buffer(in, Buffer::kTlsCertIssuer, &kept.leaf->issuer);
+      set_buffer(in, Buffer::kTlsCertSerial, &kept.leaf->serial);
     }
     return in;
   }
@@ -221,7 +234,8 @@ void PacketMatcher::on_summaries(const net::Flow& flow, std::vector<Event>& even
   if (rules_ == nullptr) return;
   const std::size_t end = events.size();
   // Of the event being matched: the views of its inspections point into them.
-  net::protocols::HttpHeadBuffers request_head, response_head;
+  net::protocols::HttpHeadBuffers request_head;
+  ServerBuffers server_side;
   for (std::size_t i = from; i < end; ++i) {
     AppProto app;
     switch (events[i].kind) {
@@ -293,7 +307,7 @@ void PacketMatcher::on_summaries(const net::Flow& flow, std::vector<Event>& even
     packet::FlowBits* bits = bits_for(flow, false);
     rules_->match(in, hits_, bits);
     std::optional<packet::Inspection> response;
-    if (rules_->has_response_rules(app)) response = server_inspection(e, in, response_head);
+    if (rules_->has_response_rules(app)) response = server_inspection(e, in, server_side);
     if (response) {
       response_hits_.clear();
       rules_->match(*response, response_hits_, bits);

@@ -10,7 +10,8 @@
 //     http.request_body), the client as source; then the server-side rules on the server's
 //     buffers, the server as source: for an HTTP summary with a response head, http.stat_code,
 //     a to_client rule's http.header, file_data ...; for a TLS summary with a ServerHello,
-//     ja3s.hash, ja3s.string and tls.certs.
+//     ja3s.hash, ja3s.string, tls.certs and the leaf certificate's tls.cert_subject,
+//     tls.cert_issuer and tls.cert_serial (x509_names.h).
 // Summaries are matched as the flow table makes them (PacketInspector::on_summaries), so a
 // flow's packets and summaries are inspected in the order they happened, and `flowbits` set on
 // one are seen by the next: the matcher keeps each live flow's bits until its end. A rule set
@@ -34,6 +35,7 @@
 #include "agent/net/packet_inspector.h"
 #include "agent/net/protocols/http_analyzer.h"
 #include "agent/net/protocols/http_rule_buffers.h"
+#include "agent/net/protocols/x509_names.h"
 #include "signatures/packet/alert_filter.h"
 #include "signatures/packet/flow_bits.h"
 #include "signatures/packet/packet_alert.h"
@@ -75,12 +77,18 @@ class PacketMatcher final : public net::PacketInspector {
   // those use none): its entry, or a fresh set that keep_bits() files if the match set a bit.
   packet::FlowBits* bits_for(const net::Flow& flow, bool payload);
   void keep_bits(const net::Flow& flow, packet::FlowBits* bits);
+  // What a server-side inspection views beyond the event: the response head's buffers, the
+  // server certificate's names.
+  struct ServerBuffers {
+    net::protocols::HttpHeadBuffers response_head;
+    std::optional<net::protocols::CertificateNames> leaf;
+  };
   // The server's side of summary `e` for the server-side rules: `request` seen from the server,
-  // with the response's buffers added (HTTP: kept in `response_head`); nullopt when the
-  // summary has none (no response, no ServerHello, DNS).
-  std::optional<packet::Inspection> server_inspection(
-      const Event& e, const packet::Inspection& request,
-      net::protocols::HttpHeadBuffers& response_head) const;
+  // with the server's buffers added (some kept in `kept`, which must outlive it); nullopt when
+  // the summary has none (no response, no ServerHello, DNS).
+  std::optional<packet::Inspection> server_inspection(const Event& e,
+                                                      const packet::Inspection& request,
+                                                      ServerBuffers& kept) const;
 
   std::string source_;
   std::shared_ptr<const packet::PacketRuleSet> rules_;

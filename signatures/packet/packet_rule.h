@@ -33,6 +33,9 @@ enum class Buffer : std::uint8_t {
   kTlsJa3sString,     // ja3s.string: tls.server.ja3s_string (a response buffer)
   kTlsCerts,          // tls.certs: each of the server's certificates, DER (a response
                       // multi-buffer; TLS 1.2 and older)
+  kTlsCertSubject,    // tls.cert_subject: the server certificate's subject, "C=US, CN=..."
+  kTlsCertIssuer,     // tls.cert_issuer: its issuer, the same form
+  kTlsCertSerial,     // tls.cert_serial: its serial number, "0A:1B:..."
   kHttpRequestBody,   // http.request_body: the request body's start
                       // (agent/net/protocols/http_analyzer.h)
   kHttpResponseBody,  // file_data, http.response_body: the response body's start, inflated
@@ -71,7 +74,7 @@ enum class Buffer : std::uint8_t {
   kHttpResponseContentLen,   // http.content_len of the response
   kHttpResponseHeaderLines,  // http.response_header: each header "Name: value" (a multi-buffer)
 };
-inline constexpr int kBufferCount = 43;
+inline constexpr int kBufferCount = 46;
 std::string_view buffer_name(Buffer buffer);
 
 // Whether the buffer is a multi-buffer: several instances (one per header, one per

@@ -17,6 +17,7 @@
 #include "agent/net/protocols/http_rule_buffers.h"
 #include "agent/net/protocols/ssh_analyzer.h"
 #include "agent/net/protocols/tls_analyzer.h"
+#include "agent/net/protocols/x509_names.h"
 
 using namespace soc::agent::net;
 
@@ -98,6 +99,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
   for (const auto& e : out) {
+    // The kept certificates: bounded, and each read by OpenSSL for its names.
+    const soc::FieldValue* certs = e.find(protocols::kTlsCertificatesField);
+    if (const auto* list = certs != nullptr ? std::get_if<soc::StringList>(certs) : nullptr) {
+      if (list->size() > protocols::kTlsMaxCertificates) std::abort();
+      for (const std::string& der : *list) (void)protocols::certificate_names(der);
+    }
     if (find_string(e, protocols::kHttpRequestBodyField).size() > protocols::kHttpMaxKeptBody ||
         find_string(e, protocols::kHttpResponseHeadField).size() > protocols::kHttpMaxRawHead ||
         find_string(e, protocols::kHttpResponseBodyField).size() > protocols::kHttpMaxKeptBody) {

@@ -10,6 +10,7 @@
 #include "agent/net/protocols/http_analyzer.h"
 #include "agent/net/protocols/ssh_analyzer.h"
 #include "agent/net/protocols/tls_analyzer.h"
+#include "agent/net/protocols/x509_names.h"
 #include "net_test_util.h"
 
 namespace soc::agent::net::protocols {
@@ -641,6 +642,14 @@ TEST(TlsAnalyzer, CertificatesKeptForTheRules) {
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].time_ns, 2);
   EXPECT_FALSE(a->wants_more());
+}
+
+// Certificates OpenSSL cannot read give no names (the real ones: packet_pcap_test.cc).
+TEST(TlsParse, CertificateNamesOfGarbage) {
+  EXPECT_FALSE(certificate_names(""));
+  EXPECT_FALSE(certificate_names("leaf-der"));
+  EXPECT_FALSE(certificate_names(std::string("\x30\x82\xff\xff\x30\x03", 6)));
+  EXPECT_FALSE(certificate_names(std::string(4096, '\x30')));
 }
 
 TEST(TlsAnalyzer, TruncatedAndHostileStreams) {

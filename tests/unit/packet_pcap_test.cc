@@ -231,7 +231,15 @@ TEST(PacketRulesPcap, TlsRulesSeeFingerprintsAndCertificates) {
       "alert tls any any -> any any (msg:\"cert\"; flow:established,to_client; tls.certs; "
       "content:\"|06 03 55 04 03|\"; content:\"*.google.de\"; distance:0; sid:30;)\n"
       "alert tls any any -> any any (msg:\"one cert\"; tls.certs; content:\"GeoTrust Global "
-      "CA\"; content:\"*.google.de\"; sid:31;)\n");
+      "CA\"; content:\"*.google.de\"; sid:31;)\n"
+      "alert tls any any -> any any (msg:\"subject\"; tls.cert_subject; content:\"C=US, "
+      "ST=California, L=Mountain View, O=Google Inc, CN=*.google.de\"; bsize:66; sid:32;)\n"
+      "alert tls any any -> any any (msg:\"issuer\"; tls_cert_issuer; content:\"C=US, O=Google "
+      "Inc, CN=Google Internet Authority G2\"; bsize:51; sid:33;)\n"
+      "alert tls any any -> any any (msg:\"serial\"; tls.cert_serial; "
+      "pcre:\"/^[0-9A-F]{2}(:[0-9A-F]{2}){7,19}$/\"; sid:34;)\n"
+      "alert tls any any -> any any (msg:\"not the subject\"; tls.cert_subject; "
+      "content:\"GeoTrust\"; sid:35;)\n");
   std::map<std::string, std::string> alert_sources;  // rule.id -> source.ip
   int tls = 0;
   for (const Event& e : events) {
@@ -245,9 +253,12 @@ TEST(PacketRulesPcap, TlsRulesSeeFingerprintsAndCertificates) {
     alert_sources[sid] = std::get<IpAddress>(*e.find("source.ip")).to_string();
   }
   EXPECT_EQ(tls, 1);
-  EXPECT_EQ(alert_sources,
-            (std::map<std::string, std::string>{
-                {"28", "192.168.4.149"}, {"29", "74.125.239.152"}, {"30", "74.125.239.152"}}));
+  EXPECT_EQ(alert_sources, (std::map<std::string, std::string>{{"28", "192.168.4.149"},
+                                                               {"29", "74.125.239.152"},
+                                                               {"30", "74.125.239.152"},
+                                                               {"32", "74.125.239.152"},
+                                                               {"33", "74.125.239.152"},
+                                                               {"34", "74.125.239.152"}}));
 }
 
 // Flowbits between packets and summaries, in the order they happened: a request packet's bit

@@ -1,7 +1,7 @@
 // TLS ClientHello / ServerHello as a FlowAnalyzer: one `tls` event per connection, emitted when
 // the ServerHello has been parsed (or at flow end with whatever hello was seen). Fields: SNI,
 // negotiated version (supported_versions for TLS 1.3), cipher, ALPN, JA3/JA3S, JA4; see
-// agent/net/protocols/README.md. When the packet rules ask for tls.certs
+// agent/net/protocols/README.md. When the packet rules ask for tls.certs (or a certificate's names)
 // (TlsAnalyzerFactory::keep_certificates), a server that negotiated TLS 1.2 or older is followed
 // to the handshake message after its ServerHello: if that is its Certificate, the event also
 // carries the certificates (kTlsCertificatesField), which drop_tls_certificates() removes before
