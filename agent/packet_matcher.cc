@@ -304,14 +304,12 @@ void PacketMatcher::on_summaries(const net::Flow& flow, std::vector<Event>& even
     // Both inspections are matched before any alert is appended: appending may move the events
     // whose strings their buffers view.
     hits_.clear();
+    response_hits_.clear();
     packet::FlowBits* bits = bits_for(flow, false);
     rules_->match(in, hits_, bits);
     std::optional<packet::Inspection> response;
     if (rules_->has_response_rules(app)) response = server_inspection(e, in, server_side);
-    if (response) {
-      response_hits_.clear();
-      rules_->match(*response, response_hits_, bits);
-    }
+    if (response) rules_->match(*response, response_hits_, bits);
     keep_bits(flow, bits);
     if (hits_.empty() && response_hits_.empty()) continue;
     packet::AlertContext context;
@@ -331,7 +329,6 @@ void PacketMatcher::on_summaries(const net::Flow& flow, std::vector<Event>& even
     events.reserve(events.size() + hits_.size() + response_hits_.size());
     emit(in, hits_, context, events);
     if (response) emit(*response, response_hits_, context, events);
-    response_hits_.clear();
   }
 }
 

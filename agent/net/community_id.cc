@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "agent/net/packet.h"
+#include "common/openssl_ptr.h"
 
 namespace soc::agent::net {
 namespace {
@@ -32,11 +33,8 @@ const EVP_MD* sha1() {
 }
 
 // One digest context per thread, reused: EVP_Digest would allocate and free one per hash.
-struct DigestContextFree {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
 EVP_MD_CTX* thread_digest_context() {
-  thread_local std::unique_ptr<EVP_MD_CTX, DigestContextFree> ctx(EVP_MD_CTX_new());
+  thread_local OpenSslPtr<EVP_MD_CTX, EVP_MD_CTX_free> ctx(EVP_MD_CTX_new());
   return ctx.get();
 }
 

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "common/openssl_ptr.h"
 #include "signatures/pack/pack_file.h"
 
 namespace soc::pack {
@@ -28,22 +29,10 @@ constexpr std::size_t kKeyIdHexDigits = 16;
 constexpr const char* kSecretKeyFile = "pack_signing.key";
 constexpr const char* kPublicKeyFile = "pack_signing.pub";
 
-struct BioFree {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-struct PkeyFree {
-  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-struct PkeyCtxFree {
-  void operator()(EVP_PKEY_CTX* ctx) const { EVP_PKEY_CTX_free(ctx); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-using BioPtr = std::unique_ptr<BIO, BioFree>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
+using BioPtr = OpenSslPtr<BIO, BIO_free>;
+using PkeyPtr = OpenSslPtr<EVP_PKEY, EVP_PKEY_free>;
+using PkeyCtxPtr = OpenSslPtr<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
+using MdCtxPtr = OpenSslPtr<EVP_MD_CTX, EVP_MD_CTX_free>;
 
 // A file descriptor closed when it goes out of scope.
 class Fd {

@@ -6,25 +6,15 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
-#include <memory>
+#include "common/openssl_ptr.h"
 
 namespace soc::agent::net::protocols {
 namespace {
 
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-struct BignumFree {
-  void operator()(BIGNUM* n) const { BN_free(n); }
-};
-
 // "C=US, O=..., CN=...": the attributes in certificate order, short names, ", " between them,
 // UTF-8 values without RFC 2253 escaping.
 std::optional<std::string> name_text(const X509_NAME* name) {
-  std::unique_ptr<BIO, BioFree> bio(BIO_new(BIO_s_mem()));
+  OpenSslPtr<BIO, BIO_free> bio(BIO_new(BIO_s_mem()));
   if (bio == nullptr || name == nullptr) return std::nullopt;
   constexpr unsigned long kFlags =
       XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN | ASN1_STRFLGS_UTF8_CONVERT;
@@ -36,7 +26,7 @@ std::optional<std::string> name_text(const X509_NAME* name) {
 }
 
 std::string serial_text(const ASN1_INTEGER* serial) {
-  std::unique_ptr<BIGNUM, BignumFree> bn(ASN1_INTEGER_to_BN(serial, nullptr));
+  OpenSslPtr<BIGNUM, BN_free> bn(ASN1_INTEGER_to_BN(serial, nullptr));
   if (bn == nullptr) return {};
   std::string bytes(static_cast<std::size_t>(BN_num_bytes(bn.get())), '\0');
   BN_bn2bin(bn.get(), reinterpret_cast<unsigned char*>(bytes.data()));
@@ -54,7 +44,7 @@ std::string serial_text(const ASN1_INTEGER* serial) {
 
 std::optional<CertificateNames> certificate_names(std::string_view der) {
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
-  std::unique_ptr<X509, X509Free> cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  OpenSslPtr<X509, X509_free> cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
   if (cert == nullptr) {
     ERR_clear_error();  // leave no stale error for the thread's next OpenSSL call
     return std::nullopt;
