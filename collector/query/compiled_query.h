@@ -16,14 +16,18 @@ namespace soc::query {
 
 using SqlParam = std::variant<std::int64_t, double, std::string>;
 
-// The full-text test as the compiler writes it into `where` (its one '?' is the FTS5 query):
-// the word index's matches as a set, right for plans that start from the index.
+// The full-text test as the compiler writes it into `where` (its one '?' is an FTS5 phrase,
+// see collector/store/phrase_functions.h): the events holding every word of the phrase, as a
+// set, right for plans that start from the index.
 inline constexpr std::string_view kFullTextAsSet =
-    "e.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)";
+    "e.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH soc_fts_terms(?))";
 // The same test event by event, for plans that walk the events newest first: a common word's
 // set would be built whole before the first event is read.
 inline constexpr std::string_view kFullTextPerEvent =
-    "EXISTS (SELECT 1 FROM events_fts WHERE events_fts MATCH ? AND rowid = e.id)";
+    "EXISTS (SELECT 1 FROM events_fts WHERE events_fts MATCH soc_fts_terms(?) AND rowid = e.id)";
+// Follows the full-text test, with the same phrase, when the phrase may have more than one
+// word: the index does not know the words' order.
+inline constexpr std::string_view kPhraseInOrder = "soc_phrase(e.message, ?)";
 
 // A full-text term that every match satisfies (a word or phrase not under `or` or `not`): the
 // store can find the candidates newest first in the word index and test only those.
@@ -34,8 +38,9 @@ struct FullTextDriver {
 
 struct CompiledQuery {
   // A WHERE expression over `events e` (and `agents a` when uses_agents); "" matches everything.
-  // It may call soc_cidr_match(text, network, prefix), which the SQLite store registers, and
-  // refers to the full-text table events_fts.
+  // It may call soc_cidr_match(text, network, prefix), soc_fts_terms(phrase) and
+  // soc_phrase(text, phrase), which the SQLite store registers, and refers to the full-text
+  // table events_fts.
   std::string where;
   std::vector<SqlParam> params;  // bound to the '?' of where, in order
   bool uses_agents = false;      // refers to a.name or a.agency: join agents a ON a.id = e.agent_id

@@ -293,6 +293,19 @@ std::optional<std::string> fts_phrase(const Value& v) {
   return out;
 }
 
+// True when the value is a single run of ASCII letters and digits, with or without trailing
+// stars: one word to the full-text index, whatever the text around it.
+bool is_one_word(const Value& v) {
+  std::size_t end = v.text.size();
+  while (end > 0 && v.wildcard[end - 1] && v.text[end - 1] == '*') --end;
+  if (end == 0) return false;
+  for (std::size_t i = 0; i < end; ++i) {
+    const auto c = static_cast<unsigned char>(v.text[i]);
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) return false;
+  }
+  return true;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 class Compiler {
@@ -391,11 +404,21 @@ class Compiler {
     if (v.text.empty()) return query_error(v.column, "empty phrase");
     if (v.is_any()) return query_error(v.column, "'*' alone matches nothing: give a word");
     if (auto phrase = fts_phrase(v)) {
+      // The index knows which events hold each word, not where: a text of more than one word
+      // is then tested for its words in order.
+      const bool one_word = is_one_word(v);
+      if (!one_word) out_.where += '(';
       if (required_ && !out_.full_text_driver) {
         out_.full_text_driver = FullTextDriver{out_.where.size(), out_.params.size()};
       }
       out_.where += kFullTextAsSet;
-      out_.params.push_back(std::move(*phrase));
+      out_.params.push_back(*phrase);
+      if (!one_word) {
+        out_.where += " AND ";
+        out_.where += kPhraseInOrder;
+        out_.params.push_back(std::move(*phrase));
+        out_.where += ')';
+      }
       return {};
     }
     if (v.has_wildcards()) {

@@ -18,8 +18,8 @@
 #include <utility>
 #include <variant>
 
-#include <nlohmann/json.hpp>
-
+#include "collector/store/fields_column.h"
+#include "collector/store/phrase_functions.h"
 #include "collector/store/sqlite_util.h"
 #include "common/log.h"
 
@@ -31,7 +31,7 @@ constexpr int kBusyTimeoutMs = 5000;
 
 // Numbered schema migrations: kMigrations[i] takes a database from user_version i to i + 1.
 // Append only; never edit a script that has shipped.
-constexpr std::array<const char*, 7> kMigrations = {
+constexpr std::array<const char*, 8> kMigrations = {
     // 1: agents, per-stream last sequence numbers, events.
     R"sql(
 CREATE TABLE agents(
@@ -166,6 +166,19 @@ INSERT INTO event_id_blocks(block, max_time_ns)
   SELECT block, max(newest) OVER (ORDER BY block)
   FROM (SELECT id >> 8 AS block, max(time_ns) AS newest FROM events GROUP BY id >> 8);
 )sql",
+    // 8: the full-text index records which events hold a word, not where (detail=none), nor how
+    // many words each event has (columnsize=0): storing an event cost half as much. Phrases are
+    // found through soc_fts_terms and soc_phrase (phrase_functions.h). Rebuilt from the events.
+    R"sql(
+DROP TRIGGER events_fts_delete;
+DROP TABLE events_fts;
+CREATE VIRTUAL TABLE events_fts USING fts5(message, content='events', content_rowid='id',
+                                           detail=none, columnsize=0);
+INSERT INTO events_fts(events_fts) VALUES('rebuild');
+CREATE TRIGGER events_fts_delete AFTER DELETE ON events WHEN old.message <> '' BEGIN
+  INSERT INTO events_fts(events_fts, rowid, message) VALUES('delete', old.id, old.message);
+END;
+)sql",
 };
 
 // Event ids per event_id_blocks row (migration 7), as a shift.
@@ -241,77 +254,6 @@ Result<void> migrate(sqlite3* db, StoreMode mode) {
     if (auto applied = apply_migration(db, i); !applied) return applied;
   }
   return ok();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Event fields <-> JSON object text. ordered_json keeps the fields in their original order.
-
-using Json = nlohmann::ordered_json;
-
-Json field_to_json(const FieldValue& value) {
-  return std::visit(
-      [](const auto& v) -> Json {
-        using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, IpAddress>) {
-          return v.to_string();
-        } else {
-          return v;  // string, int64, double (non-finite becomes null), bool, array of strings
-        }
-      },
-      value);
-}
-
-// Invalid UTF-8 (raw bytes from logs) is replaced by U+FFFD rather than failing the batch.
-std::string fields_to_text(const std::vector<Field>& fields) {
-  Json object = Json::object();
-  for (const Field& field : fields) object[field.name] = field_to_json(field.value);
-  return object.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
-
-FieldValue json_to_field(const Json& value) {
-  switch (value.type()) {
-    case Json::value_t::string:
-      return value.get<std::string>();
-    case Json::value_t::boolean:
-      return value.get<bool>();
-    case Json::value_t::number_integer:
-      return value.get<std::int64_t>();
-    case Json::value_t::number_unsigned: {
-      const auto u = value.get<std::uint64_t>();
-      if (u <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-        return static_cast<std::int64_t>(u);
-      }
-      return static_cast<double>(u);
-    }
-    case Json::value_t::number_float:
-      return value.get<double>();
-    case Json::value_t::null:  // a non-finite double was written
-      return std::numeric_limits<double>::quiet_NaN();
-    case Json::value_t::array: {
-      StringList list;
-      for (const Json& item : value) {
-        list.push_back(item.is_string() ? item.get<std::string>() : item.dump());
-      }
-      return list;
-    }
-    default:
-      return value.dump();
-  }
-}
-
-Result<std::vector<Field>> text_to_fields(const std::string& text) {
-  try {
-    const Json object = Json::parse(text);
-    if (!object.is_object()) return fail(ErrorCode::kStore, "fields column is not an object");
-    std::vector<Field> fields;
-    fields.reserve(object.size());
-    for (const auto& [name, value] : object.items()) {
-      fields.push_back(Field{name, json_to_field(value)});
-    }
-    return fields;
-  } catch (const nlohmann::json::exception& e) {
-    return fail(ErrorCode::kStore, std::string("fields column: ") + e.what());
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -429,6 +371,8 @@ class SqliteStore final : public EventStore {
   Result<BatchResult> store_batch(const IncomingBatch& batch);
   Result<std::uint64_t> last_seq(std::int64_t agent_id, std::uint64_t epoch);
   Result<void> insert_events(const IncomingBatch& batch, std::vector<std::int64_t>& ids);
+  // Adds the events' raw text, under their ids, to the full-text index.
+  Result<void> index_text(std::span<const Event> events, std::span<const std::int64_t> ids);
   Result<void> save_stream(const IncomingBatch& batch, std::int64_t event_count);
   // Raises event_id_blocks for events just inserted with these ids (ascending, as assigned).
   Result<void> raise_id_blocks(std::span<const std::int64_t> ids, std::span<const Event> events);
@@ -530,6 +474,16 @@ Result<std::vector<BatchResult>> SqliteStore::store_batches(
     if (!result) return tl::unexpected(result.error());  // txn rolls back
     results.push_back(*result);
   }
+  // The full-text rows go last. FTS5 writes out the terms it holds at every later statement
+  // that opens a statement journal (the streams' upsert, the id blocks' update), so indexing
+  // each batch before those wrote 2 small segments per batch to merge later; indexing every
+  // batch here writes one per transaction, at the commit.
+  for (std::size_t i = 0; i < batches.size(); ++i) {
+    if (results[i].outcome != BatchOutcome::kStored || batches[i].events == nullptr) continue;
+    if (auto indexed = index_text(*batches[i].events, results[i].event_ids); !indexed) {
+      return tl::unexpected(indexed.error());
+    }
+  }
   if (txn.commit() != SQLITE_OK) return store_error(db_.get(), "commit");
   for (std::size_t i = 0; i < batches.size(); ++i) {
     if (results[i].skipped == 0) continue;
@@ -567,7 +521,7 @@ Result<void> SqliteStore::insert_events(const IncomingBatch& batch,
   if (batch.events == nullptr) return ok();
   ids.reserve(batch.events->size());
   for (const Event& event : *batch.events) {
-    const std::string fields = fields_to_text(event.fields);
+    const std::string fields = encode_fields_column(event.fields);
     StmtUse use(insert_event_.get());
     use.bind(1, event.time_ns).bind(2, batch.received_ns).bind(3, batch.agent_id);
     use.bind(4, event_kind_name(event.kind)).bind(5, event.source).bind(6, event.raw);
@@ -581,14 +535,21 @@ Result<void> SqliteStore::insert_events(const IncomingBatch& batch,
       }
     }
     if (use.step() != SQLITE_DONE) return store_error(db_.get(), "insert event");
-    const std::int64_t id = sqlite3_last_insert_rowid(db_.get());
-    ids.push_back(id);
-    if (event.raw.empty()) continue;  // nothing to search (the delete trigger skips these too)
-    StmtUse fulltext(insert_fulltext_.get());
-    fulltext.bind(1, id).bind(2, event.raw);
-    if (fulltext.step() != SQLITE_DONE) return store_error(db_.get(), "index event text");
+    ids.push_back(sqlite3_last_insert_rowid(db_.get()));
   }
   return raise_id_blocks(ids, *batch.events);
+}
+
+Result<void> SqliteStore::index_text(std::span<const Event> events,
+                                     std::span<const std::int64_t> ids) {
+  const std::size_t n = std::min(ids.size(), events.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    if (events[i].raw.empty()) continue;  // nothing to search (the delete trigger skips these)
+    StmtUse fulltext(insert_fulltext_.get());
+    fulltext.bind(1, ids[i]).bind(2, events[i].raw);
+    if (fulltext.step() != SQLITE_DONE) return store_error(db_.get(), "index event text");
+  }
+  return ok();
 }
 
 Result<void> SqliteStore::raise_id_blocks(std::span<const std::int64_t> ids,
@@ -793,7 +754,7 @@ Result<StoredEvent> SqliteStore::read_event(const StmtUse& use) {
   stored.event.kind = *parsed_kind;
   stored.event.source = use.text(6);
   stored.event.raw = use.text(7);
-  auto fields = text_to_fields(use.text(8));
+  auto fields = decode_fields_column(use.text(8));
   if (!fields) {
     return fail(ErrorCode::kStore,
                 "event " + std::to_string(stored.id) + ": " + fields.error().message);
@@ -1044,7 +1005,8 @@ Result<std::optional<std::vector<StoredEvent>>> SqliteStore::search_by_text(
     return std::optional<std::vector<StoredEvent>>();  // not a driver this store knows
   }
   auto candidates = prepare(
-      db_.get(), "SELECT rowid FROM events_fts WHERE events_fts MATCH ? ORDER BY rowid DESC");
+      db_.get(),
+      "SELECT rowid FROM events_fts WHERE events_fts MATCH soc_fts_terms(?) ORDER BY rowid DESC");
   if (!candidates) return tl::unexpected(candidates.error());
   StmtUse next_candidate(candidates->get());
   next_candidate.bind(1, *words);
@@ -1145,7 +1107,7 @@ Result<void> register_functions(sqlite3* db) {
                                  cidr_match_function, nullptr, nullptr, nullptr) != SQLITE_OK) {
     return store_error(db, "register soc_cidr_match");
   }
-  return ok();
+  return register_phrase_functions(db);
 }
 
 // ---------------------------------------------------------------------------------------------

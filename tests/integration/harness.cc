@@ -102,6 +102,23 @@ Process::~Process() {
   }
 }
 
+double Process::cpu_seconds() const {
+  if (exited_) return -1;
+  std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Fields after the command name (in parentheses, which may hold spaces): utime and stime are
+  // the 12th and 13th of them.
+  const std::size_t close = stat.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream rest(stat.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 1; i <= 13 && rest >> field; ++i) {
+    if (i >= 12) ticks += std::stod(field);
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 bool Process::running() {
   if (exited_) return false;
   const pid_t r = ::waitpid(pid_, &status_, WNOHANG);

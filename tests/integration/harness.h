@@ -53,6 +53,9 @@ class Process {
   int wait(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   const std::string& log_path() const { return log_path_; }
   std::string log() const { return read_file(log_path_); }
+  // CPU seconds (user + system, all threads) the running process has used so far; -1 once it
+  // has exited or when /proc cannot tell.
+  double cpu_seconds() const;
 
  private:
   pid_t pid_ = -1;

@@ -106,8 +106,21 @@ TEST(QueryCompiler, Wildcards) {
 
 TEST(QueryCompiler, FullText) {
   CompiledQuery q = compile("failed");
-  EXPECT_EQ(q.where, "e.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)");
+  EXPECT_EQ(q.where,
+            "e.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH soc_fts_terms(?))");
   EXPECT_EQ(text_param(q, 0), "\"failed\"");
+  EXPECT_EQ(compile("fail*").where, q.where);
+  // More than one word (as the index splits words): the index finds the events holding them
+  // all, and each is then tested for the words in order.
+  for (const char* phrase : {"\"invalid user\"", "10.0.0.1", "uid=0", "caf\xC3\xA9"}) {
+    q = compile(phrase);
+    EXPECT_EQ(q.where,
+              "(e.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH soc_fts_terms(?)) "
+              "AND soc_phrase(e.message, ?))")
+        << phrase;
+    ASSERT_EQ(q.params.size(), 2u);
+    EXPECT_EQ(text_param(q, 0), text_param(q, 1));
+  }
   EXPECT_EQ(text_param(compile(R"("say \"hi\"")"), 0), R"("say ""hi""")");
   EXPECT_EQ(text_param(compile("passw*"), 0), "\"passw\" *");
   EXPECT_EQ(text_param(compile("message: root"), 0), "\"root\"");
