@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "signatures/packet/byte_ops.h"
+
 namespace soc::packet {
 namespace {
 
@@ -50,6 +52,16 @@ class Chain {
       // As Suricata: absolute, a byte at offset N; relative, N bytes left after the match.
       const bool has_data = d.relative ? prev_end + d.offset <= size : d.offset < size;
       return has_data != d.negated && run(i + 1, prev_end);
+    }
+    if (d.kind == DetectItem::Kind::kByteTest || d.kind == DetectItem::Kind::kByteJump) {
+      const std::int64_t at = d.relative ? prev_end + d.offset : d.offset;
+      const auto number = read_byte_number(d.byte, buf_, at);
+      if (!number) return false;  // nothing to test, negated or not
+      if (d.kind == DetectItem::Kind::kByteTest) {
+        return byte_test_passes(d.byte, number->value) != d.negated && run(i + 1, prev_end);
+      }
+      const auto target = byte_jump_target(d.byte, size, at, *number);
+      return target && run(i + 1, *target);
     }
     if (d.kind == DetectItem::Kind::kPcre) {
       // A relative regex sees the buffer from the previous match on, so '^' anchors there.

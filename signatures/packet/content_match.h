@@ -2,8 +2,8 @@
 // Positions as Suricata: offset/depth absolute (depth counted from offset), distance/within
 // relative to the end of the previous item's match in the same buffer (within counted from
 // that end plus distance; negative distance allowed), startswith/endswith, negated items
-// (the pattern must not occur in its window; they do not move the position), isdataat (a
-// position test that does not move it either). A failing
+// (the pattern must not occur in its window; they do not move the position), isdataat and
+// byte_test (tests that do not move it either), byte_jump (moves it; byte_ops.h). A failing
 // relative item makes the previous one try its next occurrence (backtracking), bounded by a
 // step budget: a chain that exhausts it counts as not matching, so hostile rules and payloads
 // cost bounded time. Pure functions; thread-safe.

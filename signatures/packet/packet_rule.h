@@ -93,13 +93,34 @@ bool is_response_buffer(Buffer buffer);
 // http.header); the buffer itself when it has none.
 Buffer response_form(Buffer buffer);
 
+// What byte_test and byte_jump read and do (signatures/packet/byte_ops.h has the semantics).
+struct ByteOp {
+  enum class Test : std::uint8_t { kLt, kGt, kEq, kLe, kGe, kAnd, kXor };
+  std::uint8_t bytes = 1;  // how many: 1-8 as a binary number, 1-23 as text
+  bool little_endian = false;
+  bool string = false;  // the bytes are the number's digits in `base`
+  std::uint8_t base = 10;
+  std::uint64_t bitmask = 0;  // 0: none; else the value is masked and shifted right
+  // byte_test: value `test` this
+  Test test = Test::kEq;
+  std::uint64_t value = 0;
+  // byte_jump
+  std::uint32_t multiplier = 1;
+  bool align = false;  // round the jump up to a multiple of 4
+  bool from_beginning = false;
+  bool from_end = false;
+  std::int32_t post_offset = 0;
+};
+
 // One `content` (or `pcre`) item. Positions follow Suricata: offset/depth are absolute in the
 // buffer; distance/within are relative to the end of the previous item's match in the same
 // buffer (within counts from the previous end plus distance).
 // `isdataat:[!]N[,relative]` is an item too (kIsDataAt, N in `offset`): the buffer has a byte
 // at N (absolute), or N more bytes after the previous item's match (relative); negated: not.
+// So are `byte_test` (kByteTest: a number read at `offset` passes a test; negated: fails it) and
+// `byte_jump` (kByteJump: the position moves by a number read at `offset`), with `byte`.
 struct DetectItem {
-  enum class Kind : std::uint8_t { kContent, kPcre, kIsDataAt };
+  enum class Kind : std::uint8_t { kContent, kPcre, kIsDataAt, kByteTest, kByteJump };
   Kind kind = Kind::kContent;
   Buffer buffer = Buffer::kPayload;
   bool negated = false;
@@ -114,6 +135,7 @@ struct DetectItem {
   // pcre
   std::string regex;      // RE2 syntax (translated), flags folded in as (?ims)
   bool relative = false;  // pcre /R; for contents: distance or within set
+  ByteOp byte;            // byte_test, byte_jump
   int line = 0;
 };
 

@@ -6,19 +6,13 @@
 #include <utility>
 
 #include "common/ascii.h"
+#include "signatures/packet/byte_ops.h"
 #include "signatures/packet/classtype.h"
 #include "signatures/packet/pcre_translate.h"
+#include "signatures/packet/rule_text.h"
 
 namespace soc::packet {
 namespace {
-
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 // The outcome of one rule: the rule, or the reason it does not load (with what was found of
 // its sid and msg, for the issue).
@@ -27,20 +21,6 @@ struct RuleOutcome {
   std::string reason;
   bool ok() const { return reason.empty(); }
 };
-
-bool parse_u32(std::string_view s, std::uint32_t& out) {
-  s = trim(s);
-  if (s.empty()) return false;
-  const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
-  return r.ec == std::errc() && r.ptr == s.data() + s.size();
-}
-
-bool parse_i32(std::string_view s, std::int32_t& out) {
-  s = trim(s);
-  if (s.empty()) return false;
-  const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
-  return r.ec == std::errc() && r.ptr == s.data() + s.size() && out > -65536 && out < 65536;
-}
 
 // A number test's value: N, !N, <N, <=N, >N, >=N or A<>B (strictly between).
 std::string parse_number_test(std::string_view key, std::string_view value, NumberTest& t) {
@@ -234,11 +214,11 @@ std::vector<std::string_view> header_tokens(std::string_view h) {
   std::vector<std::string_view> out;
   std::size_t i = 0;
   while (i < h.size()) {
-    while (i < h.size() && is_space(h[i])) ++i;
+    while (i < h.size() && is_rule_space(h[i])) ++i;
     if (i >= h.size()) break;
     const std::size_t start = i;
     int depth = 0;
-    while (i < h.size() && (depth > 0 || !is_space(h[i]))) {
+    while (i < h.size() && (depth > 0 || !is_rule_space(h[i]))) {
       if (h[i] == '[') ++depth;
       if (h[i] == ']' && depth > 0) --depth;
       ++i;
@@ -260,7 +240,7 @@ Result<std::vector<Option>> split_options(std::string_view body) {
   std::vector<Option> out;
   std::size_t i = 0;
   while (i < body.size()) {
-    while (i < body.size() && is_space(body[i])) ++i;
+    while (i < body.size() && is_rule_space(body[i])) ++i;
     if (i >= body.size()) break;
     const std::size_t start = i;
     bool quoted = false;
@@ -861,6 +841,17 @@ RuleOutcome parse_rule(std::string_view line, const Variables& vars) {
       const DetectItem* previous = rule.items.empty() ? nullptr : &rule.items.back();
       out.reason = parse_isdataat(o.value, current, previous, rule);
       if (!out.ok()) return out;
+      last_content = last >= 0 ? &rule.items[static_cast<std::size_t>(last)] : nullptr;
+    } else if (key == "byte_test" || key == "byte_jump") {
+      if (!need_value(o)) return out;
+      const std::ptrdiff_t last = last_content != nullptr ? last_content - rule.items.data() : -1;
+      DetectItem item;
+      out.reason =
+          key == "byte_test" ? parse_byte_test(o.value, item) : parse_byte_jump(o.value, item);
+      if (!out.ok()) return out;
+      // A relative one reads after the item before it, in that item's buffer (as isdataat).
+      item.buffer = item.relative && !rule.items.empty() ? rule.items.back().buffer : current;
+      rule.items.push_back(std::move(item));
       last_content = last >= 0 ? &rule.items[static_cast<std::size_t>(last)] : nullptr;
     } else if (key == "noalert") {
       rule.noalert = true;

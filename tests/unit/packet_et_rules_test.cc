@@ -16,7 +16,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // What we reach (see the printed report); raise it when more rules load.
-constexpr std::size_t kMinLoaded = 4206;
+constexpr std::size_t kMinLoaded = 4257;
 
 std::string reason_key(const std::string& reason) {
   if (reason.rfind("pcre '", 0) == 0) {

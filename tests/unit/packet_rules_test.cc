@@ -402,7 +402,7 @@ TEST(PacketRuleParser, FileIssuesNameLineAndSid) {
       "# comment\n"
       "\n"
       "alert tcp any any -> any any (msg:\"ok\"; content:\"a\"; sid:1;)\n"
-      "alert tcp any any -> any any (msg:\"bad\"; byte_test:1,>,2,0; sid:2;)\n"
+      "alert tcp any any -> any any (msg:\"bad\"; byte_extract:1,0,len; sid:2;)\n"
       "alert tcp any any -> any any (msg:\"continued\"; \\\n"
       "  content:\"b\"; sid:3;)\n"
       "garbage\n";
@@ -415,7 +415,7 @@ TEST(PacketRuleParser, FileIssuesNameLineAndSid) {
   EXPECT_EQ(parsed.issues[0].line, 4);
   EXPECT_EQ(parsed.issues[0].rule_id, "2");
   EXPECT_EQ(parsed.issues[0].title, "bad");
-  EXPECT_EQ(parsed.issues[0].reason, "unsupported keyword byte_test");
+  EXPECT_EQ(parsed.issues[0].reason, "unsupported keyword byte_extract");
   EXPECT_EQ(parsed.issues[1].line, 7);
   EXPECT_EQ(parsed.issues[1].reason, "expected 'action proto src port -> dst port (options)'");
 }
@@ -809,6 +809,107 @@ TEST(PacketRuleMatcher, IsDataAt) {
             "supported)");
   EXPECT_EQ(parse_error("alert tcp any any -> any any (content:\"a\"; isdataat:1,far; sid:6;)"),
             "isdataat: unsupported option 'far'");
+}
+
+// byte_test reads a number where a rule says and tests it, without moving the position.
+TEST(PacketRuleMatcher, ByteTest) {
+  const std::string header = "alert tcp any any -> any any (";
+  // Big-endian by default; "<" on the third byte, as in ET's DNS rules.
+  const std::string small = header + "content:\"AB\"; byte_test:1,<,4,2; sid:1;)";
+  EXPECT_TRUE(hit(small, std::string("AB\x03x", 4)));
+  EXPECT_FALSE(hit(small, std::string("AB\x04x", 4)));
+  EXPECT_FALSE(hit(small, "AB"));  // nothing to read: no match, negated or not
+  const std::string two_bytes = header + "content:\"Q\"; byte_test:2,>=,0x0102,0,relative; sid:2;)";
+  EXPECT_TRUE(hit(two_bytes, std::string("Q\x01\x02", 3)));
+  EXPECT_FALSE(hit(two_bytes, std::string("Q\x01\x01", 3)));
+  const std::string little =
+      header + "content:\"Q\"; byte_test:2,=,0x0201,0,relative,little; sid:3;)";
+  EXPECT_TRUE(hit(little, std::string("Q\x01\x02", 3)));
+  // Bits: & some in common, !& none; a bitmask masks and shifts before the test.
+  const std::string any_bit = header + "content:\"F\"; byte_test:1,&,0x80,0,relative; sid:4;)";
+  EXPECT_TRUE(hit(any_bit, "F\x81"));
+  EXPECT_FALSE(hit(any_bit, "F\x7f"));
+  const std::string no_bit = header + "content:\"F\"; byte_test:1,!&,0x80,0,relative; sid:5;)";
+  EXPECT_TRUE(hit(no_bit, "F\x7f"));
+  EXPECT_FALSE(hit(no_bit, "F\x81"));
+  const std::string masked =
+      header + "content:\"F\"; byte_test:1,=,3,0,relative,bitmask 0x30; sid:6;)";
+  EXPECT_TRUE(hit(masked, "F\xb5"));   // 0xb5 & 0x30 = 0x30, >> 4 = 3
+  EXPECT_FALSE(hit(masked, "F\xa5"));  // 0x20 >> 4 = 2
+  // Digits in the text, as ET's length checks read them.
+  const std::string digits =
+      header + "content:\"len=\"; byte_test:5,<,65537,0,relative,string,dec; sid:7;)";
+  EXPECT_TRUE(hit(digits, "len=65536;"));
+  EXPECT_FALSE(hit(digits, "len=99999;"));
+  EXPECT_FALSE(hit(digits, "len=abcde;"));  // not a number
+  EXPECT_TRUE(
+      hit(header + "content:\"x\"; byte_test:3,=,0x1f,0,relative,string,hex; sid:8;)", "x 1fz"));
+  EXPECT_TRUE(hit(header + "content:\"x\"; byte_test:1,!=,7,0,relative; sid:9;)", "x\x08"));
+  // A relative test after a content that occurs twice: the second occurrence passes.
+  const std::string retry = header + "content:\"K\"; byte_test:1,=,0x39,0,relative; sid:10;)";
+  EXPECT_TRUE(hit(retry, "K1 K9"));
+  EXPECT_FALSE(hit(retry, "K1 K8"));
+
+  EXPECT_EQ(parse_error(header + "content:\"a\"; byte_test:1,<,len,0; sid:11;)"),
+            "byte_test: expected a value, got 'len' (variables from byte_extract are not "
+            "supported)");
+  EXPECT_EQ(parse_error(header + "content:\"a\"; byte_test:9,<,1,0; sid:12;)"),
+            "byte_test: a binary number takes 1-8 bytes");
+  EXPECT_EQ(parse_error(header + "content:\"a\"; byte_test:1,~,1,0; sid:13;)"),
+            "byte_test: unknown operator '~'");
+  EXPECT_EQ(parse_error(header + "content:\"a\"; byte_test:1,<,1,0,dce; sid:14;)"),
+            "byte_test: dce (DCERPC stub data) is not supported");
+  EXPECT_EQ(parse_error(header + "content:\"a\"; byte_test:1,<,1,0,hex; sid:15;)"),
+            "byte_test: a base needs 'string'");
+  EXPECT_EQ(parse_error(header + "content:\"a\"; byte_test:1,<,1; sid:16;)"),
+            "byte_test: expected bytes, operator, value and offset");
+}
+
+// byte_jump moves the position that relative items after it start from.
+TEST(PacketRuleMatcher, ByteJump) {
+  const std::string header = "alert tcp any any -> any any (";
+  // A length-prefixed field skipped, then the content right after it.
+  const std::string skip = header +
+                           "content:\"L\"; byte_jump:1,0,relative; content:\"END\"; distance:0; "
+                           "within:3; sid:1;)";
+  EXPECT_TRUE(hit(skip,
+                  "L\x03"
+                  "abcEND"));
+  EXPECT_FALSE(hit(skip,
+                   "L\x02"
+                   "abcEND"));
+  EXPECT_FALSE(hit(skip,
+                   "L\x09"
+                   "abcEND"));  // past the end: no match
+  // Multiplier, align, post_offset; from_beginning and from_end.
+  EXPECT_TRUE(hit(header + "content:\"M\"; byte_jump:1,0,relative,multiplier 2,post_offset 1; "
+                           "content:\"Z\"; distance:0; within:1; sid:2;)",
+                  "M\x02"
+                  "....-Z"));
+  EXPECT_TRUE(hit(header + "content:\"A\"; byte_jump:1,0,relative,align; content:\"Z\"; "
+                           "distance:0; within:1; sid:3;)",
+                  "A\x03"
+                  "....Z"));  // 3 rounds up to 4
+  EXPECT_TRUE(hit(header + "byte_jump:1,0,from_beginning; content:\"Z\"; distance:0; within:1; "
+                           "sid:4;)",
+                  "\x03"
+                  "..Z"));
+  EXPECT_TRUE(hit(header + "content:\"E\"; byte_jump:1,0,relative,from_end,post_offset -3; "
+                           "content:\"xyz\"; distance:0; sid:5;)",
+                  std::string("E\x00....xyz", 9)));
+  // A string length, and a jump before the start lands on it.
+  EXPECT_TRUE(hit(header + "content:\"n=\"; byte_jump:2,0,relative,string,dec; content:\"!\"; "
+                           "distance:0; within:1; sid:6;)",
+                  "n=03abc!"));
+  EXPECT_TRUE(hit(header + "content:\"B\"; byte_jump:1,0,relative,post_offset -100; "
+                           "content:\"B\"; distance:0; within:1; sid:7;)",
+                  std::string("B\x00", 2)));
+  EXPECT_EQ(parse_error(header + "content:\"a\"; byte_jump:1,0,from_end,from_beginning; sid:8;)"),
+            "byte_jump: from_beginning and from_end together");
+  EXPECT_EQ(parse_error(header + "content:\"a\"; byte_jump:1,0,bitmask 1; sid:9;)"),
+            "byte_jump: unsupported option 'bitmask 1'");
+  EXPECT_EQ(parse_error(header + "content:\"a\"; byte_jump:1,0,multiplier 0; sid:10;)"),
+            "byte_jump: expected a multiplier of 1-65535, got '0'");
 }
 
 // Transforms change what a rule sees of a buffer (its items and bsize), not the buffer: other
