@@ -60,6 +60,35 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i) {
   return fitting == utf8_shape(byte_at(s, i)).length ? fitting : 0;
 }
 
+bool is_valid_utf8(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
+      ++i;
+    } else if (const std::size_t n = utf8_sequence(s, i); n > 0) {
+      i += n;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+// `s` with each broken UTF-8 sequence replaced by U+FFFD, as append_string writes it.
+std::string replace_invalid_utf8(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t n = static_cast<unsigned char>(s[i]) < 0x80 ? 1 : utf8_sequence(s, i);
+    if (n > 0) {
+      out.append(s, i, n);
+      i += n;
+    } else {
+      out += kReplacement;
+      i += utf8_fitting(s, i);
+    }
+  }
+  return out;
+}
+
 void append_string(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
@@ -224,6 +253,14 @@ bool may_repeat_names(const std::vector<Field>& fields) {
 }  // namespace
 
 std::string encode_fields_column(const std::vector<Field>& fields) {
+  // Names that are not UTF-8 are written with replacements, which can make two of them equal:
+  // they are replaced first, so that the rule for a name given twice sees what JSON will hold.
+  for (const Field& field : fields) {
+    if (is_valid_utf8(field.name)) continue;
+    std::vector<Field> replaced = fields;
+    for (Field& f : replaced) f.name = replace_invalid_utf8(f.name);
+    return encode_fields_column(replaced);
+  }
   std::string out;
   out.reserve(64 + 32 * fields.size());
   out += '{';

@@ -71,6 +71,9 @@ TEST(FieldsColumn, ANameGivenTwiceKeepsItsFirstPlaceAndLastValue) {
                                   {"a", std::int64_t{3}},
                                   {"a", std::string("last")}}),
             R"({"a":"last","b":2})");
+  // Two names that differ only in bytes that are not UTF-8 are the same name once replaced.
+  EXPECT_EQ(encode_fields_column({{"a\x80", std::int64_t{1}}, {"a\xFF", std::int64_t{2}}}),
+            "{\"a\xEF\xBF\xBD\":2}");
   // Past the 64 names whose hashes it compares, every name is compared.
   std::vector<Field> many;
   for (int i = 0; i < 70; ++i) many.push_back({"f" + std::to_string(i), std::int64_t{i}});
