@@ -7,6 +7,7 @@
 #include <functional>
 #include <limits>
 #include <string_view>
+#include <unordered_map>
 #include <variant>
 
 #include <nlohmann/json.hpp>
@@ -186,22 +187,6 @@ void append_value(std::string& out, const FieldValue& value) {
       value);
 }
 
-// The index of the field that gives field `i` its value: the last one with its name.
-std::size_t last_with_name(const std::vector<Field>& fields, std::size_t i) {
-  std::size_t last = i;
-  for (std::size_t k = i + 1; k < fields.size(); ++k) {
-    if (fields[k].name == fields[i].name) last = k;
-  }
-  return last;
-}
-
-bool named_earlier(const std::vector<Field>& fields, std::size_t i) {
-  for (std::size_t k = 0; k < i; ++k) {
-    if (fields[k].name == fields[i].name) return true;
-  }
-  return false;
-}
-
 using Json = nlohmann::ordered_json;
 
 FieldValue json_to_field(const Json& value) {
@@ -236,7 +221,7 @@ FieldValue json_to_field(const Json& value) {
 }
 
 // False when no two fields share a name, which is nearly always: their names' hashes differ.
-// Comparing hashes is several times cheaper than comparing every pair of names.
+// Comparing a few hashes is cheaper than building a map of the names.
 bool may_repeat_names(const std::vector<Field>& fields) {
   constexpr std::size_t kMostHashed = 64;
   if (fields.size() > kMostHashed) return true;
@@ -264,13 +249,24 @@ std::string encode_fields_column(const std::vector<Field>& fields) {
   std::string out;
   out.reserve(64 + 32 * fields.size());
   out += '{';
+  // When names may repeat: for each name, the field that gives its value (the last with it).
+  std::unordered_map<std::string_view, std::size_t> last;
   const bool repeats = may_repeat_names(fields);
+  if (repeats) {
+    for (std::size_t i = 0; i < fields.size(); ++i) last[fields[i].name] = i;
+  }
   for (std::size_t i = 0; i < fields.size(); ++i) {
-    if (repeats && named_earlier(fields, i)) continue;
+    std::size_t value_of = i;
+    if (repeats) {
+      const auto found = last.find(fields[i].name);
+      if (found == last.end()) continue;  // written already, at its first place
+      value_of = found->second;
+      last.erase(found);
+    }
     if (out.size() > 1) out += ',';
     append_string(out, fields[i].name);
     out += ':';
-    append_value(out, fields[repeats ? last_with_name(fields, i) : i].value);
+    append_value(out, fields[value_of].value);
   }
   out += '}';
   return out;

@@ -37,9 +37,13 @@ class Unicode61 {
   bool split(std::string_view text, int flags, std::vector<std::string>& words) const {
     words.clear();
     auto add = [](void* out, int, const char* token, int size, int, int) {
-      static_cast<std::vector<std::string>*>(out)->emplace_back(token,
-                                                                static_cast<std::size_t>(size));
-      return SQLITE_OK;
+      try {  // never unwind through SQLite's C frames
+        static_cast<std::vector<std::string>*>(out)->emplace_back(token,
+                                                                  static_cast<std::size_t>(size));
+        return SQLITE_OK;
+      } catch (...) {
+        return SQLITE_NOMEM;
+      }
     };
     return methods_.xTokenize(instance_, &words, flags, text.data(), static_cast<int>(text.size()),
                               add) == SQLITE_OK;
@@ -89,7 +93,7 @@ std::string_view text_arg(sqlite3_value* value) {
           static_cast<std::size_t>(sqlite3_value_bytes(value))};
 }
 
-void fts_terms_function(sqlite3_context* context, int, sqlite3_value** argv) {
+void answer_fts_terms(sqlite3_context* context, sqlite3_value** argv) {
   const auto* tokenizer = static_cast<const Unicode61*>(sqlite3_user_data(context));
   std::string text;
   bool prefix = false;
@@ -128,7 +132,7 @@ bool holds(const std::vector<std::string>& words, const Phrase& phrase) {
   return false;
 }
 
-void phrase_function(sqlite3_context* context, int, sqlite3_value** argv) {
+void answer_phrase(sqlite3_context* context, sqlite3_value** argv) {
   const auto* tokenizer = static_cast<const Unicode61*>(sqlite3_user_data(context));
   // The phrase is split once per statement: SQLite keeps it with its (constant) argument.
   const auto* phrase = static_cast<const Phrase*>(sqlite3_get_auxdata(context, 1));
@@ -154,6 +158,24 @@ void phrase_function(sqlite3_context* context, int, sqlite3_value** argv) {
   if (phrase == &fresh) {
     sqlite3_set_auxdata(context, 1, new Phrase(std::move(fresh)),
                         [](void* p) { delete static_cast<Phrase*>(p); });
+  }
+}
+
+// The SQL entry points: an allocation failure becomes SQLite's out-of-memory error rather than
+// an exception unwinding through its C frames.
+void fts_terms_function(sqlite3_context* context, int, sqlite3_value** argv) {
+  try {
+    answer_fts_terms(context, argv);
+  } catch (...) {
+    sqlite3_result_error_nomem(context);
+  }
+}
+
+void phrase_function(sqlite3_context* context, int, sqlite3_value** argv) {
+  try {
+    answer_phrase(context, argv);
+  } catch (...) {
+    sqlite3_result_error_nomem(context);
   }
 }
 

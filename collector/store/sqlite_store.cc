@@ -167,8 +167,11 @@ INSERT INTO event_id_blocks(block, max_time_ns)
   FROM (SELECT id >> 8 AS block, max(time_ns) AS newest FROM events GROUP BY id >> 8);
 )sql",
     // 8: the full-text index records which events hold a word, not where (detail=none), nor how
-    // many words each event has (columnsize=0): storing an event cost half as much. Phrases are
-    // found through soc_fts_terms and soc_phrase (phrase_functions.h). Rebuilt from the events.
+    // many words each event has (columnsize=0): smaller and cheaper to keep up. Phrases are
+    // found through soc_fts_terms and soc_phrase (phrase_functions.h), which split words with
+    // unicode61's defaults: give events_fts a tokenize= option only together with theirs.
+    // Rebuilt from the stored events, once, at the first start (minutes for tens of millions;
+    // the old index's pages stay in the file as free pages until a VACUUM).
     R"sql(
 DROP TRIGGER events_fts_delete;
 DROP TABLE events_fts;

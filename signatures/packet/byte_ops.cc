@@ -11,16 +11,6 @@ namespace {
 constexpr std::uint8_t kMostBinaryBytes = 8;
 constexpr std::uint8_t kMostStringBytes = 23;
 
-std::vector<std::string_view> split_commas(std::string_view value) {
-  std::vector<std::string_view> parts;
-  for (std::size_t start = 0;;) {
-    const std::size_t comma = value.find(',', start);
-    parts.push_back(trim(value.substr(start, comma - start)));
-    if (comma == std::string_view::npos) return parts;
-    start = comma + 1;
-  }
-}
-
 bool is_variable(std::string_view s) {
   return !s.empty() && ((s.front() >= 'a' && s.front() <= 'z') ||
                         (s.front() >= 'A' && s.front() <= 'Z') || s.front() == '_');
@@ -29,7 +19,7 @@ bool is_variable(std::string_view s) {
 std::string number_error(std::string_view keyword, std::string_view what, std::string_view got) {
   std::string reason =
       std::string(keyword) + ": expected " + std::string(what) + ", got '" + std::string(got) + "'";
-  if (is_variable(got)) reason += " (variables from byte_extract are not supported)";
+  if (is_variable(got)) reason += kNoByteExtract;
   return reason;
 }
 
@@ -100,31 +90,38 @@ std::string check_count(std::string_view keyword, const ByteOp& op) {
   return {};
 }
 
-// The number the text starts with, and how many of its bytes it took.
+unsigned digit_value(unsigned char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'Z') return c - 'A' + 10;
+  return 36;
+}
+
+bool is_c_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+// The number the text starts with, read as C's strtoull reads it (Suricata does): leading
+// spaces, a sign (a minus wraps around), and with no base given, 0x... hexadecimal, 0...
+// octal, else decimal; with it, how many of its bytes it took. nullopt without a digit or
+// beyond 64 bits.
 std::optional<ByteNumber> read_digits(std::string_view text, std::uint8_t base) {
   std::size_t i = 0;
-  while (i < text.size() && is_rule_space(text[i])) ++i;
-  if (base == 16 && text.size() - i > 2 && text[i] == '0' && (text[i + 1] | 0x20) == 'x') i += 2;
+  while (i < text.size() && is_c_space(text[i])) ++i;
+  bool minus = false;
+  if (i < text.size() && (text[i] == '+' || text[i] == '-')) minus = text[i++] == '-';
+  const bool hex_prefix = text.size() - i > 2 && text[i] == '0' && (text[i + 1] | 0x20) == 'x' &&
+                          digit_value(static_cast<unsigned char>(text[i + 2])) < 16;
+  if (base == 0) base = hex_prefix ? 16 : i < text.size() && text[i] == '0' ? 8 : 10;
+  if (base == 16 && hex_prefix) i += 2;
   std::uint64_t value = 0;
   std::size_t digits = 0;
   for (; i < text.size(); ++i, ++digits) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    unsigned digit = 0;
-    if (c >= '0' && c <= '9') {
-      digit = c - '0';
-    } else if (c >= 'a' && c <= 'f') {
-      digit = c - 'a' + 10;
-    } else if (c >= 'A' && c <= 'F') {
-      digit = c - 'A' + 10;
-    } else {
-      break;
-    }
+    const unsigned digit = digit_value(static_cast<unsigned char>(text[i]));
     if (digit >= base) break;
-    if (value > (UINT64_MAX - digit) / base) return std::nullopt;  // overflows
+    if (value > (UINT64_MAX - digit) / base) return std::nullopt;  // out of range
     value = value * base + digit;
   }
   if (digits == 0) return std::nullopt;
-  return ByteNumber{value, static_cast<std::int64_t>(i)};
+  return ByteNumber{minus ? 0 - value : value, static_cast<std::int64_t>(i)};
 }
 
 }  // namespace

@@ -10,11 +10,14 @@
 //     it) to the end of what it read (a string: its digits) plus the number (times M, rounded up to
 //     a multiple of 4 with align, plus P), or to that many bytes from the buffer's start or end. A
 //     jump before the start lands on the start; past the end, the rule does not match.
-// A binary number is 1-8 bytes, big-endian unless little; a string one is 1-23 digits (leading
-// spaces allowed, at least one digit, hex may start 0x). With a bitmask the number is masked,
-// then shifted right by the mask's trailing zero bits. Bytes outside the buffer, or text that is
-// not a number, make the item fail, negated or not. `dce` and byte_extract variables are not
-// supported: the parser says so.
+// A binary number is 1-8 bytes, big-endian unless little. A string one is 1-23 bytes read as C's
+// strtoull reads them (as Suricata does): leading spaces, a sign (a minus wraps around), at
+// least one digit; without hex/dec/oct, 0x... is hexadecimal and 0... octal. With a bitmask the
+// number is masked, then shifted right by the mask's trailing zero bits. Bytes outside the
+// buffer, or text that is not a number, make the item fail, negated or not. A jump's number
+// beyond 2^40 fails (Suricata's 64-bit sum would wrap around). VALUE is decimal, 0x...
+// hexadecimal or 0... octal. `dce` and byte_extract variables are not supported: the parser says
+// so.
 #pragma once
 
 #include <cstdint>

@@ -101,7 +101,7 @@ class Chain {
       if (run(i + 1, static_cast<std::int64_t>(p) + len)) return true;
       if (budget_ < 0) return false;
       // Only a later item relative to this one can profit from another occurrence.
-      if (i + 1 >= chain_.size() || !chain_[i + 1].item->relative) return false;
+      if (!followed_by_relative(i)) return false;
       from = static_cast<std::int64_t>(p) + 1;
       --budget_;
     }
@@ -109,6 +109,20 @@ class Chain {
   }
 
  private:
+  // Whether a later item starts from where item i matched: the first relative item after it,
+  // with only items between that keep the position (tests, negated items) and none that sets
+  // it afresh.
+  bool followed_by_relative(std::size_t i) const {
+    for (std::size_t k = i + 1; k < chain_.size(); ++k) {
+      const DetectItem& d = *chain_[k].item;
+      if (d.relative) return true;
+      const bool keeps_position = d.negated || d.kind == DetectItem::Kind::kIsDataAt ||
+                                  d.kind == DetectItem::Kind::kByteTest;
+      if (!keeps_position) return false;
+    }
+    return false;
+  }
+
   const std::vector<ChainItem>& chain_;
   std::string_view buf_;
   int budget_ = kMatchStepBudget;

@@ -98,8 +98,8 @@ struct ByteOp {
   enum class Test : std::uint8_t { kLt, kGt, kEq, kLe, kGe, kAnd, kXor };
   std::uint8_t bytes = 1;  // how many: 1-8 as a binary number, 1-23 as text
   bool little_endian = false;
-  bool string = false;  // the bytes are the number's digits in `base`
-  std::uint8_t base = 10;
+  bool string = false;        // the bytes are the number's digits in `base`
+  std::uint8_t base = 0;      // 0: as C's strtoull decides (0x hexadecimal, 0 octal, else decimal)
   std::uint64_t bitmask = 0;  // 0: none; else the value is masked and shifted right
   // byte_test: value `test` this
   Test test = Test::kEq;

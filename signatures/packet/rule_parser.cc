@@ -417,35 +417,26 @@ bool set_protocol(std::string_view proto, PacketRule& rule) {
   return true;
 }
 
-// isdataat:[!]N[,relative][,rawbytes] on the current buffer; a relative one goes with the item
-// before it (`previous`), whose buffer a modifier may have changed (content:"x"; http_uri;
-// isdataat:1,relative).
-std::string parse_isdataat(std::string_view value, Buffer current, const DetectItem* previous,
-                           PacketRule& rule) {
-  DetectItem item;
+// isdataat:[!]N[,relative][,rawbytes] into `item`.
+std::string parse_isdataat(std::string_view value, DetectItem& item) {
   item.kind = DetectItem::Kind::kIsDataAt;
-  const std::size_t comma = value.find(',');
-  std::string_view n = trim(value.substr(0, comma));
+  const std::vector<std::string_view> parts = split_commas(value);
+  std::string_view n = parts[0];
   if (!n.empty() && n.front() == '!') {
     item.negated = true;
     n = trim(n.substr(1));
   }
   if (!parse_i32(n, item.offset) || item.offset < 0) {
-    return "isdataat: expected a number, got '" + std::string(n) +
-           "' (variables from byte_extract are not supported)";
+    return "isdataat: expected a number, got '" + std::string(n) + "'" +
+           std::string(kNoByteExtract);
   }
-  for (std::size_t i = comma; i != std::string_view::npos;) {
-    const std::size_t next = value.find(',', i + 1);
-    const std::string_view flag = trim(value.substr(i + 1, next - i - 1));
-    i = next;
-    if (flag == "relative") {
+  for (std::size_t i = 1; i < parts.size(); ++i) {
+    if (parts[i] == "relative") {
       item.relative = true;
-    } else if (flag != "rawbytes") {
-      return "isdataat: unsupported option '" + std::string(flag) + "'";
+    } else if (parts[i] != "rawbytes") {
+      return "isdataat: unsupported option '" + std::string(parts[i]) + "'";
     }
   }
-  item.buffer = item.relative && previous != nullptr ? previous->buffer : current;
-  rule.items.push_back(std::move(item));
   return {};
 }
 
@@ -748,8 +739,8 @@ RuleOutcome parse_rule(std::string_view line, const Variables& vars) {
       if (!need_content(key)) return out;
       std::int32_t v = 0;
       if (!parse_i32(o.value, v)) {
-        out.reason = std::string(key) + ": expected a number, got '" + std::string(o.value) +
-                     "' (variables from byte_extract are not supported)";
+        out.reason = std::string(key) + ": expected a number, got '" + std::string(o.value) + "'" +
+                     std::string(kNoByteExtract);
         return out;
       }
       if ((key == "offset" || key == "depth" || key == "within") && v < 0) {
@@ -834,23 +825,18 @@ RuleOutcome parse_rule(std::string_view line, const Variables& vars) {
         entry = rule.transforms.insert(rule.transforms.end(), BufferTransforms{current, {}});
       }
       entry->transforms.push_back(*transform);
-    } else if (key == "isdataat") {
+    } else if (key == "isdataat" || key == "byte_test" || key == "byte_jump") {
       if (!need_value(o)) return out;
+      DetectItem item;
+      out.reason = key == "isdataat"    ? parse_isdataat(o.value, item)
+                   : key == "byte_test" ? parse_byte_test(o.value, item)
+                                        : parse_byte_jump(o.value, item);
+      if (!out.ok()) return out;
+      // A relative one goes with the item before it, whose buffer a modifier may have changed
+      // (content:"x"; http_uri; isdataat:1,relative); another one with the current buffer.
+      item.buffer = item.relative && !rule.items.empty() ? rule.items.back().buffer : current;
       // Modifiers after it still belong to the content before it (the vector may move).
       const std::ptrdiff_t last = last_content != nullptr ? last_content - rule.items.data() : -1;
-      const DetectItem* previous = rule.items.empty() ? nullptr : &rule.items.back();
-      out.reason = parse_isdataat(o.value, current, previous, rule);
-      if (!out.ok()) return out;
-      last_content = last >= 0 ? &rule.items[static_cast<std::size_t>(last)] : nullptr;
-    } else if (key == "byte_test" || key == "byte_jump") {
-      if (!need_value(o)) return out;
-      const std::ptrdiff_t last = last_content != nullptr ? last_content - rule.items.data() : -1;
-      DetectItem item;
-      out.reason =
-          key == "byte_test" ? parse_byte_test(o.value, item) : parse_byte_jump(o.value, item);
-      if (!out.ok()) return out;
-      // A relative one reads after the item before it, in that item's buffer (as isdataat).
-      item.buffer = item.relative && !rule.items.empty() ? rule.items.back().buffer : current;
       rule.items.push_back(std::move(item));
       last_content = last >= 0 ? &rule.items[static_cast<std::size_t>(last)] : nullptr;
     } else if (key == "noalert") {

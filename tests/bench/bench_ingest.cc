@@ -185,7 +185,8 @@ int main(int argc, char** argv) {
   }
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const double cpu = d.collector().cpu_seconds() - cpu_before;
+  const double cpu_after = d.collector().cpu_seconds();
+  const double cpu = cpu_before < 0 || cpu_after < 0 ? -1 : cpu_after - cpu_before;
   std::size_t acked_batches = 0;
   for (std::size_t n : acked) acked_batches += n;
   if (acked_batches != agents * per_agent_batches) {
@@ -198,9 +199,10 @@ int main(int argc, char** argv) {
   std::printf(
       "collector ingest: %zu events (%.1f%% alerts) from %zu agents in batches of %zu, window "
       "%zu: %.2f s = %.0f events/s stored and correlated (%llu counted in the store); the "
-      "collector used %.1f us of CPU per event\n",
+      "collector used %.1f us of CPU per event (-1: /proc could not tell)\n",
       events, 100.0 * static_cast<double>(alerts) / static_cast<double>(sample.size()), agents,
       batch_size, window, secs, static_cast<double>(events) / secs,
-      static_cast<unsigned long long>(stored), cpu * 1e6 / static_cast<double>(events));
+      static_cast<unsigned long long>(stored),
+      cpu < 0 ? -1.0 : cpu * 1e6 / static_cast<double>(events));
   return stored == events ? 0 : 1;
 }

@@ -109,7 +109,7 @@ double Process::cpu_seconds() const {
   // Fields after the command name (in parentheses, which may hold spaces): utime and stime are
   // the 12th and 13th of them.
   const std::size_t close = stat.rfind(')');
-  if (close == std::string::npos) return -1;
+  if (close == std::string::npos || close + 2 > stat.size()) return -1;
   std::istringstream rest(stat.substr(close + 2));
   std::string field;
   double ticks = 0;

@@ -845,6 +845,30 @@ TEST(PacketRuleMatcher, ByteTest) {
   EXPECT_TRUE(
       hit(header + "content:\"x\"; byte_test:3,=,0x1f,0,relative,string,hex; sid:8;)", "x 1fz"));
   EXPECT_TRUE(hit(header + "content:\"x\"; byte_test:1,!=,7,0,relative; sid:9;)", "x\x08"));
+  // A string without a base is read as C's strtoull reads it: 0x hexadecimal, 0 octal, a sign.
+  const std::string auto_base =
+      header + "content:\"n=\"; byte_test:4,=,16,0,relative,string; sid:20;)";
+  EXPECT_TRUE(hit(auto_base, "n=0x10"));
+  EXPECT_TRUE(hit(auto_base, "n=0020"));
+  EXPECT_TRUE(hit(auto_base, "n=  16"));
+  EXPECT_FALSE(hit(auto_base, "n=0x1g"));  // 1, then a letter that is no hex digit
+  EXPECT_TRUE(hit(header + "content:\"n=\"; byte_test:2,>,1000,0,relative,string,dec; sid:21;)",
+                  "n=-1"));  // a minus wraps around
+  EXPECT_TRUE(hit(header + "content:\"n=\"; byte_test:3,=,2,0,relative,string,dec,bitmask 6; "
+                           "sid:22;)",
+                  "n=5  "));  // 5 & 6 = 4, shifted by one: 2
+  EXPECT_TRUE(hit(header + "content:\"v\"; byte_test:1,=,010,0,relative; sid:23;)",
+                  "v\x08"));  // the value as C reads it: 010 is octal
+  // A test that is not relative sits between a content and the one relative to it: the first
+  // content still tries its next occurrence.
+  const std::string between =
+      header +
+      "content:\"A\"; byte_test:1,=,0x41,0; content:\"B\"; distance:0; within:1; "
+      "sid:24;)";
+  EXPECT_TRUE(hit(between, "AxAB"));
+  EXPECT_TRUE(hit(header + "content:\"A\"; isdataat:3; content:\"B\"; distance:0; within:1; "
+                           "sid:25;)",
+                  "AxAB"));
   // A relative test after a content that occurs twice: the second occurrence passes.
   const std::string retry = header + "content:\"K\"; byte_test:1,=,0x39,0,relative; sid:10;)";
   EXPECT_TRUE(hit(retry, "K1 K9"));
@@ -904,6 +928,23 @@ TEST(PacketRuleMatcher, ByteJump) {
   EXPECT_TRUE(hit(header + "content:\"B\"; byte_jump:1,0,relative,post_offset -100; "
                            "content:\"B\"; distance:0; within:1; sid:7;)",
                   std::string("B\x00", 2)));
+  // A jump may land on the very end (nothing after it), not past it.
+  const std::string to_the_end =
+      header + "content:\"J\"; byte_jump:1,0,relative; isdataat:!1,relative; sid:11;)";
+  EXPECT_TRUE(hit(to_the_end,
+                  "J\x02"
+                  "ab"));
+  EXPECT_FALSE(hit(to_the_end,
+                   "J\x01"
+                   "ab"));
+  EXPECT_FALSE(hit(to_the_end,
+                   "J\x03"
+                   "ab"));
+  // Eight bytes, and a negative relative offset.
+  EXPECT_TRUE(hit(header + "content:\"Q\"; byte_jump:8,0,relative,little; content:\"Z\"; "
+                           "distance:0; within:1; sid:12;)",
+                  std::string("Q\x01\0\0\0\0\0\0\0.Z", 11)));
+  EXPECT_TRUE(hit(header + "content:\"XY\"; byte_test:1,=,0x58,-2,relative; sid:13;)", "XY"));
   EXPECT_EQ(parse_error(header + "content:\"a\"; byte_jump:1,0,from_end,from_beginning; sid:8;)"),
             "byte_jump: from_beginning and from_end together");
   EXPECT_EQ(parse_error(header + "content:\"a\"; byte_jump:1,0,bitmask 1; sid:9;)"),
