@@ -2,15 +2,45 @@
 // whatever it accepts must re-encode to bytes that decode and re-encode to the same bytes
 // (compared as bytes, since a NaN field is never equal to itself). The fields of the events it
 // accepts must encode to a store `fields` column that decodes, and encodes again to the same text
-// (the first encoding has already replaced what JSON cannot hold).
+// (the first encoding has already replaced what JSON cannot hold), and hold the same JSON values
+// as the nlohmann document the store wrote before.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "collector/store/fields_column.h"
 #include "common/wire.h"
+
+namespace {
+
+// The fields as an nlohmann document, dumped and parsed back: what the store wrote before its
+// own encoder, which must hold the same JSON values (number texts may differ).
+nlohmann::ordered_json nlohmann_document(const std::vector<soc::Field>& fields) {
+  nlohmann::ordered_json object = nlohmann::ordered_json::object();
+  for (const soc::Field& field : fields) {
+    std::visit(
+        [&](const auto& v) {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, soc::IpAddress>) {
+            object[field.name] = v.to_string();
+          } else {
+            object[field.name] = v;
+          }
+        },
+        field.value);
+  }
+  return nlohmann::ordered_json::parse(
+      object.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   soc::wire::Limits limits;
@@ -26,6 +56,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const std::string column = soc::collector::encode_fields_column(event.fields);
         auto fields = soc::collector::decode_fields_column(column);
         if (!fields || soc::collector::encode_fields_column(*fields) != column) std::abort();
+        if (nlohmann_document(event.fields) != nlohmann::ordered_json::parse(column)) std::abort();
       }
     }
   }
