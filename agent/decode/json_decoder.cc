@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_string.h"
+
 namespace soc::agent {
 namespace {
 
@@ -85,47 +87,6 @@ std::optional<TimeNs> parse_rfc3339(string_view s) {
   const std::int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset;
   if (secs > kMaxSeconds || secs < -kMaxSeconds) return std::nullopt;  // TimeNs range
   return secs * 1'000'000'000 + frac;
-}
-
-void append_json_string(std::string& out, string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      default: {
-        const auto u = static_cast<unsigned char>(c);
-        if (u < 0x20) {
-          out += "\\u00";
-          out.push_back(kHex[u >> 4]);
-          out.push_back(kHex[u & 0xF]);
-        } else {
-          out.push_back(c);
-        }
-      }
-    }
-  }
-  out.push_back('"');
 }
 
 // SAX handler flattening one JSON object into fields. Any limit exceeded, or a document that is
