@@ -106,7 +106,10 @@ void answer_fts_terms(sqlite3_context* context, sqlite3_value** argv) {
   for (const std::string& word : words) {
     if (!query.empty()) query += " AND ";
     query += '"';
-    for (const char c : word) query += c == '"' ? std::string("\"\"") : std::string(1, c);
+    for (const char c : word) {
+      if (c == '"') query += '"';  // doubled inside an FTS5 string
+      query += c;
+    }
     query += '"';
   }
   if (query.empty()) query = "\"\"";  // no words: FTS5 matches nothing

@@ -12,7 +12,6 @@
 // Usage: bench_ingest [EVENTS] [--agents N] [--batch N] [--window N]
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -137,14 +136,7 @@ int main(int argc, char** argv) {
   for (const Event& e : sample) alerts += e.kind == EventKind::kAlert ? 1 : 0;
 
   Deployment d;
-  const std::string keys_dir = d.dir() + "/pack-keys";
-  socctl_ok({"pack", "keygen", "--out-dir", keys_dir});
-  socctl_ok({"pack", "build", std::string(SOC_SOURCE_DIR) + "/signatures/packs/default", "--key",
-             keys_dir + "/pack_signing.key", "-o", d.dir() + "/default.pack"});
-  std::ofstream(d.collector_config(), std::ios::app)
-      << "packs:\n  trusted_keys:\n    - " << keys_dir << "/pack_signing.pub\n";
-  d.start_collector();
-  socctl_ok({"--config", d.collector_config(), "pack", "publish", d.dir() + "/default.pack"});
+  d.start_collector_with_default_pack();
 
   // Each agent's batches, encoded up front: agent a sends every agents-th slice of the sample
   // stream, with times spread over the last hour.

@@ -203,6 +203,17 @@ void Deployment::start_collector() {
       std::chrono::seconds(20));
 }
 
+void Deployment::start_collector_with_default_pack() {
+  const std::string keys = dir() + "/pack-keys";
+  socctl_ok({"pack", "keygen", "--out-dir", keys});
+  socctl_ok({"pack", "build", std::string(SOC_SOURCE_DIR) + "/signatures/packs/default", "--key",
+             keys + "/pack_signing.key", "-o", dir() + "/default.pack"});
+  std::ofstream(collector_config_, std::ios::app)
+      << "packs:\n  trusted_keys:\n    - " << keys << "/pack_signing.pub\n";
+  start_collector();
+  socctl_ok({"--config", collector_config_, "pack", "publish", dir() + "/default.pack"});
+}
+
 void Deployment::kill_collector(int sig) {
   collector_->signal(sig);
   collector_->wait();

@@ -84,6 +84,10 @@ class Deployment {
   std::string endpoint() const;
 
   void start_collector();
+  // Makes a pack signing key in dir()/pack-keys (pack_signing.key, .pub), signs the default pack
+  // with it (dir()/default.pack), makes the collector trust the key, starts the collector and
+  // publishes the pack.
+  void start_collector_with_default_pack();
   Process& collector() { return *collector_; }
   void kill_collector(int sig);
 

@@ -37,16 +37,7 @@ std::string read_file(const std::string& path) {
 
 class IncidentsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const std::string keys = d_.dir() + "/pack-keys";
-    socctl_ok({"pack", "keygen", "--out-dir", keys});
-    socctl_ok({"pack", "build", std::string(SOC_SOURCE_DIR) + "/signatures/packs/default", "--key",
-               keys + "/pack_signing.key", "-o", d_.dir() + "/default.pack"});
-    std::ofstream(d_.collector_config(), std::ios::app)
-        << "packs:\n  trusted_keys:\n    - " << keys << "/pack_signing.pub\n";
-    d_.start_collector();
-    socctl_ok({"--config", d_.collector_config(), "pack", "publish", d_.dir() + "/default.pack"});
-  }
+  void SetUp() override { d_.start_collector_with_default_pack(); }
 
   // Starts agent "bastion" tailing one (empty) log file per name, all read as `format`, and
   // waits until it runs the published pack (lines are matched by the pack the agent runs).
