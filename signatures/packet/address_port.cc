@@ -1,6 +1,8 @@
 #include "signatures/packet/address_port.h"
 
+#include <algorithm>
 #include <charconv>
+#include <iterator>
 
 #include "common/event.h"
 
@@ -191,12 +193,50 @@ class PortParser {
     if (auto tree = parse_tree(set.nodes_, text, vars, leaf); !tree) {
       return tl::unexpected(tree.error());
     }
+    set.ranges_ = set.ranges_of(0);
     return set;
   }
 };
 
 Result<AddressSet> AddressSet::parse(std::string_view text, const Variables& vars) {
   return AddressParser::parse(text, vars);
+}
+
+namespace {
+
+// FNV-1a over the values that make a node, its children included.
+class NodeHasher {
+ public:
+  template <typename T>
+  void add(T value) {
+    for (std::size_t i = 0; i < sizeof(T); ++i) {
+      hash_ = (hash_ ^ static_cast<std::uint8_t>(static_cast<std::uint64_t>(value) >> (8 * i))) *
+              0x100000001b3ULL;
+    }
+  }
+  void add_children(const std::vector<std::uint32_t>& children) {
+    add(children.size());
+    for (std::uint32_t c : children) add(c);
+  }
+  std::size_t value() const { return hash_; }
+
+ private:
+  std::size_t hash_ = 0xcbf29ce484222325ULL;
+};
+
+}  // namespace
+
+std::size_t AddressSet::hash() const {
+  NodeHasher h;
+  for (const Node& n : nodes_) {
+    h.add(static_cast<std::uint8_t>(n.kind));
+    h.add(n.negated);
+    h.add(n.v4);
+    h.add(n.prefix);
+    for (std::uint8_t b : n.net) h.add(b);
+    h.add_children(n.children);
+  }
+  return h.value();
 }
 
 bool AddressSet::matches(const std::array<std::uint8_t, 16>& addr, bool v4) const {
@@ -247,7 +287,24 @@ Result<PortSet> PortSet::parse(std::string_view text, const Variables& vars) {
   return PortParser::parse(text, vars);
 }
 
-bool PortSet::matches(std::uint16_t port) const { return nodes_.empty() || eval(0, port); }
+std::size_t PortSet::hash() const {
+  NodeHasher h;
+  for (const Node& n : nodes_) {
+    h.add(static_cast<std::uint8_t>(n.kind));
+    h.add(n.negated);
+    h.add(n.lo);
+    h.add(n.hi);
+    h.add_children(n.children);
+  }
+  return h.value();
+}
+
+bool PortSet::matches(std::uint16_t port) const {
+  // The last range starting at or before the port.
+  auto it = std::upper_bound(ranges_.begin(), ranges_.end(), port,
+                             [](std::uint16_t p, const auto& range) { return p < range.first; });
+  return it != ranges_.begin() && port <= std::prev(it)->second;
+}
 
 bool PortSet::enumerate(std::vector<std::uint16_t>& out, std::size_t max) const {
   if (nodes_.empty()) return false;
@@ -268,30 +325,71 @@ bool PortSet::enumerate(std::vector<std::uint16_t>& out, std::size_t max) const 
   return true;
 }
 
-bool PortSet::eval(std::uint32_t index, std::uint16_t port) const {
+namespace {
+
+using PortRanges = std::vector<std::pair<std::uint16_t, std::uint16_t>>;
+
+// Sorts and merges overlapping or adjacent ranges.
+PortRanges normalized(PortRanges r) {
+  std::sort(r.begin(), r.end());
+  PortRanges out;
+  for (const auto& [lo, hi] : r) {
+    if (!out.empty() && static_cast<std::uint32_t>(lo) <= out.back().second + 1u) {
+      out.back().second = std::max(out.back().second, hi);
+    } else {
+      out.emplace_back(lo, hi);
+    }
+  }
+  return out;
+}
+
+// The ports of `a` (normalized) that are not in `b` (normalized).
+PortRanges minus(const PortRanges& a, const PortRanges& b) {
+  PortRanges out;
+  std::size_t j = 0;
+  for (auto [lo, hi] : a) {
+    std::uint32_t from = lo;
+    while (j < b.size() && b[j].second < from) ++j;
+    for (std::size_t k = j; k < b.size() && b[k].first <= hi && from <= hi; ++k) {
+      if (b[k].first > from) out.emplace_back(from, b[k].first - 1);
+      from = static_cast<std::uint32_t>(b[k].second) + 1;
+    }
+    if (from <= hi) out.emplace_back(from, hi);
+  }
+  return out;
+}
+
+}  // namespace
+
+PortSet::Ranges PortSet::ranges_of(std::uint32_t index) const {
   const Node& n = nodes_[index];
   switch (n.kind) {
     case Node::kAny:
-      return true;
+      return {{0, 65535}};
     case Node::kRange:
-      return port >= n.lo && port <= n.hi;
+      return {{n.lo, n.hi}};
     case Node::kList: {
-      bool any_plain = false, plain_hit = false, negated_hit = false;
+      Ranges plain, negated;
+      bool any_plain = false;
       for (std::uint32_t c : n.children) {
         const Node& child = nodes_[c];
         if (child.negated) {
-          bool inner = false;
-          for (std::uint32_t g : child.children) inner = inner || eval(g, port);
-          negated_hit = negated_hit || inner;
+          // The child's own value, without its negation: the list subtracts it.
+          for (std::uint32_t g : child.children) {
+            const Ranges inner = ranges_of(g);
+            negated.insert(negated.end(), inner.begin(), inner.end());
+          }
         } else {
           any_plain = true;
-          plain_hit = plain_hit || eval(c, port);
+          const Ranges inner = ranges_of(c);
+          plain.insert(plain.end(), inner.begin(), inner.end());
         }
       }
-      return (!any_plain || plain_hit) && !negated_hit;
+      if (!any_plain) plain = {{0, 65535}};
+      return minus(normalized(std::move(plain)), normalized(std::move(negated)));
     }
   }
-  return false;
+  return {};
 }
 
 }  // namespace soc::packet

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -24,6 +25,10 @@ class AddressSet {
   // `addr`: 16 bytes, network order; IPv4 in the first 4 (`v4`).
   bool matches(const std::array<std::uint8_t, 16>& addr, bool v4) const;
   bool is_any() const { return nodes_.size() == 1 && nodes_[0].kind == Node::kAny; }
+  // Structural: sets parsed from the same text with the same variables are equal (so rules
+  // sharing a header can share its test); equal sets have equal hashes.
+  bool operator==(const AddressSet&) const = default;
+  std::size_t hash() const;
 
  private:
   struct Node {
@@ -33,6 +38,7 @@ class AddressSet {
     std::uint8_t prefix = 0;
     std::array<std::uint8_t, 16> net{};
     std::vector<std::uint32_t> children;  // kList: indexes into nodes_
+    bool operator==(const Node&) const = default;
   };
   bool eval(std::uint32_t index, const std::array<std::uint8_t, 16>& addr, bool v4) const;
   friend class AddressParser;
@@ -47,6 +53,9 @@ class PortSet {
   // The ports of a set made of plain ports and ranges (no negation, not `any`) with at most
   // `max` of them, appended to `out`; false (and `out` unspecified) for any other set.
   bool enumerate(std::vector<std::uint16_t>& out, std::size_t max) const;
+  // Structural, as AddressSet's.
+  bool operator==(const PortSet&) const = default;
+  std::size_t hash() const;
 
  private:
   struct Node {
@@ -54,10 +63,14 @@ class PortSet {
     bool negated = false;
     std::uint16_t lo = 0, hi = 65535;
     std::vector<std::uint32_t> children;
+    bool operator==(const Node&) const = default;
   };
-  bool eval(std::uint32_t index, std::uint16_t port) const;
+  using Ranges = std::vector<std::pair<std::uint16_t, std::uint16_t>>;  // sorted, disjoint
+  // The ports node `index` stands for (a list: its plain members' less its negated ones').
+  Ranges ranges_of(std::uint32_t index) const;
   friend class PortParser;
   std::vector<Node> nodes_;
+  Ranges ranges_{{0, 65535}};  // what matches() tests: the root's ports
 };
 
 }  // namespace soc::packet

@@ -77,15 +77,87 @@ void PacketRuleSet::add_always(Group& group, std::uint32_t index, const PacketRu
   for (std::uint16_t port : ports) group.always_by_dport[port].push_back(index);
 }
 
-namespace {
-
-// Thread-local scratch of match(): prefilter hits and per-rule "seen" stamps.
-struct Scratch {
+// Thread-local scratch of match(). Each call has its own number; a rule or header stamped with
+// it was already taken as a candidate or tested during this call. Stamps are never reset
+// between calls (the number changes), so sets of any size can share one scratch.
+struct PacketRuleSet::Scratch {
   std::vector<std::uint32_t> literal_hits;
-  std::vector<std::uint32_t> candidates;
+  std::vector<std::uint32_t> candidates;     // each once, in no particular order
+  std::vector<std::uint32_t> with_flowbits;  // the candidates that name flowbits
+  std::uint32_t call = 0;
+  std::vector<std::uint32_t> rule_stamp;
+  std::vector<std::uint32_t> header_stamp;
+  std::vector<std::uint8_t> header_result;
+
+  void begin(std::size_t rules, std::size_t headers) {
+    if (++call == 0) {  // wrapped: old stamps could be taken for this call's
+      std::fill(rule_stamp.begin(), rule_stamp.end(), 0);
+      std::fill(header_stamp.begin(), header_stamp.end(), 0);
+      call = 1;
+    }
+    if (rule_stamp.size() < rules) rule_stamp.resize(rules, 0);
+    if (header_stamp.size() < headers) {
+      header_stamp.resize(headers, 0);
+      header_result.resize(headers, 0);
+    }
+  }
+  // Adds rule `index` to the candidates unless it is there already.
+  void add_candidate(std::uint32_t index) {
+    if (rule_stamp[index] == call) return;
+    rule_stamp[index] = call;
+    candidates.push_back(index);
+  }
 };
 
+namespace {
+
+// Whether the inspection's protocol, addresses and ports fit the rule's header, as written or
+// (for `<>`) the other way round.
+bool header_matches(const PacketRule& rule, const Inspection& in) {
+  if (rule.ip_proto != 0 && rule.ip_proto != in.proto && !(rule.ip_proto == 1 && in.proto == 58)) {
+    return false;
+  }
+  const bool ports = in.proto == 6 || in.proto == 17;
+  auto oriented = [&](bool forward) {
+    const auto& s = forward ? in.src : in.dst;
+    const auto& d = forward ? in.dst : in.src;
+    const std::uint16_t sp = forward ? in.sport : in.dport;
+    const std::uint16_t dp = forward ? in.dport : in.sport;
+    // Ports first: cheaper than address lists, and more selective in most rules.
+    return (!ports || (rule.dport.matches(dp) && rule.sport.matches(sp))) &&
+           rule.src.matches(s, in.v4) && rule.dst.matches(d, in.v4);
+  };
+  return oriented(true) || (rule.bidirectional && oriented(false));
+}
+
+bool same_header(const PacketRule& a, const PacketRule& b) {
+  return a.ip_proto == b.ip_proto && a.bidirectional == b.bidirectional && a.src == b.src &&
+         a.dst == b.dst && a.sport == b.sport && a.dport == b.dport;
+}
+
 }  // namespace
+
+void PacketRuleSet::number_headers() {
+  // By hash, the rules holding each distinct header.
+  std::unordered_map<std::size_t, std::vector<const CompiledPacketRule*>> seen;
+  for (const auto& r : rules_) {
+    const PacketRule& rule = r->rule;
+    std::size_t h = rule.src.hash();
+    for (std::size_t part : {rule.dst.hash(), rule.sport.hash(), rule.dport.hash(),
+                             std::size_t{rule.ip_proto}, std::size_t{rule.bidirectional}}) {
+      h = (h ^ part) * 0x100000001b3ULL;
+    }
+    auto& same_hash = seen[h];
+    auto it = std::find_if(same_hash.begin(), same_hash.end(),
+                           [&](const CompiledPacketRule* o) { return same_header(o->rule, rule); });
+    if (it != same_hash.end()) {
+      r->header = (*it)->header;
+      continue;
+    }
+    r->header = static_cast<std::uint32_t>(header_count_++);
+    same_hash.push_back(r.get());
+  }
+}
 
 Result<std::shared_ptr<const PacketRuleSet>> PacketRuleSet::compile(
     std::vector<PacketRule> rules, std::vector<CompileIssue>& issues,
@@ -156,6 +228,7 @@ Result<std::shared_ptr<const PacketRuleSet>> PacketRuleSet::compile(
     set->rules_.push_back(std::move(compiled));
   }
 
+  set->number_headers();
   // One prefilter per kind over the distinct literals (caseless, so shared by case variants).
   for (Group* group : {&set->payload_, &set->app_}) {
     const bool app = group == &set->app_;
@@ -199,11 +272,8 @@ bool PacketRuleSet::has_app_rules(AppProto app) const {
 }
 
 bool PacketRuleSet::evaluate(const CompiledPacketRule& r, const Inspection& in,
-                             const FlowBits* bits) const {
+                             const FlowBits* bits, Scratch& scratch) const {
   const PacketRule& rule = r.rule;
-  if (rule.ip_proto != 0 && rule.ip_proto != in.proto && !(rule.ip_proto == 1 && in.proto == 58)) {
-    return false;
-  }
   if (r.app_rule && rule.app != in.app) return false;
   if (r.app_rule && r.response_side == in.to_server) return false;  // the other inspection's
   // Flow direction and state first: plain flags, and most rules name them.
@@ -211,17 +281,12 @@ bool PacketRuleSet::evaluate(const CompiledPacketRule& r, const Inspection& in,
   if (rule.flow_dir == FlowDir::kToClient && in.to_server) return false;
   if (rule.flow_state == FlowState::kEstablished && !in.established) return false;
   if (rule.flow_state == FlowState::kNotEstablished && in.established) return false;
-  const bool ports = in.proto == 6 || in.proto == 17;
-  auto oriented = [&](bool forward) {
-    const auto& s = forward ? in.src : in.dst;
-    const auto& d = forward ? in.dst : in.src;
-    const std::uint16_t sp = forward ? in.sport : in.dport;
-    const std::uint16_t dp = forward ? in.dport : in.sport;
-    // Ports first: cheaper than address lists, and more selective in most rules.
-    return (!ports || (rule.dport.matches(dp) && rule.sport.matches(sp))) &&
-           rule.src.matches(s, in.v4) && rule.dst.matches(d, in.v4);
-  };
-  if (!oriented(true) && !(rule.bidirectional && oriented(false))) return false;
+  // The header, once per inspection for all the rules that share it.
+  if (scratch.header_stamp[r.header] != scratch.call) {
+    scratch.header_stamp[r.header] = scratch.call;
+    scratch.header_result[r.header] = header_matches(rule, in) ? 1 : 0;
+  }
+  if (scratch.header_result[r.header] == 0) return false;
   if (rule.tcp_flags && (!in.has_tcp_flags || !rule.tcp_flags->holds(in.tcp_flags))) {
     return false;
   }
@@ -276,6 +341,7 @@ void PacketRuleSet::match(const Inspection& in, std::vector<const CompiledPacket
   if (app ? !has_app_rules(in.app) : payload_rule_count_ == 0) return;
   const Group& group = app ? app_ : payload_;
   thread_local Scratch scratch;
+  scratch.begin(rules_.size(), header_count_);
   std::vector<std::uint32_t>& candidates = scratch.candidates;
   candidates.clear();
   if (!use_prefilter_) {
@@ -288,6 +354,8 @@ void PacketRuleSet::match(const Inspection& in, std::vector<const CompiledPacket
         candidates.insert(candidates.end(), it->second.begin(), it->second.end());
       }
     }
+    // (A rule is in one of these lists at most, and in no literal's: no stamps needed yet.)
+    for (std::uint32_t i : candidates) scratch.rule_stamp[i] = scratch.call;
     if (group.prefilter != nullptr) {
       scratch.literal_hits.clear();
       bool scanned = true;
@@ -310,44 +378,44 @@ void PacketRuleSet::match(const Inspection& in, std::vector<const CompiledPacket
         candidates = group.all;
       } else {
         for (std::uint32_t id : scratch.literal_hits) {
-          const auto& rs = group.rules_of_literal[id];
-          candidates.insert(candidates.end(), rs.begin(), rs.end());
+          for (std::uint32_t i : group.rules_of_literal[id]) scratch.add_candidate(i);
         }
       }
     }
-    std::sort(candidates.begin(), candidates.end());
-    candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
   }
-  // Rules with flowbit conditions last, so that they see the bits this inspection sets; the
-  // hits in rule order all the same.
+  // Rules without flowbits in any order (their matches are independent); then those with
+  // flowbits in rule order: actions only, then with conditions those that also set bits, then
+  // those that only read them (Suricata's order), so a bit set by a match on this inspection
+  // counts for the readers. The hits are sorted into rule order at the end.
   const std::size_t first_hit = hits.size();
-  bool deferred = false;
+  std::vector<std::uint32_t>& with_flowbits = scratch.with_flowbits;
+  with_flowbits.clear();
   for (std::uint32_t i : candidates) {
     const CompiledPacketRule& r = *rules_[i];
-    if (r.flowbit_conditions) {
-      deferred = true;
-    } else if (evaluate(r, in, bits)) {
+    if (!r.flowbits.empty()) {
+      with_flowbits.push_back(i);
+    } else if (evaluate(r, in, bits, scratch)) {
       on_match(r, bits, hits);
     }
   }
-  if (!deferred) return;
-  // Of those, the ones that also set bits first (as Suricata orders them), then the readers.
-  const std::size_t unconditional = hits.size();
-  for (const bool setters : {true, false}) {
-    for (std::uint32_t i : candidates) {
-      const CompiledPacketRule& r = *rules_[i];
-      if (r.flowbit_conditions && r.flowbit_actions == setters && evaluate(r, in, bits)) {
-        on_match(r, bits, hits);
+  if (!with_flowbits.empty()) {
+    std::sort(with_flowbits.begin(), with_flowbits.end());
+    auto run = [&](bool conditions, bool actions) {
+      for (std::uint32_t i : with_flowbits) {
+        const CompiledPacketRule& r = *rules_[i];
+        if (r.flowbit_conditions == conditions && r.flowbit_actions == actions &&
+            evaluate(r, in, bits, scratch)) {
+          on_match(r, bits, hits);
+        }
       }
-    }
+    };
+    run(false, true);
+    run(true, true);
+    run(true, false);
   }
-  auto by_index = [](const CompiledPacketRule* a, const CompiledPacketRule* b) {
-    return a->index < b->index;
-  };
-  const auto deferred_hits = hits.begin() + static_cast<std::ptrdiff_t>(unconditional);
-  std::sort(deferred_hits, hits.end(), by_index);
-  std::inplace_merge(hits.begin() + static_cast<std::ptrdiff_t>(first_hit), deferred_hits,
-                     hits.end(), by_index);
+  std::sort(
+      hits.begin() + static_cast<std::ptrdiff_t>(first_hit), hits.end(),
+      [](const CompiledPacketRule* a, const CompiledPacketRule* b) { return a->index < b->index; });
 }
 
 void PacketRuleSet::on_match(const CompiledPacketRule& r, FlowBits* bits,

@@ -78,6 +78,9 @@ struct CompiledPacketRule {
   // HTTP and TLS summaries have one (the response head; the ServerHello and certificates).
   bool response_side = false;
   bool has_literal = false;
+  // Its addresses, ports and protocol among the set's distinct ones (rules sharing them share
+  // one test per inspection).
+  std::uint32_t header = 0;
   // The multi-buffers its items or size tests name (each inspected instance by instance).
   std::vector<Buffer> multi_buffers;
   std::vector<CompiledFlowbitOp> flowbits;  // rule.flowbits, names numbered by the set
@@ -131,7 +134,11 @@ class PacketRuleSet {
     std::vector<std::uint32_t> always;
     std::vector<std::uint32_t> all;  // without prefilter
   };
-  bool evaluate(const CompiledPacketRule& r, const Inspection& in, const FlowBits* bits) const;
+  struct Scratch;  // per thread: candidates, and what this inspection has tested already
+  bool evaluate(const CompiledPacketRule& r, const Inspection& in, const FlowBits* bits,
+                Scratch& scratch) const;
+  // Assigns every rule its CompiledPacketRule::header.
+  void number_headers();
   // Whether one instance of the multi-buffer satisfies all of the rule's items and size tests
   // for it.
   // A match: applies the rule's flowbit actions, and adds it to `hits` unless noalert.
@@ -143,6 +150,7 @@ class PacketRuleSet {
 
   std::vector<std::unique_ptr<CompiledPacketRule>> rules_;
   Group payload_, app_;
+  std::size_t header_count_ = 0;
   std::size_t payload_rule_count_ = 0;
   std::array<std::size_t, 4> app_rule_count_{};
   std::array<bool, kBufferCount> inspected_{};

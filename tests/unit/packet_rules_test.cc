@@ -84,6 +84,41 @@ TEST(PacketRuleParser, AddressesAndPorts) {
   EXPECT_FALSE(AddressSet::parse("$NOPE", vars()));
   EXPECT_FALSE(AddressSet::parse("[1.2.3.4", vars()));
   EXPECT_FALSE(AddressSet::parse("1.2.3.4/33", vars()));
+  // Nested negation, overlapping and adjacent ranges, both ends of the port space.
+  auto nested = PortSet::parse("[1:10,![3:5,!4]]", vars());
+  ASSERT_TRUE(nested);
+  for (std::uint16_t port : std::initializer_list<std::uint16_t>{1, 2, 4, 6, 10})
+    EXPECT_TRUE(nested->matches(port)) << port;
+  for (std::uint16_t port : std::initializer_list<std::uint16_t>{0, 3, 5, 11})
+    EXPECT_FALSE(nested->matches(port)) << port;
+  auto merged = PortSet::parse("[80:90,85:100,101]", vars());
+  ASSERT_TRUE(merged);
+  EXPECT_TRUE(merged->matches(80));
+  EXPECT_TRUE(merged->matches(95));
+  EXPECT_TRUE(merged->matches(101));
+  EXPECT_FALSE(merged->matches(79));
+  EXPECT_FALSE(merged->matches(102));
+  auto ends = PortSet::parse("[!1:65534]", vars());
+  ASSERT_TRUE(ends);
+  EXPECT_TRUE(ends->matches(0));
+  EXPECT_TRUE(ends->matches(65535));
+  EXPECT_FALSE(ends->matches(1));
+  EXPECT_FALSE(ends->matches(65534));
+  auto none = PortSet::parse("!0:", vars());
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->matches(0));
+  EXPECT_FALSE(none->matches(65535));
+  EXPECT_TRUE(PortSet().matches(12345));  // a default set is `any`
+  // Equal text, equal sets and hashes (rules share the header test); different, not equal.
+  EXPECT_EQ(*PortSet::parse("$HTTP_PORTS", vars()), *PortSet::parse("$HTTP_PORTS", vars()));
+  EXPECT_EQ(PortSet::parse("$HTTP_PORTS", vars())->hash(),
+            PortSet::parse("$HTTP_PORTS", vars())->hash());
+  EXPECT_FALSE(*PortSet::parse("80", vars()) == *PortSet::parse("81", vars()));
+  EXPECT_EQ(*AddressSet::parse("$HOME_NET", vars()), *AddressSet::parse("$HOME_NET", vars()));
+  EXPECT_EQ(AddressSet::parse("$HOME_NET", vars())->hash(),
+            AddressSet::parse("$HOME_NET", vars())->hash());
+  EXPECT_FALSE(*AddressSet::parse("$HOME_NET", vars()) ==
+               *AddressSet::parse("$EXTERNAL_NET", vars()));
   EXPECT_FALSE(PortSet::parse("70000", vars()));
   EXPECT_FALSE(PortSet::parse("10:5", vars()));
   Variables loop = Variables::defaults();
@@ -587,6 +622,39 @@ TEST(PacketRuleMatcher, HeaderAndFlow) {
   EXPECT_EQ(sids(*set, tcp_packet("q")), (std::vector<std::uint32_t>{1, 5, 7, 8}));
   EXPECT_EQ(sids(*set, tcp_packet("q", false, false)), (std::vector<std::uint32_t>{1, 4, 7, 8, 9}));
   EXPECT_EQ(sids(*set, tcp_packet("z")), (std::vector<std::uint32_t>{8}));
+}
+
+// Rules with the same header share one header test per inspection; rules whose headers differ
+// in one part (a port, `<>`, the protocol) do not. Hits come in rule order whatever order the
+// prefilter finds their literals in, and sets of different sizes share the matcher's scratch.
+TEST(PacketRuleMatcher, SharedHeadersAndRuleOrder) {
+  auto set = compile({
+      "alert tcp any any -> any 80 (content:\"ccc\"; sid:1;)",
+      "alert tcp any any -> any 80 (content:\"bbb\"; sid:2;)",
+      "alert tcp any any -> any 81 (content:\"aaa\"; sid:3;)",
+      "alert tcp any any -> any 80 (content:\"aaa\"; sid:4;)",
+      "alert tcp any 80 <> any any (content:\"aaa\"; sid:5;)",
+      "alert tcp any 80 -> any any (content:\"aaa\"; sid:6;)",
+      "alert udp any any -> any 80 (content:\"aaa\"; sid:7;)",
+      "alert tcp any any -> any 80 (dsize:>0; sid:8;)",
+      "alert tcp any any -> any 80 (content:\"aaa\"; flowbits:set,x; sid:9;)",
+      "alert tcp any any -> any 80 (flowbits:isset,x; content:\"bbb\"; sid:10;)",
+  });
+  const std::vector<std::uint32_t> expected{1, 2, 4, 5, 8, 9, 10};
+  FlowBits bits;
+  EXPECT_EQ(sids(*set, tcp_packet("aaa bbb ccc"), &bits), expected);
+  auto small = compile({"alert tcp any any -> any 80 (content:\"zzz\"; sid:20;)"});
+  EXPECT_EQ(sids(*small, tcp_packet("zzz")), (std::vector<std::uint32_t>{20}));
+  EXPECT_TRUE(sids(*small, tcp_packet("aaa bbb ccc")).empty());
+  FlowBits again;
+  EXPECT_EQ(sids(*set, tcp_packet("ccc bbb aaa"), &again), expected);
+  auto plain = compile(
+      {
+          "alert tcp any any -> any 80 (content:\"ccc\"; sid:1;)",
+          "alert tcp any any -> any 80 (content:\"aaa\"; sid:4;)",
+      },
+      false);
+  EXPECT_EQ(sids(*plain, tcp_packet("ccc aaa")), (std::vector<std::uint32_t>{1, 4}));
 }
 
 // flags / tcp.flags (exact, +, *, !, 0, ignored bits) and itype / icode hold on packets only.
