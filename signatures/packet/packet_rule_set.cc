@@ -66,15 +66,23 @@ constexpr std::size_t kMaxIndexedPorts = 64;
 
 }  // namespace
 
-void PacketRuleSet::add_always(Group& group, std::uint32_t index, const PacketRule& rule) {
+void PacketRuleSet::add_always(Group& group, std::uint32_t index) const {
+  const PacketRule& rule = rules_[index]->rule;
+  const std::uint32_t header = gates_[index].header;
+  auto add_to = [&](HeaderGroups& groups) {
+    auto it = std::find_if(groups.begin(), groups.end(),
+                           [&](const HeaderRules& g) { return g.header == header; });
+    if (it == groups.end()) it = groups.insert(groups.end(), HeaderRules{header, {}});
+    it->rules.push_back(index);
+  };
   std::vector<std::uint16_t> ports;
   const bool by_port = (rule.ip_proto == 6 || rule.ip_proto == 17) && !rule.bidirectional &&
                        rule.dport.enumerate(ports, kMaxIndexedPorts);
   if (!by_port) {
-    group.always.push_back(index);
+    add_to(group.always);
     return;
   }
-  for (std::uint16_t port : ports) group.always_by_dport[port].push_back(index);
+  for (std::uint16_t port : ports) add_to(group.always_by_dport[port]);
 }
 
 // Thread-local scratch of match(). Each call has its own number; a rule or header stamped with
@@ -138,8 +146,8 @@ bool same_header(const PacketRule& a, const PacketRule& b) {
 }  // namespace
 
 void PacketRuleSet::number_headers() {
-  // By hash, the rules holding each distinct header.
-  std::unordered_map<std::size_t, std::vector<const CompiledPacketRule*>> seen;
+  // By hash, the headers seen so far.
+  std::unordered_map<std::size_t, std::vector<std::uint32_t>> seen;
   for (const auto& r : rules_) {
     const PacketRule& rule = r->rule;
     std::size_t h = rule.src.hash();
@@ -148,14 +156,19 @@ void PacketRuleSet::number_headers() {
       h = (h ^ part) * 0x100000001b3ULL;
     }
     auto& same_hash = seen[h];
-    auto it = std::find_if(same_hash.begin(), same_hash.end(),
-                           [&](const CompiledPacketRule* o) { return same_header(o->rule, rule); });
+    auto it = std::find_if(same_hash.begin(), same_hash.end(), [&](std::uint32_t header) {
+      return same_header(*header_rules_[header], rule);
+    });
+    std::uint32_t header = 0;
     if (it != same_hash.end()) {
-      r->header = (*it)->header;
-      continue;
+      header = *it;
+    } else {
+      header = static_cast<std::uint32_t>(header_rules_.size());
+      header_rules_.push_back(&rule);
+      same_hash.push_back(header);
     }
-    r->header = static_cast<std::uint32_t>(header_count_++);
-    same_hash.push_back(r.get());
+    gates_.push_back({header, rule.app, rule.flow_dir, rule.flow_state, r->app_rule,
+                      r->response_side, !r->flowbits.empty()});
   }
 }
 
@@ -246,7 +259,7 @@ Result<std::shared_ptr<const PacketRuleSet>> PacketRuleSet::compile(
       (app ? set->app_flowbits_ : set->payload_flowbits_) |= !r.flowbits.empty();
       const std::string literal = required_literal(r.rule);
       if (literal.empty()) {
-        add_always(*group, i, r.rule);
+        set->add_always(*group, i);
         continue;
       }
       r.has_literal = true;
@@ -271,22 +284,32 @@ bool PacketRuleSet::has_app_rules(AppProto app) const {
   return app_rule_count_[static_cast<int>(app)] > 0;
 }
 
-bool PacketRuleSet::evaluate(const CompiledPacketRule& r, const Inspection& in,
-                             const FlowBits* bits, Scratch& scratch) const {
-  const PacketRule& rule = r.rule;
-  if (r.app_rule && rule.app != in.app) return false;
-  if (r.app_rule && r.response_side == in.to_server) return false;  // the other inspection's
+bool PacketRuleSet::passes_gate(std::uint32_t index, const Inspection& in, Scratch& scratch) const {
+  const Gate& g = gates_[index];
+  if (g.app_rule && g.app != in.app) return false;
+  if (g.app_rule && g.response_side == in.to_server) return false;  // the other inspection's
   // Flow direction and state first: plain flags, and most rules name them.
-  if (rule.flow_dir == FlowDir::kToServer && !in.to_server) return false;
-  if (rule.flow_dir == FlowDir::kToClient && in.to_server) return false;
-  if (rule.flow_state == FlowState::kEstablished && !in.established) return false;
-  if (rule.flow_state == FlowState::kNotEstablished && in.established) return false;
-  // The header, once per inspection for all the rules that share it.
-  if (scratch.header_stamp[r.header] != scratch.call) {
-    scratch.header_stamp[r.header] = scratch.call;
-    scratch.header_result[r.header] = header_matches(rule, in) ? 1 : 0;
+  if (g.flow_dir == FlowDir::kToServer && !in.to_server) return false;
+  if (g.flow_dir == FlowDir::kToClient && in.to_server) return false;
+  if (g.flow_state == FlowState::kEstablished && !in.established) return false;
+  if (g.flow_state == FlowState::kNotEstablished && in.established) return false;
+  return header_fits(g.header, in, scratch);
+}
+
+bool PacketRuleSet::header_fits(std::uint32_t header, const Inspection& in,
+                                Scratch& scratch) const {
+  if (scratch.header_stamp[header] != scratch.call) {
+    scratch.header_stamp[header] = scratch.call;
+    scratch.header_result[header] = header_matches(*header_rules_[header], in) ? 1 : 0;
   }
-  if (scratch.header_result[r.header] == 0) return false;
+  return scratch.header_result[header] != 0;
+}
+
+bool PacketRuleSet::evaluate(std::uint32_t index, const Inspection& in, const FlowBits* bits,
+                             Scratch& scratch) const {
+  if (!passes_gate(index, in, scratch)) return false;
+  const CompiledPacketRule& r = *rules_[index];
+  const PacketRule& rule = r.rule;
   if (rule.tcp_flags && (!in.has_tcp_flags || !rule.tcp_flags->holds(in.tcp_flags))) {
     return false;
   }
@@ -341,21 +364,30 @@ void PacketRuleSet::match(const Inspection& in, std::vector<const CompiledPacket
   if (app ? !has_app_rules(in.app) : payload_rule_count_ == 0) return;
   const Group& group = app ? app_ : payload_;
   thread_local Scratch scratch;
-  scratch.begin(rules_.size(), header_count_);
+  scratch.begin(rules_.size(), header_rules_.size());
   std::vector<std::uint32_t>& candidates = scratch.candidates;
   candidates.clear();
   if (!use_prefilter_) {
     candidates = group.all;
   } else {
-    candidates.insert(candidates.end(), group.always.begin(), group.always.end());
+    // The rules without a literal whose header fits. (A rule is in one of these lists at most,
+    // and in no literal's.)
+    auto take = [&](const HeaderGroups& groups) {
+      for (const HeaderRules& g : groups) {
+        if (!header_fits(g.header, in, scratch)) continue;
+        for (std::uint32_t i : g.rules) {
+          scratch.rule_stamp[i] = scratch.call;
+          candidates.push_back(i);
+        }
+      }
+    };
+    take(group.always);
     // A TCP or UDP rule only matches packets of its protocol, whose destination port it names.
     if (in.proto == 6 || in.proto == 17) {
       if (auto it = group.always_by_dport.find(in.dport); it != group.always_by_dport.end()) {
-        candidates.insert(candidates.end(), it->second.begin(), it->second.end());
+        take(it->second);
       }
     }
-    // (A rule is in one of these lists at most, and in no literal's: no stamps needed yet.)
-    for (std::uint32_t i : candidates) scratch.rule_stamp[i] = scratch.call;
     if (group.prefilter != nullptr) {
       scratch.literal_hits.clear();
       bool scanned = true;
@@ -391,11 +423,10 @@ void PacketRuleSet::match(const Inspection& in, std::vector<const CompiledPacket
   std::vector<std::uint32_t>& with_flowbits = scratch.with_flowbits;
   with_flowbits.clear();
   for (std::uint32_t i : candidates) {
-    const CompiledPacketRule& r = *rules_[i];
-    if (!r.flowbits.empty()) {
+    if (gates_[i].has_flowbits) {
       with_flowbits.push_back(i);
-    } else if (evaluate(r, in, bits, scratch)) {
-      on_match(r, bits, hits);
+    } else if (evaluate(i, in, bits, scratch)) {
+      on_match(*rules_[i], bits, hits);
     }
   }
   if (!with_flowbits.empty()) {
@@ -404,7 +435,7 @@ void PacketRuleSet::match(const Inspection& in, std::vector<const CompiledPacket
       for (std::uint32_t i : with_flowbits) {
         const CompiledPacketRule& r = *rules_[i];
         if (r.flowbit_conditions == conditions && r.flowbit_actions == actions &&
-            evaluate(r, in, bits, scratch)) {
+            evaluate(i, in, bits, scratch)) {
           on_match(r, bits, hits);
         }
       }

@@ -78,9 +78,6 @@ struct CompiledPacketRule {
   // HTTP and TLS summaries have one (the response head; the ServerHello and certificates).
   bool response_side = false;
   bool has_literal = false;
-  // Its addresses, ports and protocol among the set's distinct ones (rules sharing them share
-  // one test per inspection).
-  std::uint32_t header = 0;
   // The multi-buffers its items or size tests name (each inspected instance by instance).
   std::vector<Buffer> multi_buffers;
   std::vector<CompiledFlowbitOp> flowbits;  // rule.flowbits, names numbered by the set
@@ -125,19 +122,44 @@ class PacketRuleSet {
   }
 
  private:
+  // Rules by header (Gate::header): a header that does not fit an inspection rules out all its
+  // rules at once.
+  struct HeaderRules {
+    std::uint32_t header = 0;
+    std::vector<std::uint32_t> rules;
+  };
+  using HeaderGroups = std::vector<HeaderRules>;
   struct Group {
     std::unique_ptr<const sigma::Prefilter> prefilter;
     std::vector<std::vector<std::uint32_t>> rules_of_literal;  // literal id -> rule indexes
     // Rules without a literal: TCP and UDP rules with a few destination ports (one way) by
     // port, so a packet evaluates only those of its port; the others for every packet.
-    std::unordered_map<std::uint16_t, std::vector<std::uint32_t>> always_by_dport;
-    std::vector<std::uint32_t> always;
+    std::unordered_map<std::uint16_t, HeaderGroups> always_by_dport;
+    HeaderGroups always;
     std::vector<std::uint32_t> all;  // without prefilter
   };
   struct Scratch;  // per thread: candidates, and what this inspection has tested already
-  bool evaluate(const CompiledPacketRule& r, const Inspection& in, const FlowBits* bits,
+  // What rules most candidates out, kept apart from the (large) rules in one dense array, so
+  // that a candidate's rule is read only when its gate passes.
+  struct Gate {
+    // The rule's protocol, addresses and ports among the set's distinct ones (rules sharing
+    // them share one test per inspection).
+    std::uint32_t header = 0;
+    AppProto app = AppProto::kNone;
+    FlowDir flow_dir = FlowDir::kAny;
+    FlowState flow_state = FlowState::kAny;
+    bool app_rule = false;
+    bool response_side = false;
+    bool has_flowbits = false;
+  };
+  // Whether the header fits `in` (tested once per inspection).
+  bool header_fits(std::uint32_t header, const Inspection& in, Scratch& scratch) const;
+  // Whether rule `index` may match `in`: its kind, side, flow direction and state, and header.
+  bool passes_gate(std::uint32_t index, const Inspection& in, Scratch& scratch) const;
+  // The gate, then flowbit conditions and the detection items.
+  bool evaluate(std::uint32_t index, const Inspection& in, const FlowBits* bits,
                 Scratch& scratch) const;
-  // Assigns every rule its CompiledPacketRule::header.
+  // Numbers the distinct headers and fills gates_ and header_rules_.
   void number_headers();
   // Whether one instance of the multi-buffer satisfies all of the rule's items and size tests
   // for it.
@@ -146,11 +168,12 @@ class PacketRuleSet {
                        std::vector<const CompiledPacketRule*>& hits);
   static bool some_instance_matches(const CompiledPacketRule& r, Buffer buffer,
                                     const Inspection& in);
-  static void add_always(Group& group, std::uint32_t index, const PacketRule& rule);
+  void add_always(Group& group, std::uint32_t index) const;
 
   std::vector<std::unique_ptr<CompiledPacketRule>> rules_;
   Group payload_, app_;
-  std::size_t header_count_ = 0;
+  std::vector<Gate> gates_;                      // by rule index
+  std::vector<const PacketRule*> header_rules_;  // by header: a rule that has it
   std::size_t payload_rule_count_ = 0;
   std::array<std::size_t, 4> app_rule_count_{};
   std::array<bool, kBufferCount> inspected_{};
