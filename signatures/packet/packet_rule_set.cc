@@ -79,35 +79,67 @@ void PacketRuleSet::add_always(Group& group, std::uint32_t index) const {
   const bool by_port = (rule.ip_proto == 6 || rule.ip_proto == 17) && !rule.bidirectional &&
                        rule.dport.enumerate(ports, kMaxIndexedPorts);
   if (!by_port) {
-    add_to(group.always);
+    if (rule.ip_proto == 0) {
+      add_to(group.always);
+    } else {
+      add_to(group.always_by_proto[rule.ip_proto]);
+      if (rule.ip_proto == 1) add_to(group.always_by_proto[58]);
+    }
     return;
   }
   for (std::uint16_t port : ports) add_to(group.always_by_dport[port]);
 }
 
-// Thread-local scratch of match(). Each call has its own number; a rule or header stamped with
-// it was already taken as a candidate or tested during this call. Stamps are never reset
-// between calls (the number changes), so sets of any size can share one scratch.
+// Booleans computed at most once per match() call, by key.
+class CallMemo {
+ public:
+  void fit(std::size_t keys) {
+    if (stamp_.size() < keys) {
+      stamp_.resize(keys, 0);
+      value_.resize(keys, 0);
+    }
+  }
+  void forget() { std::fill(stamp_.begin(), stamp_.end(), 0); }
+  template <typename Compute>
+  bool get(std::size_t key, std::uint32_t call, Compute compute) {
+    if (stamp_[key] != call) {
+      stamp_[key] = call;
+      value_[key] = compute() ? 1 : 0;
+    }
+    return value_[key] != 0;
+  }
+
+ private:
+  std::vector<std::uint32_t> stamp_;
+  std::vector<std::uint8_t> value_;
+};
+
+// Thread-local scratch of match(). Each call has its own number; a rule stamped with it was
+// already taken as a candidate during this call, and the memos hold this call's results.
+// Stamps are never reset between calls (the number changes), so sets of any size can share
+// one scratch.
 struct PacketRuleSet::Scratch {
   std::vector<std::uint32_t> literal_hits;
   std::vector<std::uint32_t> candidates;     // each once, in no particular order
   std::vector<std::uint32_t> with_flowbits;  // the candidates that name flowbits
   std::uint32_t call = 0;
   std::vector<std::uint32_t> rule_stamp;
-  std::vector<std::uint32_t> header_stamp;
-  std::vector<std::uint8_t> header_result;
+  CallMemo headers;
+  CallMemo addresses;  // key: 2 * set + (0: the inspection's src, 1: its dst)
+  CallMemo ports;      // key: 2 * set + (0: sport, 1: dport)
 
-  void begin(std::size_t rules, std::size_t headers) {
+  void begin(const PacketRuleSet& set) {
     if (++call == 0) {  // wrapped: old stamps could be taken for this call's
       std::fill(rule_stamp.begin(), rule_stamp.end(), 0);
-      std::fill(header_stamp.begin(), header_stamp.end(), 0);
+      headers.forget();
+      addresses.forget();
+      ports.forget();
       call = 1;
     }
-    if (rule_stamp.size() < rules) rule_stamp.resize(rules, 0);
-    if (header_stamp.size() < headers) {
-      header_stamp.resize(headers, 0);
-      header_result.resize(headers, 0);
-    }
+    if (rule_stamp.size() < set.rules_.size()) rule_stamp.resize(set.rules_.size(), 0);
+    headers.fit(set.headers_.size());
+    addresses.fit(2 * set.addresses_.size());
+    ports.fit(2 * set.ports_.size());
   }
   // Adds rule `index` to the candidates unless it is there already.
   void add_candidate(std::uint32_t index) {
@@ -119,55 +151,44 @@ struct PacketRuleSet::Scratch {
 
 namespace {
 
-// Whether the inspection's protocol, addresses and ports fit the rule's header, as written or
-// (for `<>`) the other way round.
-bool header_matches(const PacketRule& rule, const Inspection& in) {
-  if (rule.ip_proto != 0 && rule.ip_proto != in.proto && !(rule.ip_proto == 1 && in.proto == 58)) {
-    return false;
+// Numbers distinct values (by their hash() and ==), keeping the first of each.
+template <typename T>
+class Numbering {
+ public:
+  explicit Numbering(std::vector<const T*>& values) : values_(values) {}
+  std::uint32_t number(const T& value) {
+    auto& same_hash = by_hash_[value.hash()];
+    for (std::uint32_t n : same_hash) {
+      if (*values_[n] == value) return n;
+    }
+    const auto n = static_cast<std::uint32_t>(values_.size());
+    values_.push_back(&value);
+    same_hash.push_back(n);
+    return n;
   }
-  const bool ports = in.proto == 6 || in.proto == 17;
-  auto oriented = [&](bool forward) {
-    const auto& s = forward ? in.src : in.dst;
-    const auto& d = forward ? in.dst : in.src;
-    const std::uint16_t sp = forward ? in.sport : in.dport;
-    const std::uint16_t dp = forward ? in.dport : in.sport;
-    // Ports first: cheaper than address lists, and more selective in most rules.
-    return (!ports || (rule.dport.matches(dp) && rule.sport.matches(sp))) &&
-           rule.src.matches(s, in.v4) && rule.dst.matches(d, in.v4);
-  };
-  return oriented(true) || (rule.bidirectional && oriented(false));
-}
 
-bool same_header(const PacketRule& a, const PacketRule& b) {
-  return a.ip_proto == b.ip_proto && a.bidirectional == b.bidirectional && a.src == b.src &&
-         a.dst == b.dst && a.sport == b.sport && a.dport == b.dport;
-}
+ private:
+  std::vector<const T*>& values_;
+  std::unordered_map<std::size_t, std::vector<std::uint32_t>> by_hash_;
+};
 
 }  // namespace
 
 void PacketRuleSet::number_headers() {
-  // By hash, the headers seen so far.
-  std::unordered_map<std::size_t, std::vector<std::uint32_t>> seen;
+  Numbering<AddressSet> addresses(addresses_);
+  Numbering<PortSet> ports(ports_);
+  std::map<Header, std::uint32_t> headers;
   for (const auto& r : rules_) {
     const PacketRule& rule = r->rule;
-    std::size_t h = rule.src.hash();
-    for (std::size_t part : {rule.dst.hash(), rule.sport.hash(), rule.dport.hash(),
-                             std::size_t{rule.ip_proto}, std::size_t{rule.bidirectional}}) {
-      h = (h ^ part) * 0x100000001b3ULL;
-    }
-    auto& same_hash = seen[h];
-    auto it = std::find_if(same_hash.begin(), same_hash.end(), [&](std::uint32_t header) {
-      return same_header(*header_rules_[header], rule);
-    });
-    std::uint32_t header = 0;
-    if (it != same_hash.end()) {
-      header = *it;
-    } else {
-      header = static_cast<std::uint32_t>(header_rules_.size());
-      header_rules_.push_back(&rule);
-      same_hash.push_back(header);
-    }
-    gates_.push_back({header, rule.app, rule.flow_dir, rule.flow_state, r->app_rule,
+    const Header h{addresses.number(rule.src),
+                   addresses.number(rule.dst),
+                   ports.number(rule.sport),
+                   ports.number(rule.dport),
+                   rule.ip_proto,
+                   rule.bidirectional};
+    const auto [it, added] = headers.try_emplace(h, static_cast<std::uint32_t>(headers_.size()));
+    if (added) headers_.push_back(h);
+    gates_.push_back({it->second, rule.app, rule.flow_dir, rule.flow_state, r->app_rule,
                       r->response_side, !r->flowbits.empty()});
   }
 }
@@ -298,11 +319,31 @@ bool PacketRuleSet::passes_gate(std::uint32_t index, const Inspection& in, Scrat
 
 bool PacketRuleSet::header_fits(std::uint32_t header, const Inspection& in,
                                 Scratch& scratch) const {
-  if (scratch.header_stamp[header] != scratch.call) {
-    scratch.header_stamp[header] = scratch.call;
-    scratch.header_result[header] = header_matches(*header_rules_[header], in) ? 1 : 0;
-  }
-  return scratch.header_result[header] != 0;
+  return scratch.headers.get(header, scratch.call, [&] {
+    const Header& h = headers_[header];
+    if (h.ip_proto != 0 && h.ip_proto != in.proto && !(h.ip_proto == 1 && in.proto == 58)) {
+      return false;
+    }
+    auto address_fits = [&](std::uint32_t set, std::uint32_t side) {
+      return scratch.addresses.get(2 * set + side, scratch.call, [&] {
+        return addresses_[set]->matches(side == 0 ? in.src : in.dst, in.v4);
+      });
+    };
+    auto port_fits = [&](std::uint32_t set, std::uint32_t side) {
+      return scratch.ports.get(2 * set + side, scratch.call, [&] {
+        return ports_[set]->matches(side == 0 ? in.sport : in.dport);
+      });
+    };
+    const bool with_ports = in.proto == 6 || in.proto == 17;
+    // forward: the rule's source is the inspection's source (side 0).
+    auto oriented = [&](bool forward) {
+      const std::uint32_t from = forward ? 0 : 1, to = forward ? 1 : 0;
+      // Ports first: cheaper than address lists, and more selective in most rules.
+      return (!with_ports || (port_fits(h.dport, to) && port_fits(h.sport, from))) &&
+             address_fits(h.src, from) && address_fits(h.dst, to);
+    };
+    return oriented(true) || (h.bidirectional && oriented(false));
+  });
 }
 
 bool PacketRuleSet::evaluate(std::uint32_t index, const Inspection& in, const FlowBits* bits,
@@ -364,7 +405,7 @@ void PacketRuleSet::match(const Inspection& in, std::vector<const CompiledPacket
   if (app ? !has_app_rules(in.app) : payload_rule_count_ == 0) return;
   const Group& group = app ? app_ : payload_;
   thread_local Scratch scratch;
-  scratch.begin(rules_.size(), header_rules_.size());
+  scratch.begin(*this);
   std::vector<std::uint32_t>& candidates = scratch.candidates;
   candidates.clear();
   if (!use_prefilter_) {
@@ -382,6 +423,7 @@ void PacketRuleSet::match(const Inspection& in, std::vector<const CompiledPacket
       }
     };
     take(group.always);
+    take(group.always_by_proto[in.proto]);
     // A TCP or UDP rule only matches packets of its protocol, whose destination port it names.
     if (in.proto == 6 || in.proto == 17) {
       if (auto it = group.always_by_dport.find(in.dport); it != group.always_by_dport.end()) {

@@ -133,8 +133,11 @@ class PacketRuleSet {
     std::unique_ptr<const sigma::Prefilter> prefilter;
     std::vector<std::vector<std::uint32_t>> rules_of_literal;  // literal id -> rule indexes
     // Rules without a literal: TCP and UDP rules with a few destination ports (one way) by
-    // port, so a packet evaluates only those of its port; the others for every packet.
+    // port, so a packet evaluates only those of its port; the others by IP protocol (ICMP
+    // rules under ICMPv6 too, as Header::ip_proto matches), or for every packet when they name
+    // none.
     std::unordered_map<std::uint16_t, HeaderGroups> always_by_dport;
+    std::array<HeaderGroups, 256> always_by_proto;
     HeaderGroups always;
     std::vector<std::uint32_t> all;  // without prefilter
   };
@@ -152,14 +155,23 @@ class PacketRuleSet {
     bool response_side = false;
     bool has_flowbits = false;
   };
-  // Whether the header fits `in` (tested once per inspection).
+  // A rule header by numbers: its address and port sets among the set's distinct ones.
+  struct Header {
+    std::uint32_t src = 0, dst = 0;      // addresses_
+    std::uint32_t sport = 0, dport = 0;  // ports_
+    std::uint8_t ip_proto = 0;
+    bool bidirectional = false;
+    auto operator<=>(const Header&) const = default;
+  };
+  // Whether the header fits `in`. Each header, and each address or port set on each side, is
+  // tested once per inspection.
   bool header_fits(std::uint32_t header, const Inspection& in, Scratch& scratch) const;
   // Whether rule `index` may match `in`: its kind, side, flow direction and state, and header.
   bool passes_gate(std::uint32_t index, const Inspection& in, Scratch& scratch) const;
   // The gate, then flowbit conditions and the detection items.
   bool evaluate(std::uint32_t index, const Inspection& in, const FlowBits* bits,
                 Scratch& scratch) const;
-  // Numbers the distinct headers and fills gates_ and header_rules_.
+  // Numbers the distinct headers, address and port sets, and fills gates_.
   void number_headers();
   // Whether one instance of the multi-buffer satisfies all of the rule's items and size tests
   // for it.
@@ -172,8 +184,10 @@ class PacketRuleSet {
 
   std::vector<std::unique_ptr<CompiledPacketRule>> rules_;
   Group payload_, app_;
-  std::vector<Gate> gates_;                      // by rule index
-  std::vector<const PacketRule*> header_rules_;  // by header: a rule that has it
+  std::vector<Gate> gates_;  // by rule index
+  std::vector<Header> headers_;
+  std::vector<const AddressSet*> addresses_;  // distinct, in the rules
+  std::vector<const PortSet*> ports_;         // distinct, in the rules
   std::size_t payload_rule_count_ = 0;
   std::array<std::size_t, 4> app_rule_count_{};
   std::array<bool, kBufferCount> inspected_{};
