@@ -1,6 +1,7 @@
 #include "signatures/packet/packet_rule_set.h"
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <set>
 #include <utility>
@@ -114,32 +115,66 @@ class CallMemo {
   std::vector<std::uint8_t> value_;
 };
 
+// What the header tests depend on: the inspection's protocol, addresses and ports, and the set.
+struct HeaderInputs {
+  std::uint64_t set = 0;  // PacketRuleSet::id_
+  std::uint8_t proto = 0;
+  bool v4 = true;
+  std::array<std::uint8_t, 16> src{}, dst{};
+  std::uint16_t sport = 0, dport = 0;
+  bool operator==(const HeaderInputs&) const = default;
+};
+
+// Header results for one HeaderInputs, valid while `epoch` is the bank's.
+struct HeaderBank {
+  HeaderInputs inputs;
+  std::uint32_t epoch = 0;
+  CallMemo headers;
+  CallMemo addresses;  // key: 2 * set + (0: the inspection's src, 1: its dst)
+  CallMemo ports;      // key: 2 * set + (0: sport, 1: dport)
+};
+
 // Thread-local scratch of match(). Each call has its own number; a rule stamped with it was
-// already taken as a candidate during this call, and the memos hold this call's results.
-// Stamps are never reset between calls (the number changes), so sets of any size can share
-// one scratch.
+// already taken as a candidate during this call. Header results are kept in two banks, each
+// for one HeaderInputs: the packets of a flow (both directions) reuse them. Stamps are never
+// reset (numbers change instead), so sets of any size can share one scratch.
 struct PacketRuleSet::Scratch {
   std::vector<std::uint32_t> literal_hits;
   std::vector<std::uint32_t> candidates;     // each once, in no particular order
   std::vector<std::uint32_t> with_flowbits;  // the candidates that name flowbits
   std::uint32_t call = 0;
   std::vector<std::uint32_t> rule_stamp;
-  CallMemo headers;
-  CallMemo addresses;  // key: 2 * set + (0: the inspection's src, 1: its dst)
-  CallMemo ports;      // key: 2 * set + (0: sport, 1: dport)
+  std::array<HeaderBank, 2> banks;
+  std::uint32_t epochs = 0;
+  HeaderBank* bank = nullptr;  // this call's
 
-  void begin(const PacketRuleSet& set) {
-    if (++call == 0) {  // wrapped: old stamps could be taken for this call's
+  void begin(const PacketRuleSet& set, const Inspection& in) {
+    if (++call == 0 || epochs >= UINT32_MAX - 2) {  // numbers wrap: forget every stamp
       std::fill(rule_stamp.begin(), rule_stamp.end(), 0);
-      headers.forget();
-      addresses.forget();
-      ports.forget();
+      for (HeaderBank& b : banks) {
+        b.headers.forget();
+        b.addresses.forget();
+        b.ports.forget();
+        b.epoch = 0;
+      }
       call = 1;
+      epochs = 0;
     }
     if (rule_stamp.size() < set.rules_.size()) rule_stamp.resize(set.rules_.size(), 0);
-    headers.fit(set.headers_.size());
-    addresses.fit(2 * set.addresses_.size());
-    ports.fit(2 * set.ports_.size());
+    const HeaderInputs inputs{set.id_, in.proto, in.v4, in.src, in.dst, in.sport, in.dport};
+    // The bank holding these inputs, else the one the last call did not use.
+    for (HeaderBank& b : banks) {
+      if (b.epoch != 0 && b.inputs == inputs) {
+        bank = &b;
+        return;
+      }
+    }
+    bank = bank == &banks[0] ? &banks[1] : &banks[0];
+    bank->inputs = inputs;
+    bank->epoch = ++epochs;
+    bank->headers.fit(set.headers_.size());
+    bank->addresses.fit(2 * set.addresses_.size());
+    bank->ports.fit(2 * set.ports_.size());
   }
   // Adds rule `index` to the candidates unless it is there already.
   void add_candidate(std::uint32_t index) {
@@ -198,6 +233,8 @@ Result<std::shared_ptr<const PacketRuleSet>> PacketRuleSet::compile(
     PacketRuleSetOptions options) {
   auto set = std::shared_ptr<PacketRuleSet>(new PacketRuleSet());
   set->use_prefilter_ = options.use_prefilter;
+  static std::atomic<std::uint64_t> next_id{1};
+  set->id_ = next_id.fetch_add(1);
   std::set<std::pair<std::uint32_t, std::uint32_t>> sids;
   for (PacketRule& rule : rules) {
     auto compiled = std::make_unique<CompiledPacketRule>();
@@ -319,20 +356,20 @@ bool PacketRuleSet::passes_gate(std::uint32_t index, const Inspection& in, Scrat
 
 bool PacketRuleSet::header_fits(std::uint32_t header, const Inspection& in,
                                 Scratch& scratch) const {
-  return scratch.headers.get(header, scratch.call, [&] {
+  HeaderBank& bank = *scratch.bank;
+  return bank.headers.get(header, bank.epoch, [&] {
     const Header& h = headers_[header];
     if (h.ip_proto != 0 && h.ip_proto != in.proto && !(h.ip_proto == 1 && in.proto == 58)) {
       return false;
     }
     auto address_fits = [&](std::uint32_t set, std::uint32_t side) {
-      return scratch.addresses.get(2 * set + side, scratch.call, [&] {
+      return bank.addresses.get(2 * set + side, bank.epoch, [&] {
         return addresses_[set]->matches(side == 0 ? in.src : in.dst, in.v4);
       });
     };
     auto port_fits = [&](std::uint32_t set, std::uint32_t side) {
-      return scratch.ports.get(2 * set + side, scratch.call, [&] {
-        return ports_[set]->matches(side == 0 ? in.sport : in.dport);
-      });
+      return bank.ports.get(2 * set + side, bank.epoch,
+                            [&] { return ports_[set]->matches(side == 0 ? in.sport : in.dport); });
     };
     const bool with_ports = in.proto == 6 || in.proto == 17;
     // forward: the rule's source is the inspection's source (side 0).
@@ -405,7 +442,7 @@ void PacketRuleSet::match(const Inspection& in, std::vector<const CompiledPacket
   if (app ? !has_app_rules(in.app) : payload_rule_count_ == 0) return;
   const Group& group = app ? app_ : payload_;
   thread_local Scratch scratch;
-  scratch.begin(*this);
+  scratch.begin(*this, in);
   std::vector<std::uint32_t>& candidates = scratch.candidates;
   candidates.clear();
   if (!use_prefilter_) {

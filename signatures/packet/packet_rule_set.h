@@ -195,6 +195,9 @@ class PacketRuleSet {
   std::unordered_map<std::string, std::uint32_t> flowbit_ids_;  // name -> id
   bool payload_flowbits_ = false, app_flowbits_ = false;
   bool use_prefilter_ = true;
+  // Unique among the sets of this process (never an address, which a later set may reuse):
+  // header results cached per thread are tied to it.
+  std::uint64_t id_ = 0;
 };
 
 }  // namespace soc::packet

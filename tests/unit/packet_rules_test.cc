@@ -657,6 +657,36 @@ TEST(PacketRuleMatcher, SharedHeadersAndRuleOrder) {
   EXPECT_EQ(sids(*plain, tcp_packet("ccc aaa")), (std::vector<std::uint32_t>{1, 4}));
 }
 
+// Header results are cached per thread for the last two address and port tuples: packets of
+// alternating flows, a third flow, and another set in between each get their own results.
+TEST(PacketRuleMatcher, HeaderResultsFollowTheInspection) {
+  auto set = compile({
+      "alert tcp any any -> 10.0.0.0/8 80 (content:\"q\"; sid:1;)",
+      "alert tcp any any -> any 81 (content:\"q\"; sid:2;)",
+  });
+  Inspection to_ten = tcp_packet("q");
+  to_ten.dst = ip("10.1.1.1");
+  Inspection to_81 = tcp_packet("q");
+  to_81.dport = 81;
+  const Inspection neither = tcp_packet("q");
+  Inspection reply = to_ten;  // the other direction of to_ten's flow
+  std::swap(reply.src, reply.dst);
+  std::swap(reply.sport, reply.dport);
+  using Sids = std::vector<std::uint32_t>;
+  for (int round = 0; round < 3; ++round) {
+    EXPECT_EQ(sids(*set, to_ten), Sids{1});
+    EXPECT_EQ(sids(*set, to_81), Sids{2});
+    EXPECT_EQ(sids(*set, to_ten), Sids{1});
+    EXPECT_EQ(sids(*set, reply), Sids{});
+    EXPECT_EQ(sids(*set, neither), Sids{});
+  }
+  auto other = compile({"alert tcp any any -> any any (content:\"q\"; sid:3;)"});
+  EXPECT_EQ(sids(*other, neither), Sids{3});
+  EXPECT_EQ(sids(*set, neither), Sids{});
+  EXPECT_EQ(sids(*other, to_ten), Sids{3});
+  EXPECT_EQ(sids(*set, to_ten), Sids{1});
+}
+
 // flags / tcp.flags (exact, +, *, !, 0, ignored bits) and itype / icode hold on packets only.
 TEST(PacketRuleMatcher, TcpFlagsAndIcmp) {
   auto set = compile({
