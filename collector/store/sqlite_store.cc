@@ -253,6 +253,12 @@ Result<void> migrate(sqlite3* db, StoreMode mode) {
                     std::to_string(kMigrations.size()) +
                     "; open it read-write once (start the collector) to migrate it");
   }
+  if (from > 0) {  // a new database migrates in no time; an old one may hold millions of events
+    log(LogLevel::kInfo, kComponent, "upgrading the database schema from version ", from, " to ",
+        kMigrations.size(),
+        "; on a large store this rebuilds indexes and may take minutes (nothing is lost if "
+        "it is interrupted: each step is one transaction)");
+  }
   for (std::size_t i = from; i < kMigrations.size(); ++i) {
     if (auto applied = apply_migration(db, i); !applied) return applied;
   }
