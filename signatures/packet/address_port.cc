@@ -218,10 +218,10 @@ class NodeHasher {
     add(children.size());
     for (std::uint32_t c : children) add(c);
   }
-  std::size_t value() const { return hash_; }
+  std::size_t value() const { return static_cast<std::size_t>(hash_); }
 
  private:
-  std::size_t hash_ = 0xcbf29ce484222325ULL;
+  std::uint64_t hash_ = 0xcbf29ce484222325ULL;
 };
 
 }  // namespace
@@ -351,10 +351,13 @@ PortRanges minus(const PortRanges& a, const PortRanges& b) {
     std::uint32_t from = lo;
     while (j < b.size() && b[j].second < from) ++j;
     for (std::size_t k = j; k < b.size() && b[k].first <= hi && from <= hi; ++k) {
-      if (b[k].first > from) out.emplace_back(from, b[k].first - 1);
+      if (b[k].first > from) {
+        out.emplace_back(static_cast<std::uint16_t>(from),
+                         static_cast<std::uint16_t>(b[k].first - 1));
+      }
       from = static_cast<std::uint32_t>(b[k].second) + 1;
     }
-    if (from <= hi) out.emplace_back(from, hi);
+    if (from <= hi) out.emplace_back(static_cast<std::uint16_t>(from), hi);
   }
   return out;
 }

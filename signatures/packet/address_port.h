@@ -51,7 +51,8 @@ class PortSet {
   bool matches(std::uint16_t port) const;
   bool is_any() const { return nodes_.size() == 1 && nodes_[0].kind == Node::kAny; }
   // The ports of a set made of plain ports and ranges (no negation, not `any`) with at most
-  // `max` of them, appended to `out`; false (and `out` unspecified) for any other set.
+  // `max` of them, appended to `out` (a port the set names twice, twice); false (and `out`
+  // unspecified) for any other set.
   bool enumerate(std::vector<std::uint16_t>& out, std::size_t max) const;
   // Structural, as AddressSet's.
   bool operator==(const PortSet&) const = default;

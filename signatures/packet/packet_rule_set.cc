@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <limits>
 #include <map>
 #include <set>
 #include <utility>
@@ -79,6 +80,8 @@ void PacketRuleSet::add_always(Group& group, std::uint32_t index) const {
   std::vector<std::uint16_t> ports;
   const bool by_port = (rule.ip_proto == 6 || rule.ip_proto == 17) && !rule.bidirectional &&
                        rule.dport.enumerate(ports, kMaxIndexedPorts);
+  std::sort(ports.begin(), ports.end());  // a list may name a port twice ([80,80:81])
+  ports.erase(std::unique(ports.begin(), ports.end()), ports.end());
   if (!by_port) {
     if (rule.ip_proto == 0) {
       add_to(group.always);
@@ -91,54 +94,54 @@ void PacketRuleSet::add_always(Group& group, std::uint32_t index) const {
   for (std::uint16_t port : ports) add_to(group.always_by_dport[port]);
 }
 
-// Booleans computed at most once per match() call, by key.
-class CallMemo {
- public:
-  void fit(std::size_t keys) {
-    if (stamp_.size() < keys) {
-      stamp_.resize(keys, 0);
-      value_.resize(keys, 0);
-    }
-  }
-  void forget() { std::fill(stamp_.begin(), stamp_.end(), 0); }
-  template <typename Compute>
-  bool get(std::size_t key, std::uint32_t call, Compute compute) {
-    if (stamp_[key] != call) {
-      stamp_[key] = call;
-      value_[key] = compute() ? 1 : 0;
-    }
-    return value_[key] != 0;
-  }
-
- private:
-  std::vector<std::uint32_t> stamp_;
-  std::vector<std::uint8_t> value_;
-};
-
-// What the header tests depend on: the inspection's protocol, addresses and ports, and the set.
-struct HeaderInputs {
-  std::uint64_t set = 0;  // PacketRuleSet::id_
-  std::uint8_t proto = 0;
-  bool v4 = true;
-  std::array<std::uint8_t, 16> src{}, dst{};
-  std::uint16_t sport = 0, dport = 0;
-  bool operator==(const HeaderInputs&) const = default;
-};
-
-// Header results for one HeaderInputs, valid while `epoch` is the bank's.
-struct HeaderBank {
-  HeaderInputs inputs;
-  std::uint32_t epoch = 0;
-  CallMemo headers;
-  CallMemo addresses;  // key: 2 * set + (0: the inspection's src, 1: its dst)
-  CallMemo ports;      // key: 2 * set + (0: sport, 1: dport)
-};
-
 // Thread-local scratch of match(). Each call has its own number; a rule stamped with it was
 // already taken as a candidate during this call. Header results are kept in two banks, each
-// for one HeaderInputs: the packets of a flow (both directions) reuse them. Stamps are never
-// reset (numbers change instead), so sets of any size can share one scratch.
+// for one HeaderInputs: the packets of a flow (both directions) reuse them. Stamps are reset
+// only when the numbers wrap (numbers change instead), so sets of any size can share one
+// scratch.
 struct PacketRuleSet::Scratch {
+  // Booleans by key, each computed once per epoch.
+  class EpochMemo {
+   public:
+    void fit(std::size_t keys) {
+      if (stamp_.size() < keys) {
+        stamp_.resize(keys, 0);
+        value_.resize(keys, 0);
+      }
+    }
+    void forget() { std::fill(stamp_.begin(), stamp_.end(), 0); }
+    template <typename Compute>
+    bool get(std::size_t key, std::uint32_t epoch, Compute compute) {
+      if (stamp_[key] != epoch) {
+        stamp_[key] = epoch;
+        value_[key] = compute() ? 1 : 0;
+      }
+      return value_[key] != 0;
+    }
+
+   private:
+    std::vector<std::uint32_t> stamp_;
+    std::vector<std::uint8_t> value_;
+  };
+  // What the header tests depend on: the inspection's protocol, addresses and ports, and the
+  // set.
+  struct HeaderInputs {
+    std::uint64_t set = 0;  // PacketRuleSet::id_
+    std::uint8_t proto = 0;
+    bool v4 = true;
+    std::array<std::uint8_t, 16> src{}, dst{};
+    std::uint16_t sport = 0, dport = 0;
+    bool operator==(const HeaderInputs&) const = default;
+  };
+  // Header results for one HeaderInputs, stamped with the bank's epoch (unique among banks).
+  struct HeaderBank {
+    HeaderInputs inputs;
+    std::uint32_t epoch = 0;  // 0: holds nothing
+    EpochMemo headers;
+    EpochMemo addresses;  // key: 2 * set + (0: the inspection's src, 1: its dst)
+    EpochMemo ports;      // key: 2 * set + (0: sport, 1: dport)
+  };
+
   std::vector<std::uint32_t> literal_hits;
   std::vector<std::uint32_t> candidates;     // each once, in no particular order
   std::vector<std::uint32_t> with_flowbits;  // the candidates that name flowbits
@@ -149,7 +152,8 @@ struct PacketRuleSet::Scratch {
   HeaderBank* bank = nullptr;  // this call's
 
   void begin(const PacketRuleSet& set, const Inspection& in) {
-    if (++call == 0 || epochs >= UINT32_MAX - 2) {  // numbers wrap: forget every stamp
+    constexpr auto kMax = std::numeric_limits<std::uint32_t>::max();
+    if (++call == 0 || epochs >= kMax - 2) {  // numbers wrap: forget every stamp
       std::fill(rule_stamp.begin(), rule_stamp.end(), 0);
       for (HeaderBank& b : banks) {
         b.headers.forget();
@@ -356,7 +360,7 @@ bool PacketRuleSet::passes_gate(std::uint32_t index, const Inspection& in, Scrat
 
 bool PacketRuleSet::header_fits(std::uint32_t header, const Inspection& in,
                                 Scratch& scratch) const {
-  HeaderBank& bank = *scratch.bank;
+  Scratch::HeaderBank& bank = *scratch.bank;
   return bank.headers.get(header, bank.epoch, [&] {
     const Header& h = headers_[header];
     if (h.ip_proto != 0 && h.ip_proto != in.proto && !(h.ip_proto == 1 && in.proto == 58)) {
@@ -448,15 +452,11 @@ void PacketRuleSet::match(const Inspection& in, std::vector<const CompiledPacket
   if (!use_prefilter_) {
     candidates = group.all;
   } else {
-    // The rules without a literal whose header fits. (A rule is in one of these lists at most,
-    // and in no literal's.)
+    // The rules without a literal whose header fits.
     auto take = [&](const HeaderGroups& groups) {
       for (const HeaderRules& g : groups) {
         if (!header_fits(g.header, in, scratch)) continue;
-        for (std::uint32_t i : g.rules) {
-          scratch.rule_stamp[i] = scratch.call;
-          candidates.push_back(i);
-        }
+        for (std::uint32_t i : g.rules) scratch.add_candidate(i);
       }
     };
     take(group.always);

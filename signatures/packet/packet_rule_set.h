@@ -101,10 +101,11 @@ class PacketRuleSet {
                                                               PacketRuleSetOptions options = {});
 
   // Appends every matching rule to `hits` (each once, in rule order), except `noalert` rules.
-  // `bits`: the flow's flowbits (nullptr: none, and actions are dropped). Rules with flowbit
-  // conditions are evaluated after the others (those that also set bits before those that
-  // only read them), so a bit set by a match on this inspection counts for them; each match
-  // applies its rule's flowbit actions.
+  // `bits`: the flow's flowbits (nullptr: none, and actions are dropped). Rules that name
+  // flowbits are evaluated after the others, in rule order: those that only set bits, then
+  // those with conditions that also set bits, then those that only read them, so a bit set by
+  // a match on this inspection counts for the readers; each match applies its rule's flowbit
+  // actions.
   void match(const Inspection& in, std::vector<const CompiledPacketRule*>& hits,
              FlowBits* bits = nullptr) const;
 

@@ -685,6 +685,47 @@ TEST(PacketRuleMatcher, HeaderResultsFollowTheInspection) {
   EXPECT_EQ(sids(*set, neither), Sids{});
   EXPECT_EQ(sids(*other, to_ten), Sids{3});
   EXPECT_EQ(sids(*set, to_ten), Sids{1});
+  // Every input of the header tests is part of the key: the protocol, the source port, the
+  // address family, and the set (two sets numbered alike).
+  auto protocols = compile({
+      "alert udp any any -> any 80 (content:\"q\"; sid:40;)",
+      "alert tcp any 40000 -> any 80 (content:\"q\"; sid:41;)",
+      "alert tcp any any -> 10.0.0.0/8 any (content:\"q\"; sid:42;)",
+  });
+  Inspection udp = neither;
+  udp.proto = 17;
+  Inspection other_sport = neither;
+  other_sport.sport = 40001;
+  Inspection v6 = to_ten;  // the same 16 bytes as an IPv6 address
+  v6.v4 = false;
+  EXPECT_EQ(sids(*protocols, neither), Sids{41});
+  EXPECT_EQ(sids(*protocols, udp), Sids{40});
+  EXPECT_EQ(sids(*protocols, other_sport), Sids{});
+  EXPECT_EQ(sids(*protocols, to_ten), (Sids{41, 42}));
+  EXPECT_EQ(sids(*protocols, v6), Sids{41});
+  auto port_80 = compile({"alert tcp any any -> any 80 (content:\"q\"; sid:50;)"});
+  auto port_81 = compile({"alert tcp any any -> any 81 (content:\"q\"; sid:51;)"});
+  EXPECT_EQ(sids(*port_80, neither), Sids{50});
+  EXPECT_EQ(sids(*port_81, neither), Sids{});
+}
+
+// Rules without a literal: an ICMP rule also sees ICMPv6, and a rule whose destination ports
+// name one port twice is evaluated once (one hit, its flowbit toggled once).
+TEST(PacketRuleMatcher, RulesWithoutLiteralIndexedByProtocolAndPort) {
+  auto set = compile({
+      "alert icmp any any -> any any (sid:1;)",
+      "alert tcp any any -> any [80,80:81] (dsize:>0; sid:2;)",
+      "alert tcp any any -> any [80,80] (flowbits:toggle,t; sid:3;)",
+      "alert tcp any any -> any any (flowbits:isset,t; content:\"q\"; sid:4;)",
+  });
+  using Sids = std::vector<std::uint32_t>;
+  Inspection icmp6 = tcp_packet("");
+  icmp6.proto = 58;
+  icmp6.v4 = false;
+  icmp6.present[0] = false;
+  EXPECT_EQ(sids(*set, icmp6), Sids{1});
+  FlowBits bits;
+  EXPECT_EQ(sids(*set, tcp_packet("q"), &bits), (Sids{2, 3, 4}));
 }
 
 // flags / tcp.flags (exact, +, *, !, 0, ignored bits) and itype / icode hold on packets only.
