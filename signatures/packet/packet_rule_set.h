@@ -18,6 +18,12 @@
 //   flowbit conditions (flow_bits.h), then every buffer's content/pcre/isdataat chain
 //   (content_match.h) on the buffer as the rule's transforms leave it; a multi-buffer's chain
 //   and bsize must hold on one of its instances.
+// - Header sharing: the rules' distinct address sets, port sets and headers (protocol, the
+//   four sets, `<>`) are numbered at compile time. Each is tested at most once per inspection,
+//   and the results are kept per thread for the last two address/port tuples, so the packets
+//   of a flow (both directions) reuse them. A small dense gate per rule (header, kind, side,
+//   flow direction and state) rules most candidates out before the rule itself is read; rules
+//   without a literal are indexed by destination port or IP protocol, grouped by header.
 // Immutable after compile(); match() is thread-safe (per-thread scratch). Swap sets whole with
 // a shared_ptr, as for Sigma rule sets.
 #pragma once
