@@ -214,29 +214,35 @@ class NodeHasher {
               0x100000001b3ULL;
     }
   }
-  void add_children(const std::vector<std::uint32_t>& children) {
-    add(children.size());
-    for (std::uint32_t c : children) add(c);
-  }
   std::size_t value() const { return static_cast<std::size_t>(hash_); }
 
  private:
   std::uint64_t hash_ = 0xcbf29ce484222325ULL;
 };
 
+// The hash of a node tree: each node's kind, negation and children, and what `leaf` adds of
+// its own values.
+template <typename NodeT, typename Leaf>
+std::size_t hash_nodes(const std::vector<NodeT>& nodes, Leaf leaf) {
+  NodeHasher h;
+  for (const NodeT& n : nodes) {
+    h.add(static_cast<std::uint8_t>(n.kind));
+    h.add(n.negated);
+    leaf(h, n);
+    h.add(n.children.size());
+    for (std::uint32_t c : n.children) h.add(c);
+  }
+  return h.value();
+}
+
 }  // namespace
 
 std::size_t AddressSet::hash() const {
-  NodeHasher h;
-  for (const Node& n : nodes_) {
-    h.add(static_cast<std::uint8_t>(n.kind));
-    h.add(n.negated);
+  return hash_nodes(nodes_, [](NodeHasher& h, const Node& n) {
     h.add(n.v4);
     h.add(n.prefix);
     for (std::uint8_t b : n.net) h.add(b);
-    h.add_children(n.children);
-  }
-  return h.value();
+  });
 }
 
 bool AddressSet::matches(const std::array<std::uint8_t, 16>& addr, bool v4) const {
@@ -288,15 +294,10 @@ Result<PortSet> PortSet::parse(std::string_view text, const Variables& vars) {
 }
 
 std::size_t PortSet::hash() const {
-  NodeHasher h;
-  for (const Node& n : nodes_) {
-    h.add(static_cast<std::uint8_t>(n.kind));
-    h.add(n.negated);
+  return hash_nodes(nodes_, [](NodeHasher& h, const Node& n) {
     h.add(n.lo);
     h.add(n.hi);
-    h.add_children(n.children);
-  }
-  return h.value();
+  });
 }
 
 bool PortSet::matches(std::uint16_t port) const {
