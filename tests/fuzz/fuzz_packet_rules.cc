@@ -73,13 +73,25 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto& issue : parsed.issues) {
     if (issue.reason.empty()) std::abort();
   }
+  // The same rules without the prefilter (every rule a candidate) must match alike: the
+  // prefilter, the header index and the shared header tests only skip rules that cannot match.
+  auto plain =
+      soc::packet::PacketRuleSet::compile(parsed.rules, parsed.issues, {.use_prefilter = false});
   auto set = soc::packet::PacketRuleSet::compile(std::move(parsed.rules), parsed.issues);
-  if (!set) return 0;
-  std::vector<const soc::packet::CompiledPacketRule*> hits;
-  soc::packet::FlowBits bits;  // one flow's, through every inspection
+  if (!set || !plain) return 0;
+  std::vector<const soc::packet::CompiledPacketRule*> hits, plain_hits;
+  soc::packet::FlowBits bits, plain_bits;  // one flow's, through every inspection
+  auto sids = [](const std::vector<const soc::packet::CompiledPacketRule*>& h) {
+    std::vector<std::uint32_t> out;
+    for (const auto* r : h) out.push_back(r->rule.sid);
+    return out;
+  };
   for (const Inspection& in : ins) {
     (*set)->match(in, hits);
     (*set)->match(in, hits, &bits);
+    (*plain)->match(in, plain_hits);
+    (*plain)->match(in, plain_hits, &plain_bits);
+    if (sids(hits) != sids(plain_hits)) std::abort();
   }
   return 0;
 }
