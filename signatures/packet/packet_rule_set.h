@@ -34,6 +34,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -168,7 +169,10 @@ class PacketRuleSet {
     std::uint32_t sport = 0, dport = 0;  // ports_
     std::uint8_t ip_proto = 0;
     bool bidirectional = false;
-    auto operator<=>(const Header&) const = default;
+    bool operator<(const Header& o) const {
+      return std::tie(src, dst, sport, dport, ip_proto, bidirectional) <
+             std::tie(o.src, o.dst, o.sport, o.dport, o.ip_proto, o.bidirectional);
+    }
   };
   // Whether the header fits `in`. Each header, and each address or port set on each side, is
   // tested once per inspection.

@@ -83,6 +83,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   soc::packet::FlowBits bits, plain_bits;  // one flow's, through every inspection
   auto sids = [](const std::vector<const soc::packet::CompiledPacketRule*>& h) {
     std::vector<std::uint32_t> out;
+    out.reserve(h.size());
     for (const auto* r : h) out.push_back(r->rule.sid);
     return out;
   };
