@@ -53,6 +53,15 @@ TEST(PacketRuleParser, HeaderAndMetadata) {
   EXPECT_EQ(parse_ok("alert ip any any -> any any (sid:1;)").priority, 3);
 }
 
+// The port set of `text` holds every port of `in` and none of `out`.
+void expect_ports(std::string_view text, std::initializer_list<std::uint16_t> in,
+                  std::initializer_list<std::uint16_t> out) {
+  auto set = PortSet::parse(text, vars());
+  ASSERT_TRUE(set) << text;
+  for (std::uint16_t port : in) EXPECT_TRUE(set->matches(port)) << text << ": " << port;
+  for (std::uint16_t port : out) EXPECT_FALSE(set->matches(port)) << text << ": " << port;
+}
+
 TEST(PacketRuleParser, AddressesAndPorts) {
   auto a = AddressSet::parse("[10.0.0.0/8,!10.1.0.0/16,2001:db8::/32]", vars());
   ASSERT_TRUE(a);
@@ -85,29 +94,10 @@ TEST(PacketRuleParser, AddressesAndPorts) {
   EXPECT_FALSE(AddressSet::parse("[1.2.3.4", vars()));
   EXPECT_FALSE(AddressSet::parse("1.2.3.4/33", vars()));
   // Nested negation, overlapping and adjacent ranges, both ends of the port space.
-  auto nested = PortSet::parse("[1:10,![3:5,!4]]", vars());
-  ASSERT_TRUE(nested);
-  for (std::uint16_t port : std::initializer_list<std::uint16_t>{1, 2, 4, 6, 10})
-    EXPECT_TRUE(nested->matches(port)) << port;
-  for (std::uint16_t port : std::initializer_list<std::uint16_t>{0, 3, 5, 11})
-    EXPECT_FALSE(nested->matches(port)) << port;
-  auto merged = PortSet::parse("[80:90,85:100,101]", vars());
-  ASSERT_TRUE(merged);
-  EXPECT_TRUE(merged->matches(80));
-  EXPECT_TRUE(merged->matches(95));
-  EXPECT_TRUE(merged->matches(101));
-  EXPECT_FALSE(merged->matches(79));
-  EXPECT_FALSE(merged->matches(102));
-  auto ends = PortSet::parse("[!1:65534]", vars());
-  ASSERT_TRUE(ends);
-  EXPECT_TRUE(ends->matches(0));
-  EXPECT_TRUE(ends->matches(65535));
-  EXPECT_FALSE(ends->matches(1));
-  EXPECT_FALSE(ends->matches(65534));
-  auto none = PortSet::parse("!0:", vars());
-  ASSERT_TRUE(none);
-  EXPECT_FALSE(none->matches(0));
-  EXPECT_FALSE(none->matches(65535));
+  expect_ports("[1:10,![3:5,!4]]", {1, 2, 4, 6, 10}, {0, 3, 5, 11});
+  expect_ports("[80:90,85:100,101]", {80, 95, 101}, {79, 102});
+  expect_ports("[!1:65534]", {0, 65535}, {1, 65534});
+  expect_ports("!0:", {}, {0, 65535});
   EXPECT_TRUE(PortSet().matches(12345));  // a default set is `any`
   // Equal text, equal sets and hashes (rules share the header test); different, not equal.
   EXPECT_EQ(*PortSet::parse("$HTTP_PORTS", vars()), *PortSet::parse("$HTTP_PORTS", vars()));
