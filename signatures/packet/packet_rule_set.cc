@@ -361,30 +361,33 @@ bool PacketRuleSet::passes_gate(std::uint32_t index, const Inspection& in, Scrat
 bool PacketRuleSet::header_fits(std::uint32_t header, const Inspection& in,
                                 Scratch& scratch) const {
   Scratch::HeaderBank& bank = *scratch.bank;
-  return bank.headers.get(header, bank.epoch, [&] {
-    const Header& h = headers_[header];
-    if (h.ip_proto != 0 && h.ip_proto != in.proto && !(h.ip_proto == 1 && in.proto == 58)) {
-      return false;
-    }
-    auto address_fits = [&](std::uint32_t set, std::uint32_t side) {
-      return bank.addresses.get(2 * set + side, bank.epoch, [&] {
-        return addresses_[set]->matches(side == 0 ? in.src : in.dst, in.v4);
-      });
-    };
-    auto port_fits = [&](std::uint32_t set, std::uint32_t side) {
-      return bank.ports.get(2 * set + side, bank.epoch,
-                            [&] { return ports_[set]->matches(side == 0 ? in.sport : in.dport); });
-    };
-    const bool with_ports = in.proto == 6 || in.proto == 17;
-    // forward: the rule's source is the inspection's source (side 0).
-    auto oriented = [&](bool forward) {
-      const std::uint32_t from = forward ? 0 : 1, to = forward ? 1 : 0;
-      // Ports first: cheaper than address lists, and more selective in most rules.
-      return (!with_ports || (port_fits(h.dport, to) && port_fits(h.sport, from))) &&
-             address_fits(h.src, from) && address_fits(h.dst, to);
-    };
-    return oriented(true) || (h.bidirectional && oriented(false));
-  });
+  return bank.headers.get(header, bank.epoch,
+                          [&] { return header_matches(headers_[header], in, scratch); });
+}
+
+bool PacketRuleSet::header_matches(const Header& h, const Inspection& in, Scratch& scratch) const {
+  if (h.ip_proto != 0 && h.ip_proto != in.proto && !(h.ip_proto == 1 && in.proto == 58)) {
+    return false;
+  }
+  Scratch::HeaderBank& bank = *scratch.bank;
+  auto address_fits = [&](std::uint32_t set, std::uint32_t side) {
+    return bank.addresses.get(2 * set + side, bank.epoch, [&] {
+      return addresses_[set]->matches(side == 0 ? in.src : in.dst, in.v4);
+    });
+  };
+  auto port_fits = [&](std::uint32_t set, std::uint32_t side) {
+    return bank.ports.get(2 * set + side, bank.epoch,
+                          [&] { return ports_[set]->matches(side == 0 ? in.sport : in.dport); });
+  };
+  const bool with_ports = in.proto == 6 || in.proto == 17;
+  // forward: the rule's source is the inspection's source (side 0).
+  auto oriented = [&](bool forward) {
+    const std::uint32_t from = forward ? 0 : 1, to = forward ? 1 : 0;
+    // Ports first: cheaper than address lists, and more selective in most rules.
+    return (!with_ports || (port_fits(h.dport, to) && port_fits(h.sport, from))) &&
+           address_fits(h.src, from) && address_fits(h.dst, to);
+  };
+  return oriented(true) || (h.bidirectional && oriented(false));
 }
 
 bool PacketRuleSet::evaluate(std::uint32_t index, const Inspection& in, const FlowBits* bits,

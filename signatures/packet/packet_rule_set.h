@@ -177,6 +177,9 @@ class PacketRuleSet {
   // Whether the header fits `in`. Each header, and each address or port set on each side, is
   // tested once per inspection.
   bool header_fits(std::uint32_t header, const Inspection& in, Scratch& scratch) const;
+  // The test itself, the protocol as written (ICMP also ICMPv6), the sets through the memos
+  // of this call's bank, the other way round too for `<>`.
+  bool header_matches(const Header& h, const Inspection& in, Scratch& scratch) const;
   // Whether rule `index` may match `in`: its kind, side, flow direction and state, and header.
   bool passes_gate(std::uint32_t index, const Inspection& in, Scratch& scratch) const;
   // The gate, then flowbit conditions and the detection items.
