@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "agent/agent_config.h"
+#include "agent/allocator.h"
 #include "agent/pcap_replay.h"
 #include "agent/pipeline.h"
 #include "agent/transport/collector_link.h"
@@ -86,7 +87,7 @@ int run_agent(const std::string& config_path, const std::vector<std::string>& ov
   }
   (*pipeline)->set_pack_updater(&packs);
   log(LogLevel::kInfo, "agent", "started; public key ", keys->public_key, ", collector ",
-      config->collector_endpoint);
+      config->collector_endpoint, ", allocator ", agent::allocator_name());
   auto result = (*pipeline)->run(stop);
   if (!result) {
     log(LogLevel::kError, "agent", "stopping: ", result.error().message);

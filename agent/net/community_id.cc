@@ -11,19 +11,22 @@
 namespace soc::agent::net {
 namespace {
 
-// Appends the base64 (RFC 4648, padded) of data to out.
-void append_base64(const unsigned char* data, std::size_t len, std::string& out) {
+// Writes the base64 (RFC 4648, padded) of data to out, which holds (len + 2) / 3 * 4 chars;
+// returns the number written.
+std::size_t write_base64(const unsigned char* data, std::size_t len, char* out) {
   static constexpr char kAlphabet[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  char* o = out;
   for (std::size_t i = 0; i < len; i += 3) {
     const std::uint32_t n = (static_cast<std::uint32_t>(data[i]) << 16) |
                             (i + 1 < len ? static_cast<std::uint32_t>(data[i + 1]) << 8 : 0) |
                             (i + 2 < len ? data[i + 2] : 0);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += i + 1 < len ? kAlphabet[(n >> 6) & 63] : '=';
-    out += i + 2 < len ? kAlphabet[n & 63] : '=';
+    *o++ = kAlphabet[(n >> 18) & 63];
+    *o++ = kAlphabet[(n >> 12) & 63];
+    *o++ = i + 1 < len ? kAlphabet[(n >> 6) & 63] : '=';
+    *o++ = i + 2 < len ? kAlphabet[n & 63] : '=';
   }
+  return static_cast<std::size_t>(o - out);
 }
 
 // SHA-1, fetched once: an implicit fetch per digest (EVP_sha1()) costs more than the hash.
@@ -82,11 +85,11 @@ std::string community_id_v1(const CommunityIdInput& in, std::uint16_t seed) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int digest_len = 0;
   if (!sha1_digest(buf, n, digest, &digest_len)) return "";
-  std::string id;
-  id.reserve(2 + (digest_len + 2) / 3 * 4);
-  id += "1:";
-  append_base64(digest, digest_len, id);
-  return id;
+  // Built in place and copied once: appending char by char cost more than the base64 itself.
+  char text[2 + (EVP_MAX_MD_SIZE + 2) / 3 * 4];
+  text[0] = '1';
+  text[1] = ':';
+  return {text, 2 + write_base64(digest, digest_len, text + 2)};
 }
 
 }  // namespace soc::agent::net

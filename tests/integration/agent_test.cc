@@ -50,6 +50,26 @@ TEST(Agent, SecondAgentOnTheSameStateFolderRefusesToStart) {
   EXPECT_TRUE(d.agent("a").running());
 }
 
+// The agent's startup log names the allocator that really serves its heap (cmake/Allocator.cmake):
+// mimalloc in builds linked with it, so a link that lost the override shows here.
+TEST(Agent, StartupLogNamesTheAllocatorServingItsHeap) {
+  Deployment d;
+  const std::string log = d.dir() + "/x.log";
+  append(log, "line", 1);
+  d.start_collector();
+  d.add_agent("a", {log}, true);
+  d.start_agent("a");
+  ASSERT_TRUE(wait_until(
+      [&] { return d.agent("a").log().find("started; public key") != std::string::npos; },
+      seconds(30)));
+#ifdef SOC_WITH_MIMALLOC
+  const std::string expected = ", allocator mimalloc ";
+#else
+  const std::string expected = ", allocator libc malloc";
+#endif
+  EXPECT_NE(d.agent("a").log().find(expected), std::string::npos) << d.agent("a").log();
+}
+
 TEST(Agent, MissingStateWithSpooledBatchesIsRefusedNotGuessed) {
   Deployment d;
   const std::string log = d.dir() + "/x.log";
