@@ -13,7 +13,8 @@ std::string allocator_name();
 
 // Bytes in heap blocks now allocated, as the serving allocator counts them (block sizes with its
 // rounding): glibc's mallinfo2 for the whole process; under mimalloc, the calling thread's default
-// heap only, so measure on the thread that allocates.
+// heap only (without its blocks of over 16 MiB, which belong to no heap), so measure on the thread
+// that allocates.
 std::size_t heap_bytes_in_use();
 
 }  // namespace soc::agent

@@ -3,7 +3,6 @@
 // as the agent's allocator counts it, around inserting 100,000 synthetic flows).
 // Reports bytes/s (Google Benchmark's own), Mbit/s and packets/s for both read paths.
 #include <benchmark/benchmark.h>
-#include <malloc.h>
 #include <pcap/pcap.h>
 
 #include <cstring>
@@ -173,7 +172,6 @@ void BM_FlowTableMemoryPer100kFlows(benchmark::State& state) {
   double bytes_per_100k = 0;
   for (auto _ : state) {
     state.PauseTiming();
-    malloc_trim(0);
     const std::size_t before = soc::agent::heap_bytes_in_use();
     state.ResumeTiming();
     FlowTableConfig config;
