@@ -164,6 +164,9 @@ class AddressParser {
     if (auto tree = parse_tree(set.nodes_, text, vars, leaf); !tree) {
       return tl::unexpected(tree.error());
     }
+    AddressSet::Ranges ranges = set.ranges_of(0);
+    set.v4_ranges_ = std::move(ranges.v4);
+    set.v6_ranges_ = std::move(ranges.v6);
     return set;
   }
 };
@@ -235,6 +238,67 @@ std::size_t hash_nodes(const std::vector<NodeT>& nodes, Leaf leaf) {
   return h.value();
 }
 
+// Inclusive ranges [first, second] of unsigned keys (ports, IPv4 or IPv6 addresses as numbers).
+template <typename T>
+using KeyRanges = std::vector<std::pair<T, T>>;
+
+// Sorts and merges overlapping or adjacent ranges.
+template <typename T>
+KeyRanges<T> normalized(KeyRanges<T> r) {
+  std::sort(r.begin(), r.end());
+  KeyRanges<T> out;
+  for (const auto& [lo, hi] : r) {
+    // Adjacent: lo follows the last range's end (lo > 0 there, as that end is below lo).
+    if (!out.empty() && (lo <= out.back().second || static_cast<T>(lo - 1) == out.back().second)) {
+      out.back().second = std::max(out.back().second, hi);
+    } else {
+      out.emplace_back(lo, hi);
+    }
+  }
+  return out;
+}
+
+// The keys of `a` (normalized) that are not in `b` (normalized).
+template <typename T>
+KeyRanges<T> minus(const KeyRanges<T>& a, const KeyRanges<T>& b) {
+  KeyRanges<T> out;
+  std::size_t j = 0;
+  for (const auto& [lo, hi] : a) {
+    T from = lo;
+    bool rest = true;  // [from, hi] is still to be placed
+    while (j < b.size() && b[j].second < from) ++j;
+    for (std::size_t k = j; rest && k < b.size() && b[k].first <= hi; ++k) {
+      if (b[k].first > from) out.emplace_back(from, static_cast<T>(b[k].first - 1));
+      if (b[k].second >= hi) {
+        rest = false;
+      } else {
+        from = static_cast<T>(b[k].second + 1);
+      }
+    }
+    if (rest) out.emplace_back(from, hi);
+  }
+  return out;
+}
+
+// Whether `key` lies in one of `r` (normalized): the last range starting at or before it.
+template <typename T>
+bool in_ranges(const KeyRanges<T>& r, T key) {
+  auto it = std::upper_bound(r.begin(), r.end(), key,
+                             [](T k, const std::pair<T, T>& range) { return k < range.first; });
+  return it != r.begin() && key <= std::prev(it)->second;
+}
+
+// An address (network order) as a number.
+std::uint32_t v4_key(const std::array<std::uint8_t, 16>& addr) {
+  return (static_cast<std::uint32_t>(addr[0]) << 24) | (static_cast<std::uint32_t>(addr[1]) << 16) |
+         (static_cast<std::uint32_t>(addr[2]) << 8) | addr[3];
+}
+Uint128 v6_key(const std::array<std::uint8_t, 16>& addr) {
+  Uint128 key = 0;
+  for (std::uint8_t b : addr) key = (key << 8) | b;
+  return key;
+}
+
 }  // namespace
 
 std::size_t AddressSet::hash() const {
@@ -246,47 +310,49 @@ std::size_t AddressSet::hash() const {
 }
 
 bool AddressSet::matches(const std::array<std::uint8_t, 16>& addr, bool v4) const {
-  return nodes_.empty() || eval(0, addr, v4);
+  return v4 ? in_ranges(v4_ranges_, v4_key(addr)) : in_ranges(v6_ranges_, v6_key(addr));
 }
 
-bool AddressSet::eval(std::uint32_t index, const std::array<std::uint8_t, 16>& addr,
-                      bool v4) const {
+AddressSet::Ranges AddressSet::ranges_of(std::uint32_t index) const {
+  auto every_address = [] { return Ranges{{{0, 0xFFFFFFFFu}}, {{0, ~Uint128{0}}}}; };
   const Node& n = nodes_[index];
-  bool result = false;
   switch (n.kind) {
     case Node::kAny:
-      result = true;
-      break;
+      return every_address();
     case Node::kCidr: {
-      if (n.v4 != v4) break;
-      const unsigned full = n.prefix / 8, rest = n.prefix % 8;
-      result = true;
-      for (unsigned i = 0; i < full && result; ++i) result = addr[i] == n.net[i];
-      if (result && rest != 0) {
-        const auto mask = static_cast<std::uint8_t>(0xff << (8 - rest));
-        result = (addr[full] & mask) == (n.net[full] & mask);
+      // The network's first and last address: its prefix bits, then all zeros or all ones.
+      if (n.v4) {
+        const std::uint32_t host = n.prefix >= 32 ? 0 : 0xFFFFFFFFu >> n.prefix;
+        const std::uint32_t first = v4_key(n.net) & ~host;
+        return {{{first, first | host}}, {}};
       }
-      break;
+      const Uint128 host = n.prefix >= 128 ? 0 : ~Uint128{0} >> n.prefix;
+      const Uint128 first = v6_key(n.net) & ~host;
+      return {{}, {{first, first | host}}};
     }
     case Node::kList: {
-      bool any_plain = false, plain_hit = false, negated_hit = false;
+      Ranges plain, negated;
+      bool any_plain = false;
+      auto append = [](Ranges& to, const Ranges& from) {
+        to.v4.insert(to.v4.end(), from.v4.begin(), from.v4.end());
+        to.v6.insert(to.v6.end(), from.v6.begin(), from.v6.end());
+      };
       for (std::uint32_t c : n.children) {
         const Node& child = nodes_[c];
         if (child.negated) {
           // The child's own value, without its negation: the list subtracts it.
-          bool inner = false;
-          for (std::uint32_t g : child.children) inner = inner || eval(g, addr, v4);
-          negated_hit = negated_hit || inner;
+          for (std::uint32_t g : child.children) append(negated, ranges_of(g));
         } else {
           any_plain = true;
-          plain_hit = plain_hit || eval(c, addr, v4);
+          append(plain, ranges_of(c));
         }
       }
-      result = (!any_plain || plain_hit) && !negated_hit;
-      break;
+      if (!any_plain) plain = every_address();
+      return {minus(normalized(std::move(plain.v4)), normalized(std::move(negated.v4))),
+              minus(normalized(std::move(plain.v6)), normalized(std::move(negated.v6)))};
     }
   }
-  return result;
+  return {};
 }
 
 Result<PortSet> PortSet::parse(std::string_view text, const Variables& vars) {
@@ -300,12 +366,7 @@ std::size_t PortSet::hash() const {
   });
 }
 
-bool PortSet::matches(std::uint16_t port) const {
-  // The last range starting at or before the port.
-  auto it = std::upper_bound(ranges_.begin(), ranges_.end(), port,
-                             [](std::uint16_t p, const auto& range) { return p < range.first; });
-  return it != ranges_.begin() && port <= std::prev(it)->second;
-}
+bool PortSet::matches(std::uint16_t port) const { return in_ranges(ranges_, port); }
 
 bool PortSet::enumerate(std::vector<std::uint16_t>& out, std::size_t max) const {
   if (nodes_.empty()) return false;
@@ -325,45 +386,6 @@ bool PortSet::enumerate(std::vector<std::uint16_t>& out, std::size_t max) const 
   }
   return true;
 }
-
-namespace {
-
-using PortRanges = std::vector<std::pair<std::uint16_t, std::uint16_t>>;
-
-// Sorts and merges overlapping or adjacent ranges.
-PortRanges normalized(PortRanges r) {
-  std::sort(r.begin(), r.end());
-  PortRanges out;
-  for (const auto& [lo, hi] : r) {
-    if (!out.empty() && static_cast<std::uint32_t>(lo) <= out.back().second + 1u) {
-      out.back().second = std::max(out.back().second, hi);
-    } else {
-      out.emplace_back(lo, hi);
-    }
-  }
-  return out;
-}
-
-// The ports of `a` (normalized) that are not in `b` (normalized).
-PortRanges minus(const PortRanges& a, const PortRanges& b) {
-  PortRanges out;
-  std::size_t j = 0;
-  for (auto [lo, hi] : a) {
-    std::uint32_t from = lo;
-    while (j < b.size() && b[j].second < from) ++j;
-    for (std::size_t k = j; k < b.size() && b[k].first <= hi && from <= hi; ++k) {
-      if (b[k].first > from) {
-        out.emplace_back(static_cast<std::uint16_t>(from),
-                         static_cast<std::uint16_t>(b[k].first - 1));
-      }
-      from = static_cast<std::uint32_t>(b[k].second) + 1;
-    }
-    if (from <= hi) out.emplace_back(static_cast<std::uint16_t>(from), hi);
-  }
-  return out;
-}
-
-}  // namespace
 
 PortSet::Ranges PortSet::ranges_of(std::uint32_t index) const {
   const Node& n = nodes_[index];

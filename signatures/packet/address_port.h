@@ -18,6 +18,10 @@
 
 namespace soc::packet {
 
+// An IPv6 address as a number. (__extension__, which keeps -Wpedantic quiet about GCC's 128-bit
+// integer, takes a typedef, not a using-declaration.)
+__extension__ typedef unsigned __int128 Uint128;  // NOLINT(modernize-use-using)
+
 class AddressSet {
  public:
   // Errors (kInvalidArgument): the reason, e.g. "unknown variable $FOO" or "bad address 'x'".
@@ -40,9 +44,21 @@ class AddressSet {
     std::vector<std::uint32_t> children;  // kList: indexes into nodes_
     bool operator==(const Node&) const = default;
   };
-  bool eval(std::uint32_t index, const std::array<std::uint8_t, 16>& addr, bool v4) const;
+  // Addresses as unsigned numbers (network order read big-endian), in sorted, disjoint,
+  // inclusive ranges; one list per family.
+  using V4Ranges = std::vector<std::pair<std::uint32_t, std::uint32_t>>;
+  using V6Ranges = std::vector<std::pair<Uint128, Uint128>>;
+  struct Ranges {
+    V4Ranges v4;
+    V6Ranges v6;
+  };
+  // The addresses node `index` stands for (a list: its plain members' less its negated ones').
+  Ranges ranges_of(std::uint32_t index) const;
   friend class AddressParser;
   std::vector<Node> nodes_;  // nodes_[0] is the root
+  // What matches() tests: the root's addresses (every address until parsed).
+  V4Ranges v4_ranges_{{0, 0xFFFFFFFFu}};
+  V6Ranges v6_ranges_{{0, ~Uint128{0}}};
 };
 
 class PortSet {

@@ -62,6 +62,41 @@ void expect_ports(std::string_view text, std::initializer_list<std::uint16_t> in
   for (std::uint16_t port : out) EXPECT_FALSE(set->matches(port)) << text << ": " << port;
 }
 
+// The address set of `text` holds every address of `in` and none of `out` (IPv4 or IPv6 as
+// written).
+void expect_addresses(std::string_view text, std::initializer_list<const char*> in,
+                      std::initializer_list<const char*> out) {
+  auto set = AddressSet::parse(text, vars());
+  ASSERT_TRUE(set) << text;
+  auto test = [&](const char* address) {
+    const auto parsed = IpAddress::parse(address);
+    EXPECT_TRUE(parsed) << address;
+    return parsed && set->matches(parsed->bytes, parsed->is_v4);
+  };
+  for (const char* a : in) EXPECT_TRUE(test(a)) << text << ": " << a;
+  for (const char* a : out) EXPECT_FALSE(test(a)) << text << ": " << a;
+}
+
+TEST(PacketRuleParser, AddressSetEdges) {
+  // A network's first and last address, and its neighbours; host bits in the text ignored.
+  expect_addresses("10.1.2.3/16", {"10.1.0.0", "10.1.255.255"}, {"10.0.255.255", "10.2.0.0"});
+  expect_addresses("2001:db8::/32", {"2001:db8::", "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff"},
+                   {"2001:db7:ffff:ffff:ffff:ffff:ffff:ffff", "2001:db9::"});
+  // Each family's sets match only that family; `any` and negations span both.
+  expect_addresses("1.2.3.4", {"1.2.3.4"}, {"::102:304", "1.2.3.5"});
+  expect_addresses("::1", {"::1"}, {"0.0.0.1"});
+  expect_addresses("!1.2.3.4", {"1.2.3.5", "::1", "::102:304"}, {"1.2.3.4"});
+  expect_addresses("any", {"0.0.0.0", "255.255.255.255", "::", "ffff::"}, {});
+  expect_addresses("[0.0.0.0/0]", {"0.0.0.0", "255.255.255.255"}, {"::"});
+  expect_addresses("[::/0,!::1]", {"::", "::2", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"},
+                   {"::1", "1.2.3.4"});
+  // Adjacent and overlapping members merge; a negation inside a negation adds back.
+  expect_addresses("[10.0.0.0/9,10.128.0.0/9,!10.0.0.0/31]", {"10.0.0.2", "10.255.255.255"},
+                   {"10.0.0.0", "10.0.0.1", "11.0.0.0"});
+  expect_addresses("![10.0.0.0/8,![10.1.0.0/16]]", {"10.1.2.3", "11.0.0.1"}, {"10.2.0.1"});
+  expect_addresses("[255.255.255.255,!255.255.255.254/31]", {}, {"255.255.255.255"});
+}
+
 TEST(PacketRuleParser, AddressesAndPorts) {
   auto a = AddressSet::parse("[10.0.0.0/8,!10.1.0.0/16,2001:db8::/32]", vars());
   ASSERT_TRUE(a);
