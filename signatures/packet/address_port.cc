@@ -164,9 +164,7 @@ class AddressParser {
     if (auto tree = parse_tree(set.nodes_, text, vars, leaf); !tree) {
       return tl::unexpected(tree.error());
     }
-    AddressSet::Ranges ranges = set.ranges_of(0);
-    set.v4_ranges_ = std::move(ranges.v4);
-    set.v6_ranges_ = std::move(ranges.v6);
+    set.ranges_ = set.ranges_of(0);
     return set;
   }
 };
@@ -310,15 +308,14 @@ std::size_t AddressSet::hash() const {
 }
 
 bool AddressSet::matches(const std::array<std::uint8_t, 16>& addr, bool v4) const {
-  return v4 ? in_ranges(v4_ranges_, v4_key(addr)) : in_ranges(v6_ranges_, v6_key(addr));
+  return v4 ? in_ranges(ranges_.v4, v4_key(addr)) : in_ranges(ranges_.v6, v6_key(addr));
 }
 
 AddressSet::Ranges AddressSet::ranges_of(std::uint32_t index) const {
-  auto every_address = [] { return Ranges{{{0, 0xFFFFFFFFu}}, {{0, ~Uint128{0}}}}; };
   const Node& n = nodes_[index];
   switch (n.kind) {
     case Node::kAny:
-      return every_address();
+      return Ranges::every();
     case Node::kCidr: {
       // The network's first and last address: its prefix bits, then all zeros or all ones.
       if (n.v4) {
@@ -347,7 +344,7 @@ AddressSet::Ranges AddressSet::ranges_of(std::uint32_t index) const {
           append(plain, ranges_of(c));
         }
       }
-      if (!any_plain) plain = every_address();
+      if (!any_plain) plain = Ranges::every();
       return {minus(normalized(std::move(plain.v4)), normalized(std::move(negated.v4))),
               minus(normalized(std::move(plain.v6)), normalized(std::move(negated.v6)))};
     }

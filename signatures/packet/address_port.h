@@ -51,14 +51,14 @@ class AddressSet {
   struct Ranges {
     V4Ranges v4;
     V6Ranges v6;
+    static Ranges every() { return {{{0, 0xFFFFFFFFu}}, {{0, ~Uint128{0}}}}; }
+    bool operator==(const Ranges&) const = default;
   };
   // The addresses node `index` stands for (a list: its plain members' less its negated ones').
   Ranges ranges_of(std::uint32_t index) const;
   friend class AddressParser;
-  std::vector<Node> nodes_;  // nodes_[0] is the root
-  // What matches() tests: the root's addresses (every address until parsed).
-  V4Ranges v4_ranges_{{0, 0xFFFFFFFFu}};
-  V6Ranges v6_ranges_{{0, ~Uint128{0}}};
+  std::vector<Node> nodes_;          // nodes_[0] is the root
+  Ranges ranges_ = Ranges::every();  // what matches() tests: the root's addresses
 };
 
 class PortSet {
