@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
+#include "collector/batch_writer.h"
 #include "collector/correlate/incident_engine.h"
 #include "collector/pack_distributor.h"
 #include "collector/pack_trust.h"
@@ -32,9 +33,12 @@ constexpr std::int64_t kHeartbeatFlushMs = 1000;
 // Messages read per round at most (heartbeats and refused ones included), so the batches of
 // one round are committed and acked promptly whatever else arrives.
 constexpr std::size_t kMaxMessagesPerRound = 1024;
-// Events per round (one transaction) at most: a round is the longest a control message (pack
+// Events per group (one transaction) at most: a group is the longest a control message (pack
 // report, heartbeat) or a new publication waits, whatever the agents' batch sizes.
-constexpr std::size_t kMaxEventsPerRound = 8192;
+constexpr std::size_t kMaxEventsPerGroup = 65536;
+// While groups follow each other without a pause, the pack distributor and the heartbeats are
+// served between two of them at least this often.
+constexpr std::int64_t kMaintenanceMs = kPollTimeoutMs;
 
 // A batch received in this round, waiting for the commit.
 struct PendingBatch {
@@ -50,7 +54,13 @@ struct Ingest::Impl {
   std::unique_ptr<ZapHandler> zap;  // destroyed before the context (declared after it)
   zmq::socket_t router{context, zmq::socket_type::router};
   zmq::socket_t monitor{context, zmq::socket_type::pair};
-  std::unique_ptr<EventStore> store;
+  std::unique_ptr<EventStore> store;  // this thread's connection: agents, heartbeats, packs
+  // Stores the groups of batches on its own thread and connection; `in_flight` is the group it
+  // holds (its events are what the writer reads until take(); declared first, so the writer,
+  // which finishes its group when destroyed, goes before it).
+  std::vector<PendingBatch> in_flight;
+  std::unique_ptr<BatchWriter> writer;
+  std::int64_t last_maintenance_ms = 0;
   std::unordered_map<std::string, AgentRecord> agents_by_key;  // cache of enrolled agents
   IngestCounters counters;
   std::int64_t last_stats_ms = 0;
@@ -71,7 +81,11 @@ struct Ingest::Impl {
   const AgentRecord* agent_for(const std::string& key);
   void load_pack(const std::string& bytes);
   void receive_one(std::vector<PendingBatch>& batches);
-  Result<void> commit(std::vector<PendingBatch>& batches);
+  Result<void> advance(std::vector<PendingBatch>& gathered, bool wait);
+  void submit(std::vector<PendingBatch>& gathered);
+  void acknowledge(const std::vector<BatchResult>& results);
+  void correlate(const std::vector<PendingBatch>& batches, const std::vector<BatchResult>& results);
+  void maintain();
   bool reply(const std::string& routing_id, const wire::Message& message);
   void drain_monitor();
   void log_stats();
@@ -182,20 +196,27 @@ bool Ingest::Impl::reply(const std::string& routing_id, const wire::Message& mes
   }
 }
 
-Result<void> Ingest::Impl::commit(std::vector<PendingBatch>& batches) {
-  if (batches.empty()) return ok();
+// Moves the gathered batches into the writer (nothing when there are none). Precondition: the
+// writer is idle.
+void Ingest::Impl::submit(std::vector<PendingBatch>& gathered) {
+  if (gathered.empty()) return;
+  in_flight = std::move(gathered);
+  gathered.clear();
   std::vector<IncomingBatch> incoming;
-  incoming.reserve(batches.size());
+  incoming.reserve(in_flight.size());
   const TimeNs received = now_ns();
-  for (const PendingBatch& p : batches) {
+  for (const PendingBatch& p : in_flight) {
     incoming.push_back(IncomingBatch{p.agent->id, p.batch.epoch, p.batch.seq, p.batch.base,
                                      received, &p.batch.events});
   }
-  auto results = store->store_batches(incoming);
-  if (!results) return tl::unexpected(results.error());
-  for (std::size_t i = 0; i < batches.size(); ++i) {
-    const PendingBatch& p = batches[i];
-    const BatchResult& r = (*results)[i];
+  writer->submit(std::move(incoming));
+}
+
+// Answers each batch of the group just committed: ack (stored or duplicate) or nack (gap).
+void Ingest::Impl::acknowledge(const std::vector<BatchResult>& results) {
+  for (std::size_t i = 0; i < in_flight.size(); ++i) {
+    const PendingBatch& p = in_flight[i];
+    const BatchResult& r = results[i];
     switch (r.outcome) {
       case BatchOutcome::kStored:
         ++counters.batches_stored;
@@ -212,14 +233,55 @@ Result<void> Ingest::Impl::commit(std::vector<PendingBatch>& batches) {
         break;
     }
   }
-  // Acked first: incidents are filed from what is durably stored.
+}
+
+// Feeds the stored events of a committed group to correlation and incidents (acked first:
+// incidents are filed from what is durably stored).
+void Ingest::Impl::correlate(const std::vector<PendingBatch>& batches,
+                             const std::vector<BatchResult>& results) {
   for (std::size_t i = 0; i < batches.size(); ++i) {
-    const BatchResult& r = (*results)[i];
+    const BatchResult& r = results[i];
     if (r.outcome != BatchOutcome::kStored) continue;
     engine->on_stored(batches[i].batch.events, r.event_ids, batches[i].agent->name,
                       batches[i].agent->agency);
   }
-  batches.clear();
+}
+
+// Serves what waits between groups: pushes and reports of packs (a new pack's correlation
+// windows are rebuilt from the store here, so every committed group must have been correlated
+// and none be in flight), heartbeats, the periodic stats line.
+void Ingest::Impl::maintain() {
+  last_maintenance_ms = monotonic_ms();
+  packs->poll(last_maintenance_ms);
+  flush_heartbeats(false);
+  log_stats();
+}
+
+// One step of the pipeline. A finished group is acked, the gathered batches go to the writer,
+// and the finished group is correlated while they are stored. With the writer idle, the
+// maintenance runs and the gathered batches go to the writer. With wait, waits for the group in
+// flight. Fails only when the store cannot commit (nothing of that group is acked then).
+Result<void> Ingest::Impl::advance(std::vector<PendingBatch>& gathered, bool wait) {
+  if (!writer->busy()) {
+    maintain();
+    submit(gathered);
+    return ok();
+  }
+  auto done = writer->take(wait);
+  if (!done) return ok();  // still storing: keep gathering
+  if (!*done) return tl::unexpected(done->error());
+  const std::vector<BatchResult>& results = **done;
+  acknowledge(results);
+  std::vector<PendingBatch> finished = std::move(in_flight);
+  in_flight.clear();
+  if (wait || monotonic_ms() - last_maintenance_ms >= kMaintenanceMs) {
+    correlate(finished, results);
+    maintain();
+    submit(gathered);
+  } else {
+    submit(gathered);
+    correlate(finished, results);
+  }
   return ok();
 }
 
@@ -281,6 +343,11 @@ Result<std::unique_ptr<Ingest>> Ingest::start(const CollectorConfig& config,
   auto store = open_sqlite_store(config.store_path);
   if (!store) return tl::unexpected(store.error());
   impl->store = std::move(*store);
+  auto writer_store = open_sqlite_store(config.store_path);
+  if (!writer_store) return tl::unexpected(writer_store.error());
+  auto writer = BatchWriter::start(std::move(*writer_store));
+  if (!writer) return tl::unexpected(writer.error());
+  impl->writer = std::move(*writer);
   auto zap = ZapHandler::start(impl->context, config.store_path, config.refused_log_interval_s);
   if (!zap) return tl::unexpected(zap.error());
   impl->zap = std::move(*zap);
@@ -322,22 +389,27 @@ Result<std::unique_ptr<Ingest>> Ingest::start(const CollectorConfig& config,
 
 Result<void> Ingest::run(const std::atomic<bool>& stop) {
   Impl& s = *impl_;
-  std::vector<PendingBatch> batches;
+  std::vector<PendingBatch> gathered;  // the next group, received while the writer stores one
+  std::size_t gathered_events = 0;
   while (!stop.load()) {
-    std::array<zmq::pollitem_t, 2> items{
-        {{s.router.handle(), 0, ZMQ_POLLIN, 0}, {s.monitor.handle(), 0, ZMQ_POLLIN, 0}}};
+    const bool room =
+        gathered.size() < s.config.max_batches_per_commit && gathered_events < kMaxEventsPerGroup;
+    // A full group waits for the writer: the router is not polled then (ZeroMQ queues, and
+    // the agents' windows of unacknowledged batches hold back the rest).
+    std::array<zmq::pollitem_t, 3> items{
+        {{s.router.handle(), 0, static_cast<short>(room ? ZMQ_POLLIN : 0), 0},
+         {s.monitor.handle(), 0, ZMQ_POLLIN, 0},
+         {nullptr, s.writer->done_fd(), ZMQ_POLLIN, 0}}};
     try {
       zmq::poll(items.data(), items.size(), std::chrono::milliseconds(kPollTimeoutMs));
       if ((items[1].revents & ZMQ_POLLIN) != 0) s.drain_monitor();
-      // Drain what is waiting (up to the commit size), store it in one transaction, then ack.
       std::size_t messages = 0;
-      std::size_t events = 0;
-      while (batches.size() < s.config.max_batches_per_commit && messages < kMaxMessagesPerRound &&
-             events < kMaxEventsPerRound &&
+      while (gathered.size() < s.config.max_batches_per_commit && messages < kMaxMessagesPerRound &&
+             gathered_events < kMaxEventsPerGroup &&
              (s.router.get(zmq::sockopt::events) & ZMQ_POLLIN) != 0) {
-        const std::size_t before = batches.size();
-        s.receive_one(batches);
-        if (batches.size() > before) events += batches.back().batch.events.size();
+        const std::size_t before = gathered.size();
+        s.receive_one(gathered);
+        if (gathered.size() > before) gathered_events += gathered.back().batch.events.size();
         ++messages;
       }
     } catch (const zmq::error_t& e) {
@@ -348,10 +420,12 @@ Result<void> Ingest::run(const std::atomic<bool>& stop) {
       // acked, so the agent resends it) and the error is reported.
       log(LogLevel::kError, "ingest", "message handling failed: ", e.what());
     }
-    if (auto r = s.commit(batches); !r) return r;
-    s.packs->poll(monotonic_ms());
-    s.flush_heartbeats(false);
-    s.log_stats();
+    if (auto r = s.advance(gathered, false); !r) return r;
+    if (gathered.empty()) gathered_events = 0;
+  }
+  // Stopping: the group in flight and the one gathered are stored, acked and correlated.
+  while (s.writer->busy() || !gathered.empty()) {
+    if (auto r = s.advance(gathered, true); !r) return r;
   }
   s.flush_heartbeats(true);
   s.last_stats_ms = 0;

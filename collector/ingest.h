@@ -6,7 +6,9 @@
 // version or multipart is refused and counted, never trusted. A message above
 // limits.max_message_bytes never reaches us: ZeroMQ drops the connection that sent it.
 //
-// Runs on the thread that calls run(); owns its store connection.
+// Runs on the thread that calls run(); owns its store connection. The batches are committed by a
+// BatchWriter (batch_writer.h) on a thread and connection of its own while the next group is
+// received and the last one correlated.
 #pragma once
 
 #include <atomic>

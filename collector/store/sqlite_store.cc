@@ -10,6 +10,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -1131,7 +1132,16 @@ Result<void> create_parent_directory(const std::string& path) {
   return ok();
 }
 
+// SQLite keeps allocation statistics under one process-wide mutex by default; nothing here reads
+// them, and every connection's writer paid the lock on each of its allocations. Set before
+// SQLite's first use in the process (sqlite3_config refuses later calls, which changes nothing).
+void configure_sqlite_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
+
 Result<DbHandle> open_connection(const std::string& path, StoreMode mode) {
+  configure_sqlite_once();
   if (mode == StoreMode::kReadOnly) {
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) {
