@@ -3,11 +3,14 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <cassert>
 #include <cerrno>
 #include <condition_variable>
 #include <cstdint>
 #include <cstring>
+#include <exception>
 #include <mutex>
+#include <span>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -30,6 +33,16 @@ struct BatchWriter::Shared {
     if (event_fd >= 0) ::close(event_fd);
   }
 
+  // store_batches, with an exception (out of memory ...) turned into an error: thrown out of
+  // the thread's function it would end the process.
+  Result<std::vector<BatchResult>> store_guarded(std::span<const IncomingBatch> batches) {
+    try {
+      return store->store_batches(batches);
+    } catch (const std::exception& e) {
+      return fail(ErrorCode::kStore, std::string("storing batches failed: ") + e.what());
+    }
+  }
+
   void run() {
     std::unique_lock lock(mutex);
     while (true) {
@@ -38,7 +51,7 @@ struct BatchWriter::Shared {
       std::vector<IncomingBatch> batches = std::move(job);
       job.clear();
       lock.unlock();
-      auto stored = store->store_batches(batches);
+      auto stored = store_guarded(batches);
       lock.lock();
       result = std::move(stored);
       const std::uint64_t one = 1;
@@ -79,6 +92,7 @@ BatchWriter::~BatchWriter() {
 void BatchWriter::submit(std::vector<IncomingBatch> batches) {
   {
     std::lock_guard lock(shared_->mutex);
+    assert(!shared_->in_flight && "submit while a group is in flight");
     shared_->job = std::move(batches);
     shared_->result.reset();
     shared_->in_flight = true;

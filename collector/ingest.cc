@@ -33,11 +33,12 @@ constexpr std::int64_t kHeartbeatFlushMs = 1000;
 // Messages read per round at most (heartbeats and refused ones included), so the batches of
 // one round are committed and acked promptly whatever else arrives.
 constexpr std::size_t kMaxMessagesPerRound = 1024;
-// Events per group (one transaction) at most: a group is the longest a control message (pack
-// report, heartbeat) or a new publication waits, whatever the agents' batch sizes.
-constexpr std::size_t kMaxEventsPerGroup = 65536;
+// Events per group (one transaction) at most, whatever the agents' batch sizes. Under sustained
+// load a control message (pack report, heartbeat) or a new publication waits for up to
+// kMaintenanceMs and the group in flight then (about 0.4 s for a full group here).
+constexpr std::size_t kMaxEventsPerGroup = 32768;
 // While groups follow each other without a pause, the pack distributor and the heartbeats are
-// served between two of them at least this often.
+// served between two of them once this much time has passed since the last time.
 constexpr std::int64_t kMaintenanceMs = kPollTimeoutMs;
 
 // A batch received in this round, waiting for the commit.
@@ -72,6 +73,8 @@ struct Ingest::Impl {
     std::string pack_version;
   };
   std::map<std::int64_t, PendingHeartbeat> pending_heartbeats;
+  // Pack reports received, recorded by the next maintenance.
+  std::vector<std::pair<const AgentRecord*, wire::PackReport>> pending_reports;
   std::int64_t last_heartbeat_flush_ms = 0;
   std::unique_ptr<PackDistributor> packs;  // uses store and router
   std::unique_ptr<IncidentStore> incidents;
@@ -81,11 +84,11 @@ struct Ingest::Impl {
   const AgentRecord* agent_for(const std::string& key);
   void load_pack(const std::string& bytes);
   void receive_one(std::vector<PendingBatch>& batches);
-  Result<void> advance(std::vector<PendingBatch>& gathered, bool wait);
+  Result<void> advance(std::vector<PendingBatch>& gathered, bool stopping);
   void submit(std::vector<PendingBatch>& gathered);
   void acknowledge(const std::vector<BatchResult>& results);
   void correlate(const std::vector<PendingBatch>& batches, const std::vector<BatchResult>& results);
-  void maintain();
+  void maintain(bool stopping);
   bool reply(const std::string& routing_id, const wire::Message& message);
   void drain_monitor();
   void log_stats();
@@ -176,7 +179,7 @@ void Ingest::Impl::receive_one(std::vector<PendingBatch>& batches) {
         hb->pack_version};
   } else if (const auto* report = std::get_if<wire::PackReport>(&*message)) {
     ++counters.pack_reports;
-    packs->report(*agent, *report);
+    pending_reports.emplace_back(agent, *report);  // recorded between groups
   } else {
     refuse("unexpected_type", "agent " + agent->name + " sent a message only collectors send");
   }
@@ -247,41 +250,38 @@ void Ingest::Impl::correlate(const std::vector<PendingBatch>& batches,
   }
 }
 
-// Serves what waits between groups: pushes and reports of packs (a new pack's correlation
-// windows are rebuilt from the store here, so every committed group must have been correlated
-// and none be in flight), heartbeats, the periodic stats line.
-void Ingest::Impl::maintain() {
+// Serves what waits between groups, with the writer idle: pushes and reports of packs (a new
+// pack's correlation windows are rebuilt from the store here, so every committed group must
+// have been correlated and none be in flight), heartbeats, the periodic stats line.
+void Ingest::Impl::maintain(bool stopping) {
   last_maintenance_ms = monotonic_ms();
-  packs->poll(last_maintenance_ms);
-  flush_heartbeats(false);
+  for (const auto& [agent, report] : pending_reports) packs->report(*agent, report);
+  pending_reports.clear();
+  if (!stopping) packs->poll(last_maintenance_ms);
+  flush_heartbeats(stopping);
   log_stats();
 }
 
-// One step of the pipeline. A finished group is acked, the gathered batches go to the writer,
-// and the finished group is correlated while they are stored. With the writer idle, the
-// maintenance runs and the gathered batches go to the writer. With wait, waits for the group in
-// flight. Fails only when the store cannot commit (nothing of that group is acked then).
-Result<void> Ingest::Impl::advance(std::vector<PendingBatch>& gathered, bool wait) {
-  if (!writer->busy()) {
-    maintain();
-    submit(gathered);
-    return ok();
-  }
-  auto done = writer->take(wait);
-  if (!done) return ok();  // still storing: keep gathering
-  if (!*done) return tl::unexpected(done->error());
-  const std::vector<BatchResult>& results = **done;
-  acknowledge(results);
-  std::vector<PendingBatch> finished = std::move(in_flight);
-  in_flight.clear();
-  if (wait || monotonic_ms() - last_maintenance_ms >= kMaintenanceMs) {
-    correlate(finished, results);
-    maintain();
-    submit(gathered);
+// One step of the pipeline, on the loop's thread. When the writer has finished its group, the
+// group is acked and correlated; then, with the writer idle (so that the incidents, pack
+// reports and heartbeats written on the other connections never wait for its transaction),
+// the maintenance runs if it is due, and the gathered batches go to the writer. While the
+// writer stores, the loop receives the next group. When stopping, waits for the group in flight
+// and loads no new pack. Fails only when the store cannot commit (nothing of that group is acked
+// then).
+Result<void> Ingest::Impl::advance(std::vector<PendingBatch>& gathered, bool stopping) {
+  if (writer->busy()) {
+    auto done = writer->take(stopping);
+    if (!done) return ok();  // still storing: keep gathering
+    if (!*done) return tl::unexpected(done->error());
+    acknowledge(**done);
+    correlate(in_flight, **done);
+    in_flight.clear();
+    if (stopping || monotonic_ms() - last_maintenance_ms >= kMaintenanceMs) maintain(stopping);
   } else {
-    submit(gathered);
-    correlate(finished, results);
+    maintain(stopping);
   }
+  submit(gathered);
   return ok();
 }
 
@@ -427,7 +427,7 @@ Result<void> Ingest::run(const std::atomic<bool>& stop) {
   while (s.writer->busy() || !gathered.empty()) {
     if (auto r = s.advance(gathered, true); !r) return r;
   }
-  s.flush_heartbeats(true);
+  s.maintain(true);
   s.last_stats_ms = 0;
   s.log_stats();
   return ok();

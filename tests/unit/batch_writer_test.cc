@@ -4,9 +4,14 @@
 #include <poll.h>
 #include <stdlib.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <memory>
+#include <mutex>
+#include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "collector/store/sqlite_store.h"
@@ -47,6 +52,77 @@ bool readable(int fd, int timeout_ms) {
   return ::poll(&p, 1, timeout_ms) == 1 && (p.revents & POLLIN) != 0;
 }
 
+// A store whose store_batches waits at a gate (then stores through a real store, or throws):
+// the tests decide when the writer's group is done. Nothing else is used by the writer.
+class GatedStore final : public EventStore {
+ public:
+  explicit GatedStore(std::unique_ptr<EventStore> real) : real_(std::move(real)) {}
+
+  // Waits (up to the deadline) until store_batches has been entered.
+  bool wait_entered() {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, std::chrono::milliseconds(kDeadlineMs),
+                             [&] { return entered_; });
+  }
+  void open(bool throw_instead = false) {
+    std::lock_guard lock(mutex_);
+    open_ = true;
+    throw_ = throw_instead;
+    changed_.notify_all();
+  }
+
+  Result<std::vector<BatchResult>> store_batches(std::span<const IncomingBatch> batches) override {
+    std::unique_lock lock(mutex_);
+    entered_ = true;
+    changed_.notify_all();
+    changed_.wait(lock, [&] { return open_; });
+    if (throw_) throw std::runtime_error("no memory left (test)");
+    return real_->store_batches(batches);
+  }
+
+  Result<AgentRecord> enroll_agent(const std::string&, const std::string&,
+                                   const std::string&) override {
+    return unused();
+  }
+  Result<std::optional<AgentRecord>> find_agent_by_key(const std::string&) override {
+    return unused();
+  }
+  Result<std::vector<AgentRecord>> list_agents() override { return unused(); }
+  Result<void> record_heartbeat(std::int64_t, TimeNs, const std::string&,
+                                const std::string&) override {
+    return unused();
+  }
+  Result<void> record_pack_report(std::int64_t, const std::string&, bool,
+                                  const std::string&) override {
+    return unused();
+  }
+  Result<PackPublication> publish_pack(const StoredPack&, bool) override { return unused(); }
+  Result<std::optional<StoredPack>> find_pack(const std::string&) override { return unused(); }
+  Result<std::optional<PackPublication>> current_publication() override { return unused(); }
+  Result<std::vector<PackPublication>> pack_history() override { return unused(); }
+  Result<std::vector<StoredEvent>> query_events(const EventQuery&) override { return unused(); }
+  Result<std::uint64_t> count_events(const EventQuery&) override { return unused(); }
+  Result<std::size_t> for_each_event_since(
+      std::span<const EventKind>, TimeNs, const std::function<void(const StoredEvent&)>&) override {
+    return unused();
+  }
+  Result<std::vector<StoredEvent>> search_events(const EventSearch&) override { return unused(); }
+  Result<std::uint64_t> count_search(const EventSearch&) override { return unused(); }
+
+ private:
+  static tl::unexpected<Error> unused() {
+    ADD_FAILURE() << "the batch writer used more of its store than store_batches";
+    return tl::unexpected(Error{ErrorCode::kUnsupported, "not in this test"});
+  }
+
+  std::unique_ptr<EventStore> real_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool entered_ = false;
+  bool open_ = false;
+  bool throw_ = false;
+};
+
 class BatchWriterTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -66,11 +142,17 @@ class BatchWriterTest : public ::testing::Test {
     fs::remove_all(dir_, ec);
   }
 
-  std::unique_ptr<BatchWriter> start_writer() {
+  std::unique_ptr<EventStore> open_store() {
     auto store = open_sqlite_store(dir_ + "/collector.db");
     EXPECT_TRUE(store.has_value()) << store.error().message;
+    return store ? std::move(*store) : nullptr;
+  }
+
+  // A writer over `store`, or over a store of its own.
+  std::unique_ptr<BatchWriter> start_writer(std::unique_ptr<EventStore> store = nullptr) {
+    if (!store) store = open_store();
     if (!store) return nullptr;
-    auto writer = BatchWriter::start(std::move(*store));
+    auto writer = BatchWriter::start(std::move(store));
     EXPECT_TRUE(writer.has_value()) << writer.error().message;
     return writer ? std::move(*writer) : nullptr;
   }
@@ -147,6 +229,57 @@ TEST_F(BatchWriterTest, DestroyedWithAGroupInFlightCommitsItFirst) {
     writer->submit({make_batch(agent_id_, 1, events)});
   }  // destroyed at once, whether or not its thread has begun the group
   EXPECT_EQ(stored_events(), 500u);
+}
+
+TEST_F(BatchWriterTest, WhileTheGroupIsStoredThereIsNothingToTake) {
+  auto gated_store = std::make_unique<GatedStore>(open_store());
+  GatedStore& gate = *gated_store;
+  auto writer = start_writer(std::move(gated_store));
+  ASSERT_TRUE(writer);
+  const auto events = make_events(7);
+  writer->submit({make_batch(agent_id_, 1, events)});
+  ASSERT_TRUE(gate.wait_entered());
+  EXPECT_TRUE(writer->busy());
+  EXPECT_FALSE(writer->take(false).has_value());
+  EXPECT_FALSE(readable(writer->done_fd(), 0));
+  EXPECT_EQ(stored_events(), 0u);
+
+  gate.open();
+  ASSERT_TRUE(readable(writer->done_fd(), kDeadlineMs));
+  auto results = writer->take(false);
+  ASSERT_TRUE(results.has_value() && results->has_value());
+  EXPECT_EQ((**results)[0].event_ids.size(), 7u);
+  EXPECT_EQ(stored_events(), 7u);
+}
+
+TEST_F(BatchWriterTest, DestroyedWhileStoringAGroupFinishesIt) {
+  auto gated_store = std::make_unique<GatedStore>(open_store());
+  GatedStore& gate = *gated_store;
+  auto writer = start_writer(std::move(gated_store));
+  ASSERT_TRUE(writer);
+  const auto events = make_events(9);
+  writer->submit({make_batch(agent_id_, 1, events)});
+  ASSERT_TRUE(gate.wait_entered());
+  std::thread destroyer([&] { writer.reset(); });  // waits for the group at the gate
+  gate.open();
+  destroyer.join();
+  EXPECT_EQ(stored_events(), 9u);
+}
+
+TEST_F(BatchWriterTest, AnExceptionWhileStoringIsAnErrorNotTheEndOfTheProcess) {
+  auto gated_store = std::make_unique<GatedStore>(open_store());
+  GatedStore& gate = *gated_store;
+  auto writer = start_writer(std::move(gated_store));
+  ASSERT_TRUE(writer);
+  const auto events = make_events(2);
+  writer->submit({make_batch(agent_id_, 1, events)});
+  gate.open(/*throw_instead=*/true);
+  auto results = writer->take(true);
+  ASSERT_TRUE(results.has_value());
+  ASSERT_FALSE(results->has_value());
+  EXPECT_EQ(results->error().code, ErrorCode::kStore);
+  EXPECT_NE(results->error().message.find("no memory left"), std::string::npos);
+  EXPECT_FALSE(writer->busy());
 }
 
 }  // namespace
