@@ -36,6 +36,17 @@ struct FullTextDriver {
   std::size_t param_index = 0;   // its FTS5 query in `params`
 };
 
+// A field-index condition that every match satisfies (not under `or` or `not`): the indexed
+// column equal to one value, or within a range of texts. Its index holds (column, time_ns): an
+// equality lists its matches newest first with no sort, a range lists a set the store can
+// count cheaply before it decides how to search.
+struct IndexDriver {
+  const char* index = nullptr;   // the index's name, fixed text (events_source_ip ...)
+  const char* column = nullptr;  // the column as `where` names it, fixed text (e.source_ip ...)
+  std::size_t value_param = 0;   // equal: the value; range: the inclusive lower bound
+  std::optional<std::size_t> upper_param;  // range: the exclusive upper bound; none: equal
+};
+
 struct CompiledQuery {
   // A WHERE expression over `events e` (and `agents a` when uses_agents); "" matches everything.
   // It may call soc_cidr_match(text, network, prefix), soc_fts_terms(phrase) and
@@ -45,6 +56,7 @@ struct CompiledQuery {
   std::vector<SqlParam> params;  // bound to the '?' of where, in order
   bool uses_agents = false;      // refers to a.name or a.agency: join agents a ON a.id = e.agent_id
   std::optional<FullTextDriver> full_text_driver;  // the first such term, when there is one
+  std::optional<IndexDriver> index_driver;  // the first such condition (an equality preferred)
 };
 
 }  // namespace soc::query

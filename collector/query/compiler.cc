@@ -18,13 +18,14 @@ namespace {
 struct IndexedField {
   std::string_view name;
   const char* sql;
+  const char* index;  // on (column, time_ns), partial: WHERE column IS NOT NULL
 };
 constexpr std::array<IndexedField, 5> kIndexed = {{
-    {"source.ip", "e.source_ip"},
-    {"destination.ip", "e.destination_ip"},
-    {"user.name", "e.user_name"},
-    {"host.hostname", "e.host_hostname"},
-    {"rule.id", "e.rule_id"},
+    {"source.ip", "e.source_ip", "events_source_ip"},
+    {"destination.ip", "e.destination_ip", "events_destination_ip"},
+    {"user.name", "e.user_name", "events_user_name"},
+    {"host.hostname", "e.host_hostname", "events_host_hostname"},
+    {"rule.id", "e.rule_id", "events_rule_id"},
 }};
 
 constexpr std::array<std::string_view, kIndexed.size()> kIndexedNames = {
@@ -50,18 +51,19 @@ constexpr std::array<ColumnField, 6> kColumns = {{
 // Where a field's value comes from: a fixed SQL fragment, or json_extract with a bound path.
 struct FieldRef {
   FieldKind kind = FieldKind::kJson;
-  const char* sql = nullptr;  // fixed fragment; nullptr for kJson
-  std::string path;           // kJson: $."name" (the name is validated: no quote can occur)
+  const char* sql = nullptr;    // fixed fragment; nullptr for kJson
+  const char* index = nullptr;  // kIndexedJson: its index
+  std::string path;             // kJson: $."name" (the name is validated: no quote can occur)
 };
 
 FieldRef resolve(const std::string& name) {
   for (const ColumnField& c : kColumns) {
-    if (c.name == name) return {c.kind, c.sql, {}};
+    if (c.name == name) return {c.kind, c.sql, nullptr, {}};
   }
   for (const IndexedField& f : kIndexed) {
-    if (f.name == name) return {FieldKind::kIndexedJson, f.sql, {}};
+    if (f.name == name) return {FieldKind::kIndexedJson, f.sql, f.index, {}};
   }
-  return {FieldKind::kJson, nullptr, "$.\"" + name + "\""};
+  return {FieldKind::kJson, nullptr, nullptr, "$.\"" + name + "\""};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -393,6 +395,17 @@ class Compiler {
     out_.where += ')';
   }
 
+  // Notes an indexed condition that every match meets, just before its parameters are added
+  // (a range's two bounds one after the other). The first equality wins over any range: it
+  // lists its matches in time order.
+  void note_index_driver(const FieldRef& f, bool range) {
+    if (!required_ || f.kind != FieldKind::kIndexedJson) return;
+    if (out_.index_driver && (range || !out_.index_driver->upper_param)) return;
+    const std::size_t at = out_.params.size();
+    out_.index_driver =
+        IndexDriver{f.index, f.sql, at, range ? std::optional<std::size_t>(at + 1) : std::nullopt};
+  }
+
   // field op ? with a parameter.
   void compare(const FieldRef& f, const char* op, SqlParam p) {
     field_sql(f);
@@ -475,6 +488,7 @@ class Compiler {
       const std::string upper = prefix_upper_bound(prefix);
       const bool narrow = f.kind == FieldKind::kIndexedJson && !upper.empty();
       if (narrow) {  // lets the index find the candidates: [prefix, upper)
+        note_index_driver(f, true);
         out_.where += '(';
         compare(f, " >= ", prefix);
         out_.where += " AND ";
@@ -493,6 +507,7 @@ class Compiler {
         return one_of(f, std::int64_t{v.text == "true" ? 1 : 0}, v.text);
       }
     }
+    note_index_driver(f, false);
     compare(f, " = ", v.text);
     return {};
   }
@@ -511,6 +526,7 @@ class Compiler {
   QueryResult<void> cidr_match(const FieldRef& f, const Cidr& c) {
     const int max = c.network.is_v4 ? 32 : 128;
     if (c.prefix == max) {
+      note_index_driver(f, false);
       compare(f, " = ", c.network.to_string());
       return {};
     }
@@ -518,6 +534,7 @@ class Compiler {
     const std::string upper = prefix_upper_bound(prefix);
     out_.where += '(';
     if (!upper.empty()) {
+      note_index_driver(f, true);
       compare(f, " >= ", prefix);
       out_.where += " AND ";
       compare(f, " < ", upper);

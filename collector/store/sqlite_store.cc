@@ -332,7 +332,7 @@ AgentRecord read_agent(const StmtUse& use) {
 // ---------------------------------------------------------------------------------------------
 
 // How a search's rows are found (search_sql).
-enum class SearchPlan { kByIndex, kNewestFirst, kByCandidates, kCount };
+enum class SearchPlan { kByIndex, kByDriverIndex, kNewestFirst, kByCandidates, kCount };
 
 // What a search by candidates (search_by_text) puts in place of its full-text driver: the ids
 // of one chunk of candidates, as a JSON array.
@@ -378,6 +378,10 @@ class SqliteStore final : public EventStore {
   Result<StmtHandle> prepare_search(const EventSearch& search, SearchPlan plan);
   // search_events along the time index; nullopt when it ran past its budget.
   Result<std::optional<std::vector<StoredEvent>>> search_newest_first(const EventSearch& search);
+  // Whether the query's index driver is best searched from its index: an equality always (its
+  // matches come newest first), a range when it holds fewer than tuning_.few_index_entries
+  // entries in the search's time window.
+  Result<bool> driver_index_is_best(const EventSearch& search);
   Result<BatchResult> store_batch(const IncomingBatch& batch);
   Result<std::uint64_t> last_seq(std::int64_t agent_id, std::uint64_t epoch);
   Result<void> insert_events(const IncomingBatch& batch, std::vector<std::int64_t>& ids);
@@ -877,6 +881,10 @@ std::string search_sql(const EventSearch& search, SearchPlan plan) {
                           : "SELECT e.id, e.time_ns, e.received_ns, a.name, a.agency, e.kind, "
                             "e.source, e.message, e.fields FROM events e";
   if (plan == SearchPlan::kNewestFirst) sql += " INDEXED BY events_time";
+  if (plan == SearchPlan::kByDriverIndex) {
+    sql += " INDEXED BY ";
+    sql += search.query.index_driver->index;  // fixed text from the compiler's table
+  }
   if (plan == SearchPlan::kByCandidates) sql += " NOT INDEXED";  // by id: the rowid only
   if (!count || search.query.uses_agents) sql += " JOIN agents a ON a.id = e.agent_id";
   std::string where = search.query.where;
@@ -892,6 +900,16 @@ std::string search_sql(const EventSearch& search, SearchPlan plan) {
   if (search.until) sql += " AND e.time_ns < ?";
   if (!count) sql += " ORDER BY e.time_ns DESC, e.id DESC LIMIT ?";
   return sql;
+}
+
+// Binds one compiled-query parameter; a text must outlive the statement's steps.
+int bind_param(sqlite3_stmt* stmt, int index, const query::SqlParam& param) {
+  if (const auto* i = std::get_if<std::int64_t>(&param)) {
+    return sqlite3_bind_int64(stmt, index, *i);
+  }
+  if (const auto* d = std::get_if<double>(&param)) return sqlite3_bind_double(stmt, index, *d);
+  const auto& text = std::get<std::string>(param);
+  return sqlite3_bind_text64(stmt, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
 }
 
 Result<StmtHandle> SqliteStore::prepare_search(const EventSearch& search, SearchPlan plan) {
@@ -912,15 +930,7 @@ Result<StmtHandle> SqliteStore::prepare_search(const EventSearch& search, Search
   int index = 1;
   int rc = SQLITE_OK;
   for (const query::SqlParam& param : search.query.params) {
-    if (const auto* i = std::get_if<std::int64_t>(&param)) {
-      rc = sqlite3_bind_int64(raw, index++, *i);
-    } else if (const auto* d = std::get_if<double>(&param)) {
-      rc = sqlite3_bind_double(raw, index++, *d);
-    } else {
-      const auto& text = std::get<std::string>(param);  // outlives the statement's steps
-      rc = sqlite3_bind_text64(raw, index++, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
-    }
-    if (rc != SQLITE_OK) return store_error(db_.get(), "bind search");
+    if (bind_param(raw, index++, param) != SQLITE_OK) return store_error(db_.get(), "bind search");
   }
   constexpr auto kMaxLimit = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
   if (search.since) rc = sqlite3_bind_int64(raw, index++, *search.since);
@@ -944,6 +954,16 @@ Result<std::vector<StoredEvent>> SqliteStore::search_events(const EventSearch& s
     if (!found) return tl::unexpected(found.error());
     if (*found) return std::move(**found);
   } else if (budgeted && !search.query.where.empty()) {
+    // A field index that every match is in answers at once when it lists the matches newest
+    // first (an equality) or holds few entries (a rare range).
+    auto from_driver = driver_index_is_best(search);
+    if (!from_driver) return tl::unexpected(from_driver.error());
+    if (*from_driver) {
+      auto stmt = prepare_search(search, SearchPlan::kByDriverIndex);
+      if (!stmt) return tl::unexpected(stmt.error());
+      StmtUse use(stmt->get());
+      return read_events(use, "search events");
+    }
     // A search that many events match finds its newest ones at once by walking the time index;
     // one that few match would read the whole store that way, and is answered fastest from
     // its field or word index, then sorted. The walk gets a short budget (it bounds what a
@@ -956,6 +976,34 @@ Result<std::vector<StoredEvent>> SqliteStore::search_events(const EventSearch& s
   if (!stmt) return tl::unexpected(stmt.error());
   StmtUse use(stmt->get());
   return read_events(use, "search events");
+}
+
+Result<bool> SqliteStore::driver_index_is_best(const EventSearch& search) {
+  const auto& driver = search.query.index_driver;
+  if (!driver) return false;
+  if (!driver->upper_param) return true;
+  const auto& params = search.query.params;
+  if (driver->value_param >= params.size() || *driver->upper_param >= params.size()) {
+    return fail(ErrorCode::kInternal, "compiled search: index driver out of its parameters");
+  }
+  // Fixed fragments only: the index and column come from the compiler's table.
+  std::string sql = std::string("SELECT count(*) FROM (SELECT 1 FROM events e INDEXED BY ") +
+                    driver->index + " WHERE " + driver->column + " >= ? AND " + driver->column +
+                    " < ?";
+  if (search.since) sql += " AND e.time_ns >= ?";
+  if (search.until) sql += " AND e.time_ns < ?";
+  sql += " LIMIT " + std::to_string(tuning_.few_index_entries) + ")";
+  auto stmt = prepare(db_.get(), sql.c_str());
+  if (!stmt) return tl::unexpected(stmt.error());
+  int index = 1;
+  int rc = bind_param(stmt->get(), index++, params[driver->value_param]);
+  if (rc == SQLITE_OK) rc = bind_param(stmt->get(), index++, params[*driver->upper_param]);
+  if (rc == SQLITE_OK && search.since) rc = sqlite3_bind_int64(stmt->get(), index++, *search.since);
+  if (rc == SQLITE_OK && search.until) rc = sqlite3_bind_int64(stmt->get(), index++, *search.until);
+  if (rc != SQLITE_OK) return store_error(db_.get(), "bind index count");
+  StmtUse use(stmt->get());
+  if (use.step() != SQLITE_ROW) return store_error(db_.get(), "count index entries");
+  return use.int64(0) < tuning_.few_index_entries;
 }
 
 namespace {
@@ -1137,7 +1185,12 @@ Result<void> create_parent_directory(const std::string& path) {
 // SQLite's first use in the process (sqlite3_config refuses later calls, which changes nothing).
 void configure_sqlite_once() {
   static std::once_flag once;
-  std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+  std::call_once(once, [] {
+    if (sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK) {
+      log(LogLevel::kDebug, kComponent,
+          "SQLite was initialized before the store: its allocation statistics stay on");
+    }
+  });
 }
 
 Result<DbHandle> open_connection(const std::string& path, StoreMode mode) {

@@ -21,6 +21,10 @@ enum class StoreMode { kReadWrite, kReadOnly };
 // the same rows.
 struct SearchTuning {
   std::chrono::milliseconds newest_first_budget{30};
+  // A range of an indexed field (the query's IndexDriver) with fewer entries than this in the
+  // search's time window is searched from its index, its matches read and sorted whole (tens
+  // of milliseconds at most); with more, the newest-first walk finds the newest ones sooner.
+  int few_index_entries = 4096;
 };
 
 // Opens (creating the file and its parent folder in kReadWrite mode) and migrates the database

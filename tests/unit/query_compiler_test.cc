@@ -158,6 +158,35 @@ TEST(QueryCompiler, FullTextDriverIsAWordEveryMatchHas) {
   EXPECT_EQ(driver_words("(failed or accepted) and root"), "\"root\"");
 }
 
+// The index driver is the first indexed-field condition every match meets, an equality before
+// any range; it names the fixed index and column and its parameters.
+TEST(QueryCompiler, IndexDriverIsAnIndexedConditionEveryMatchMeets) {
+  auto driver = [](const std::string& text) -> std::string {
+    const CompiledQuery q = compile(text);
+    if (!q.index_driver) return "<none>";
+    std::string out = std::string(q.index_driver->index) + " " + q.index_driver->column + " " +
+                      text_param(q, q.index_driver->value_param);
+    if (q.index_driver->upper_param) out += ".." + text_param(q, *q.index_driver->upper_param);
+    return out;
+  };
+  EXPECT_EQ(driver("rule.id: abc-123"), "events_rule_id e.rule_id abc-123");
+  EXPECT_EQ(driver("source.ip: 10.0.0.0/8"), "events_source_ip e.source_ip 10...10/");
+  EXPECT_EQ(driver("source.ip: 10.1.2.3/32"), "events_source_ip e.source_ip 10.1.2.3");
+  EXPECT_EQ(driver("user.name: adm*"), "events_user_name e.user_name adm..adn");
+  EXPECT_EQ(driver("source.ip: 10.0.0.0/8 and host.hostname: \"web 1\""),
+            "events_host_hostname e.host_hostname web 1");  // the equality wins
+  EXPECT_EQ(driver("user.name: root and destination.ip: 8.8.8.8"),
+            "events_user_name e.user_name root");  // the first equality
+  EXPECT_EQ(driver("failed and (user.name: root and event.outcome: failure)"),
+            "events_user_name e.user_name root");
+  EXPECT_EQ(driver("user.name: root or user.name: admin"), "<none>");
+  EXPECT_EQ(driver("not rule.id: abc-123"), "<none>");
+  EXPECT_EQ(driver("event.outcome: failure"), "<none>");  // not an indexed field
+  EXPECT_EQ(driver("user.name: *dmin"), "<none>");        // no prefix to range over
+  EXPECT_EQ(driver("source.ip: fe80::/10"), "<none>");    // no whole hextet: no range
+  EXPECT_EQ(driver("user.name: *"), "<none>");
+}
+
 TEST(QueryCompiler, Cidr) {
   CompiledQuery q = compile("source.ip: 10.1.2.3/8");
   EXPECT_NE(q.where.find("soc_cidr_match(e.source_ip, ?, ?)"), std::string::npos) << q.where;

@@ -328,8 +328,10 @@ TEST_F(QueryStoreTest, FullTextIndexFollowsInsertsDeletesAndMigration) {
   raw.exec("INSERT INTO events_fts(events_fts) VALUES('integrity-check')");
 }
 
-// Searches walk the events newest first within a budget, else use their index: with no budget
-// every search takes the index, and finds the same events in the same order.
+// Searches walk the events newest first within a budget, else use their index, or start from
+// the field index every match is in (an equality; a range with few entries): with no budget
+// every search takes SQLite's index plan, and every plan finds the same events in the same
+// order.
 TEST_F(QueryStoreTest, NewestFirstWalkAndIndexFindTheSame) {
   const std::vector<std::string> queries = {
       "failed",
@@ -341,6 +343,14 @@ TEST_F(QueryStoreTest, NewestFirstWalkAndIndexFindTheSame) {
       "rule.id: abc-123 or r00t",
       "failed and not user.name: root",
       "http.response.status_code >= 400",
+      // Searched from the index every match is in: an equality, or a range with few entries.
+      "rule.id: abc-123",
+      "user.name: root and event.outcome: failure",
+      "source.ip: 10.0.0.0/8 and user.name: admin",
+      "source.ip: 2001:db8::/32 or user.name: alice",
+      "user.name: r*",
+      "source.ip: 10.0.0.0/8 and not user.name: root",
+      "destination.ip: 8.8.8.8",
   };
   // Each query's events, then those within a time window.
   auto run_all = [&] {
@@ -358,6 +368,13 @@ TEST_F(QueryStoreTest, NewestFirstWalkAndIndexFindTheSame) {
   EXPECT_EQ(find(wrong_order), Ids{});
   EXPECT_EQ(find(wrong_order + " or \"for root\""), Ids{6});
   store_.reset();
+  // Every range counts as one with many entries: walked newest first.
+  auto ranges_walked = open_sqlite_store(path_, StoreMode::kReadOnly,
+                                         SearchTuning{std::chrono::milliseconds(30), 1});
+  ASSERT_TRUE(ranges_walked) << ranges_walked.error().message;
+  store_ = std::move(*ranges_walked);
+  const auto walked_ranges = run_all();
+  store_.reset();
   auto by_index =
       open_sqlite_store(path_, StoreMode::kReadOnly, SearchTuning{std::chrono::milliseconds(0)});
   ASSERT_TRUE(by_index) << by_index.error().message;
@@ -366,6 +383,7 @@ TEST_F(QueryStoreTest, NewestFirstWalkAndIndexFindTheSame) {
   for (std::size_t i = 0; i < queries.size(); ++i) {
     EXPECT_FALSE(walked[i].first.empty()) << queries[i];
     EXPECT_EQ(indexed[i], walked[i]) << queries[i];
+    EXPECT_EQ(walked_ranges[i], walked[i]) << queries[i];
   }
   EXPECT_EQ(walked[0].first, (Ids{6, 5, 1}));
   EXPECT_EQ(walked[0].second, (Ids{6, 5}));
