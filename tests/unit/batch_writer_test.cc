@@ -157,6 +157,27 @@ class BatchWriterTest : public ::testing::Test {
     return writer ? std::move(*writer) : nullptr;
   }
 
+  // A writer whose store_batches waits at gate_ (which the writer owns).
+  std::unique_ptr<BatchWriter> start_gated_writer() {
+    auto gated = std::make_unique<GatedStore>(open_store());
+    gate_ = gated.get();
+    return start_writer(std::move(gated));
+  }
+
+  // A gated writer that has begun storing `events` as batch 1 and waits at the gate; nullptr
+  // (with a failure) when it did not get there in time.
+  std::unique_ptr<BatchWriter> writer_at_the_gate(const std::vector<Event>& events) {
+    auto writer = start_gated_writer();
+    if (!writer) return nullptr;
+    writer->submit({make_batch(agent_id_, 1, events)});
+    if (!gate_->wait_entered()) {
+      ADD_FAILURE() << "the writer did not begin its group";
+      gate_->open();
+      return nullptr;
+    }
+    return writer;
+  }
+
   std::uint64_t stored_events() {
     auto n = reader_->count_events({});
     EXPECT_TRUE(n.has_value()) << n.error().message;
@@ -166,6 +187,7 @@ class BatchWriterTest : public ::testing::Test {
   std::string dir_;
   std::unique_ptr<EventStore> reader_;  // the other connection, as the ingest loop's
   std::int64_t agent_id_ = 0;
+  GatedStore* gate_ = nullptr;  // of the last start_gated_writer()
 };
 
 TEST_F(BatchWriterTest, StoresAGroupAndSignalsItsDescriptorUntilTaken) {
@@ -232,19 +254,15 @@ TEST_F(BatchWriterTest, DestroyedWithAGroupInFlightCommitsItFirst) {
 }
 
 TEST_F(BatchWriterTest, WhileTheGroupIsStoredThereIsNothingToTake) {
-  auto gated_store = std::make_unique<GatedStore>(open_store());
-  GatedStore& gate = *gated_store;
-  auto writer = start_writer(std::move(gated_store));
-  ASSERT_TRUE(writer);
   const auto events = make_events(7);
-  writer->submit({make_batch(agent_id_, 1, events)});
-  ASSERT_TRUE(gate.wait_entered());
+  auto writer = writer_at_the_gate(events);
+  ASSERT_TRUE(writer);
   EXPECT_TRUE(writer->busy());
   EXPECT_FALSE(writer->take(false).has_value());
   EXPECT_FALSE(readable(writer->done_fd(), 0));
   EXPECT_EQ(stored_events(), 0u);
 
-  gate.open();
+  gate_->open();
   ASSERT_TRUE(readable(writer->done_fd(), kDeadlineMs));
   auto results = writer->take(false);
   ASSERT_TRUE(results.has_value() && results->has_value());
@@ -253,27 +271,21 @@ TEST_F(BatchWriterTest, WhileTheGroupIsStoredThereIsNothingToTake) {
 }
 
 TEST_F(BatchWriterTest, DestroyedWhileStoringAGroupFinishesIt) {
-  auto gated_store = std::make_unique<GatedStore>(open_store());
-  GatedStore& gate = *gated_store;
-  auto writer = start_writer(std::move(gated_store));
-  ASSERT_TRUE(writer);
   const auto events = make_events(9);
-  writer->submit({make_batch(agent_id_, 1, events)});
-  ASSERT_TRUE(gate.wait_entered());
+  auto writer = writer_at_the_gate(events);
+  ASSERT_TRUE(writer);
   std::thread destroyer([&] { writer.reset(); });  // waits for the group at the gate
-  gate.open();
+  gate_->open();
   destroyer.join();
   EXPECT_EQ(stored_events(), 9u);
 }
 
 TEST_F(BatchWriterTest, AnExceptionWhileStoringIsAnErrorNotTheEndOfTheProcess) {
-  auto gated_store = std::make_unique<GatedStore>(open_store());
-  GatedStore& gate = *gated_store;
-  auto writer = start_writer(std::move(gated_store));
+  auto writer = start_gated_writer();
   ASSERT_TRUE(writer);
   const auto events = make_events(2);
   writer->submit({make_batch(agent_id_, 1, events)});
-  gate.open(/*throw_instead=*/true);
+  gate_->open(/*throw_instead=*/true);
   auto results = writer->take(true);
   ASSERT_TRUE(results.has_value());
   ASSERT_FALSE(results->has_value());
