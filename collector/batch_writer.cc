@@ -55,7 +55,7 @@ struct BatchWriter::Shared {
       lock.lock();
       result = std::move(stored);
       const std::uint64_t one = 1;
-      // The counter only grows; a failed write leaves take(true) and the next poll timeout.
+      // Should the write fail, the loop still takes the result after its next poll timeout.
       [[maybe_unused]] const ssize_t written = ::write(event_fd, &one, sizeof one);
       changed.notify_all();
     }
@@ -93,14 +93,10 @@ void BatchWriter::submit(std::vector<IncomingBatch> batches) {
   {
     std::lock_guard lock(shared_->mutex);
     assert(!shared_->in_flight && "submit while a group is in flight");
+    assert(!batches.empty() && "submit of an empty group");
     shared_->job = std::move(batches);
     shared_->result.reset();
     shared_->in_flight = true;
-    if (shared_->job.empty()) {  // nothing to store: done at once
-      shared_->result.emplace(std::vector<BatchResult>{});
-      const std::uint64_t one = 1;
-      [[maybe_unused]] const ssize_t written = ::write(shared_->event_fd, &one, sizeof one);
-    }
   }
   shared_->changed.notify_all();
 }
@@ -118,7 +114,7 @@ std::optional<Result<std::vector<BatchResult>>> BatchWriter::take(bool wait) {
   if (wait) shared_->changed.wait(lock, [&] { return shared_->result.has_value(); });
   if (!shared_->result) return std::nullopt;
   std::uint64_t count = 0;  // reset the descriptor: nothing waits to be taken now
-  [[maybe_unused]] const ssize_t read = ::read(shared_->event_fd, &count, sizeof count);
+  [[maybe_unused]] const ssize_t drained = ::read(shared_->event_fd, &count, sizeof count);
   auto done = std::move(shared_->result);
   shared_->result.reset();
   shared_->in_flight = false;

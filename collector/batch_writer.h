@@ -28,7 +28,8 @@ class BatchWriter {
   BatchWriter(const BatchWriter&) = delete;
   BatchWriter& operator=(const BatchWriter&) = delete;
 
-  // Hands a group to the writer thread, which calls store_batches on it. Precondition: !busy().
+  // Hands a group to the writer thread, which calls store_batches on it. Preconditions:
+  // !busy(), and the group holds at least one batch.
   void submit(std::vector<IncomingBatch> batches);
 
   // True from submit() until take() has returned the group's results.

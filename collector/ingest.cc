@@ -391,21 +391,22 @@ Result<void> Ingest::run(const std::atomic<bool>& stop) {
   Impl& s = *impl_;
   std::vector<PendingBatch> gathered;  // the next group, received while the writer stores one
   std::size_t gathered_events = 0;
+  const auto room = [&] {
+    return gathered.size() < s.config.max_batches_per_commit &&
+           gathered_events < kMaxEventsPerGroup;
+  };
   while (!stop.load()) {
-    const bool room =
-        gathered.size() < s.config.max_batches_per_commit && gathered_events < kMaxEventsPerGroup;
     // A full group waits for the writer: the router is not polled then (ZeroMQ queues, and
     // the agents' windows of unacknowledged batches hold back the rest).
     std::array<zmq::pollitem_t, 3> items{
-        {{s.router.handle(), 0, static_cast<short>(room ? ZMQ_POLLIN : 0), 0},
+        {{s.router.handle(), 0, static_cast<short>(room() ? ZMQ_POLLIN : 0), 0},
          {s.monitor.handle(), 0, ZMQ_POLLIN, 0},
          {nullptr, s.writer->done_fd(), ZMQ_POLLIN, 0}}};
     try {
       zmq::poll(items.data(), items.size(), std::chrono::milliseconds(kPollTimeoutMs));
       if ((items[1].revents & ZMQ_POLLIN) != 0) s.drain_monitor();
       std::size_t messages = 0;
-      while (gathered.size() < s.config.max_batches_per_commit && messages < kMaxMessagesPerRound &&
-             gathered_events < kMaxEventsPerGroup &&
+      while (room() && messages < kMaxMessagesPerRound &&
              (s.router.get(zmq::sockopt::events) & ZMQ_POLLIN) != 0) {
         const std::size_t before = gathered.size();
         s.receive_one(gathered);

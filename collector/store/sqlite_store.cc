@@ -946,6 +946,7 @@ Result<StmtHandle> SqliteStore::prepare_search(const EventSearch& search, Search
 Result<std::vector<StoredEvent>> SqliteStore::search_events(const EventSearch& search) {
   // The budgeted plans below give up (nullopt) when the index plan is the faster one.
   const bool budgeted = search.limit > 0 && tuning_.newest_first_budget.count() > 0;
+  SearchPlan plan = SearchPlan::kByIndex;
   if (budgeted && search.query.full_text_driver) {
     // A word or phrase every match has: its index lists the candidates newest id first, and
     // those are tested by id. Walking the time index instead would test each event's text
@@ -959,20 +960,18 @@ Result<std::vector<StoredEvent>> SqliteStore::search_events(const EventSearch& s
     auto from_driver = driver_index_is_best(search);
     if (!from_driver) return tl::unexpected(from_driver.error());
     if (*from_driver) {
-      auto stmt = prepare_search(search, SearchPlan::kByDriverIndex);
-      if (!stmt) return tl::unexpected(stmt.error());
-      StmtUse use(stmt->get());
-      return read_events(use, "search events");
+      plan = SearchPlan::kByDriverIndex;
+    } else {
+      // A search that many events match finds its newest ones at once by walking the time
+      // index; one that few match would read the whole store that way, and is answered
+      // fastest from its field or word index, then sorted. The walk gets a short budget (it
+      // bounds what a rare value costs extra) to tell which.
+      auto walked = search_newest_first(search);
+      if (!walked) return tl::unexpected(walked.error());
+      if (*walked) return std::move(**walked);
     }
-    // A search that many events match finds its newest ones at once by walking the time index;
-    // one that few match would read the whole store that way, and is answered fastest from
-    // its field or word index, then sorted. The walk gets a short budget (it bounds what a
-    // rare value costs extra) to tell which.
-    auto walked = search_newest_first(search);
-    if (!walked) return tl::unexpected(walked.error());
-    if (*walked) return std::move(**walked);
   }
-  auto stmt = prepare_search(search, SearchPlan::kByIndex);
+  auto stmt = prepare_search(search, plan);
   if (!stmt) return tl::unexpected(stmt.error());
   StmtUse use(stmt->get());
   return read_events(use, "search events");
