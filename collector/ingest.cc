@@ -15,6 +15,7 @@
 #include "collector/correlate/incident_engine.h"
 #include "collector/pack_distributor.h"
 #include "collector/pack_trust.h"
+#include "collector/store/event_row.h"
 #include "collector/store/sqlite_store.h"
 #include "collector/zap_handler.h"
 #include "common/clock.h"
@@ -46,6 +47,7 @@ struct PendingBatch {
   std::string routing_id;
   wire::Batch batch;
   const AgentRecord* agent = nullptr;  // in agents_by_key, which only grows
+  std::vector<EventRow> rows;          // batch.events encoded for the store, here, not there
 };
 }  // namespace
 
@@ -169,7 +171,9 @@ void Ingest::Impl::receive_one(std::vector<PendingBatch>& batches) {
                 monotonic_ms());
   }
   if (auto* batch = std::get_if<wire::Batch>(&*message)) {
-    batches.push_back(PendingBatch{frames[0].to_string(), std::move(*batch), agent});
+    std::vector<EventRow> rows = encode_event_rows(batch->events);
+    batches.push_back(
+        PendingBatch{frames[0].to_string(), std::move(*batch), agent, std::move(rows)});
   } else if (hb != nullptr) {
     ++counters.heartbeats;
     // Counter names come from the agent: invalid UTF-8 is replaced, never a reason to throw.
@@ -210,7 +214,7 @@ void Ingest::Impl::submit(std::vector<PendingBatch>& gathered) {
   const TimeNs received = now_ns();
   for (const PendingBatch& p : in_flight) {
     incoming.push_back(IncomingBatch{p.agent->id, p.batch.epoch, p.batch.seq, p.batch.base,
-                                     received, &p.batch.events});
+                                     received, &p.batch.events, &p.rows});
   }
   writer->submit(std::move(incoming));
 }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "collector/query/compiled_query.h"
+#include "collector/store/event_row.h"
 #include "common/clock.h"
 #include "common/event.h"
 #include "common/result.h"
@@ -64,6 +65,9 @@ struct IncomingBatch {
   std::uint64_t base = 0;
   TimeNs received_ns = 0;
   const std::vector<Event>* events = nullptr;
+  // The events encoded ahead (encode_event_rows), to spare the store's writer the work; null,
+  // or not one per event, and store_batches encodes them itself.
+  const std::vector<EventRow>* rows = nullptr;
 };
 
 enum class BatchOutcome {

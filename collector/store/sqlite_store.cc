@@ -19,6 +19,7 @@
 #include <utility>
 #include <variant>
 
+#include "collector/store/event_row.h"
 #include "collector/store/fields_column.h"
 #include "collector/store/phrase_functions.h"
 #include "collector/store/sqlite_util.h"
@@ -120,7 +121,8 @@ CREATE INDEX incident_changes_incident ON incident_changes(incident_id, id);
 )sql",
     // 5: search (collector/query). Full-text index over the raw text, kept by triggers in the
     // inserting transaction and backfilled here; the ECS fields analysts filter by most are
-    // copied into columns at insert (kIndexedColumns; a JSON expression index parsed the fields
+    // copied into columns at insert (kIndexedColumns, event_row.h; a JSON expression index parsed
+    // the fields
     // twice per index per insert and cut ingest 4x) and indexed with the event time for
     // newest-first scans. The query compiler (collector/query/compiler.cc, kIndexed) reads them.
     R"sql(
@@ -187,21 +189,6 @@ END;
 
 // Event ids per event_id_blocks row (migration 7), as a shift.
 constexpr int kIdBlockBits = 8;
-
-// The fields copied into their own indexed columns (migration 5), in column order after
-// `fields`: source_ip, destination_ip, user_name, host_hostname, rule_id.
-constexpr std::array<std::string_view, 5> kIndexedColumns = {
-    "source.ip", "destination.ip", "user.name", "host.hostname", "rule.id"};
-
-// A field's value in an indexed column: as json_extract would return it from `fields` for text
-// (addresses as text); other types as their JSON text.
-std::string indexed_text(const FieldValue& value) {
-  if (const auto* s = std::get_if<std::string>(&value)) return *s;
-  if (const auto* ip = std::get_if<IpAddress>(&value)) return ip->to_string();
-  if (const auto* i = std::get_if<std::int64_t>(&value)) return std::to_string(*i);
-  if (const auto* b = std::get_if<bool>(&value)) return *b ? "1" : "0";
-  return "";
-}
 
 // ---------------------------------------------------------------------------------------------
 // Schema migrations.
@@ -533,20 +520,21 @@ Result<std::uint64_t> SqliteStore::last_seq(std::int64_t agent_id, std::uint64_t
 Result<void> SqliteStore::insert_events(const IncomingBatch& batch,
                                         std::vector<std::int64_t>& ids) {
   if (batch.events == nullptr) return ok();
-  ids.reserve(batch.events->size());
-  for (const Event& event : *batch.events) {
-    const std::string fields = encode_fields_column(event.fields);
+  const std::vector<Event>& events = *batch.events;
+  const bool encoded = batch.rows != nullptr && batch.rows->size() == events.size();
+  ids.reserve(events.size());
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const Event& event = events[i];
+    EventRow encoded_here;
+    if (!encoded) encoded_here = encode_event_row(event);
+    const EventRow& row = encoded ? (*batch.rows)[i] : encoded_here;
     StmtUse use(insert_event_.get());
     use.bind(1, event.time_ns).bind(2, batch.received_ns).bind(3, batch.agent_id);
     use.bind(4, event_kind_name(event.kind)).bind(5, event.source).bind(6, event.raw);
-    use.bind(7, fields);
-    std::array<std::string, kIndexedColumns.size()> column_text;
-    for (std::size_t c = 0; c < kIndexedColumns.size(); ++c) {
+    use.bind(7, row.fields);
+    for (std::size_t c = 0; c < row.indexed.size(); ++c) {
       // Unbound parameters are NULL: an event without the field is not in that index.
-      if (const FieldValue* v = event.find(kIndexedColumns[c])) {
-        column_text[c] = indexed_text(*v);
-        use.bind(static_cast<int>(8 + c), column_text[c]);
-      }
+      if (row.indexed[c]) use.bind(static_cast<int>(8 + c), *row.indexed[c]);
     }
     if (use.step() != SQLITE_DONE) return store_error(db_.get(), "insert event");
     ids.push_back(sqlite3_last_insert_rowid(db_.get()));

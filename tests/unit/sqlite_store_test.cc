@@ -13,6 +13,9 @@
 #include <utility>
 #include <vector>
 
+#include "collector/store/event_row.h"
+#include "collector/store/fields_column.h"
+
 namespace soc::collector {
 namespace {
 
@@ -459,6 +462,40 @@ TEST_F(SqliteStoreTest, FieldsRoundTripAllValueTypes) {
   EXPECT_EQ(raw.scalar("SELECT json_extract(fields, '$.tags[0]') FROM events"), "ssh");
   EXPECT_EQ(raw.scalar("SELECT kind || '|' || message || '|' || source FROM events"),
             "alert|sshd: ok \xc3\xa9|/var/log/auth.log");
+}
+
+TEST_F(SqliteStoreTest, RowsEncodedAheadAreWrittenAsGivenAndMissingOnesEncodedHere) {
+  auto store = open();
+  ASSERT_TRUE(store);
+  AgentRecord agent = enroll(*store, "web-01", kKeyA);
+  const std::vector<Field> fields = {{"source.ip", *IpAddress::parse("192.0.2.10")},
+                                     {"user.name", std::string("root")},
+                                     {"rule.id", std::int64_t{5710}}};
+  const std::vector<Event> events = {make_event(1, EventKind::kLog, "first", fields),
+                                     make_event(2, EventKind::kLog, "second", fields)};
+  // Encoded ahead: the store writes these rows, not its own encoding of the events.
+  std::vector<EventRow> rows = encode_event_rows(events);
+  rows[1].fields = R"({"written":"as given"})";
+  rows[1].indexed[0] = "198.51.100.7";
+  IncomingBatch ahead = make_batch(agent.id, 1, 1, 1, events);
+  ahead.rows = &rows;
+  ASSERT_EQ(store_one(*store, ahead).outcome, BatchOutcome::kStored);
+  // Rows that do not match the events one for one are ignored: the store encodes the events.
+  const std::vector<EventRow> too_few(1);
+  IncomingBatch mismatched = make_batch(agent.id, 1, 2, 1, events);
+  mismatched.rows = &too_few;
+  ASSERT_EQ(store_one(*store, mismatched).outcome, BatchOutcome::kStored);
+
+  store.reset();
+  RawDb raw(path_);
+  const std::string columns =
+      "SELECT fields || '|' || source_ip || '|' || user_name || '|' || rule_id || '|' || "
+      "IFNULL(destination_ip, 'NULL') FROM events WHERE id = ";
+  const std::string encoded = encode_fields_column(fields);
+  EXPECT_EQ(raw.scalar(columns + "1"), encoded + "|192.0.2.10|root|5710|NULL");
+  EXPECT_EQ(raw.scalar(columns + "2"), R"({"written":"as given"}|198.51.100.7|root|5710|NULL)");
+  EXPECT_EQ(raw.scalar(columns + "3"), encoded + "|192.0.2.10|root|5710|NULL");
+  EXPECT_EQ(raw.scalar(columns + "4"), encoded + "|192.0.2.10|root|5710|NULL");
 }
 
 TEST_F(SqliteStoreTest, OddFieldValuesDoNotFailTheBatch) {

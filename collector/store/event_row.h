@@ -1,0 +1,34 @@
+// EventRow: what the store writes for an event besides its fixed columns, encoded ahead of
+// store_batches. The ingest loop encodes each batch as it arrives (encode_event_rows), so the
+// store's one writer thread spends its time writing, not encoding: about a tenth of its work.
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/event.h"
+
+namespace soc::collector {
+
+// The fields copied into their own indexed columns of the events table (SQLite migration 5), in
+// column order: source_ip, destination_ip, user_name, host_hostname, rule_id.
+inline constexpr std::array<std::string_view, 5> kIndexedColumns = {
+    "source.ip", "destination.ip", "user.name", "host.hostname", "rule.id"};
+
+struct EventRow {
+  std::string fields;  // the fields column (fields_column.h)
+  // Each kIndexedColumns field's value as json_extract would return it from `fields` for text
+  // (addresses as text; other types as their JSON text); nullopt when the event lacks the field
+  // (NULL: the event is not in that index).
+  std::array<std::optional<std::string>, kIndexedColumns.size()> indexed;
+};
+
+EventRow encode_event_row(const Event& event);
+
+// encode_event_row of each event, in order.
+std::vector<EventRow> encode_event_rows(const std::vector<Event>& events);
+
+}  // namespace soc::collector
