@@ -706,6 +706,7 @@ TEST_F(SqliteStoreTest, CreatesWalDatabaseAtNewestSchema) {
   store.reset();
   RawDb raw(path_);
   EXPECT_EQ(raw.scalar("PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(raw.scalar("PRAGMA page_size"), "16384");
   EXPECT_EQ(raw.scalar("PRAGMA user_version"), std::to_string(sqlite_schema_version()));
   EXPECT_GE(sqlite_schema_version(), 2);
 }
@@ -799,6 +800,7 @@ TEST_F(SqliteStoreTest, MigratesVersionOneDatabaseKeepingRowsAndCountingEvents) 
   RawDb raw(path_);
   EXPECT_EQ(raw.scalar("PRAGMA user_version"), std::to_string(sqlite_schema_version()));
   EXPECT_EQ(raw.scalar("SELECT count FROM agent_event_counts WHERE agent_id = 2"), "1");
+  EXPECT_EQ(raw.scalar("PRAGMA page_size"), "4096");  // an existing file keeps its page size
 
   // Reopening an up-to-date database changes nothing.
   auto again = open();
