@@ -4,8 +4,8 @@
 // only parallelism: the store is one writer, everything else is the loop's.
 //
 // Contract: one thread (the ingest loop's) calls submit, done_fd, busy and take. A group is
-// submitted only when the writer is idle (!busy()); the events its batches point to stay alive
-// and unchanged until take() has returned that group's results. The destructor waits for the
+// submitted only when the writer is idle (!busy()); the events and rows its batches point to stay
+// alive and unchanged until take() has returned that group's results. The destructor waits for the
 // group in flight (it is committed or rolled back, never cut off) and joins the thread.
 #pragma once
 

@@ -59,8 +59,8 @@ struct Ingest::Impl {
   zmq::socket_t monitor{context, zmq::socket_type::pair};
   std::unique_ptr<EventStore> store;  // this thread's connection: agents, heartbeats, packs
   // Stores the groups of batches on its own thread and connection; `in_flight` is the group it
-  // holds (its events are what the writer reads until take(); declared first, so the writer,
-  // which finishes its group when destroyed, goes before it).
+  // holds (its events and rows are what the writer reads until take(); declared first, so the
+  // writer, which finishes its group when destroyed, goes before it).
   std::vector<PendingBatch> in_flight;
   std::unique_ptr<BatchWriter> writer;
   std::int64_t last_maintenance_ms = 0;

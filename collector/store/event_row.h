@@ -20,9 +20,9 @@ inline constexpr std::array<std::string_view, 5> kIndexedColumns = {
 
 struct EventRow {
   std::string fields;  // the fields column (fields_column.h)
-  // Each kIndexedColumns field's value as json_extract would return it from `fields` for text
-  // (addresses as text; other types as their JSON text); nullopt when the event lacks the field
-  // (NULL: the event is not in that index).
+  // Each kIndexedColumns field's value as text: a string as it is, an address as its text, an
+  // integer in decimal, a bool as 1 or 0, other types as "" (Event::find's value: the first of
+  // a name given twice); nullopt when the event lacks the field (NULL: not in that index).
   std::array<std::optional<std::string>, kIndexedColumns.size()> indexed;
 };
 

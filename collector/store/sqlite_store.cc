@@ -30,8 +30,8 @@ namespace {
 
 constexpr std::string_view kComponent = "store";
 constexpr int kBusyTimeoutMs = 5000;
-// Page size of a new database file. Against SQLite's 4 KiB, a fourth of the page writes (and
-// their system calls) for the same rows: ingest +15% on the dev VM (tests/bench/bench_ingest).
+// Page size of a new database file. Against SQLite's 4 KiB, fewer and larger page writes (and
+// system calls) for the same rows: ingest +15% on the dev VM (tests/bench/bench_ingest).
 // Searches read whole pages too; bench_query shows their times (README).
 constexpr int kNewDatabasePageSize = 16384;
 // WAL bytes between two automatic checkpoints (see configure).
@@ -1233,6 +1233,7 @@ Result<void> configure(sqlite3* db, StoreMode mode) {
   }
   if (auto sync = exec(db, "PRAGMA synchronous = FULL"); !sync) return sync;
   if (auto cache = exec(db, "PRAGMA cache_size = -262144"); !cache) return cache;
+  if (mode == StoreMode::kReadOnly) return exec(db, "PRAGMA foreign_keys = ON");
   auto page_size = prepare(db, "PRAGMA page_size");
   if (!page_size) return tl::unexpected(page_size.error());
   std::int64_t page_bytes = 0;

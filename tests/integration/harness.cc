@@ -16,6 +16,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 
 #include "collector/store/sqlite_store.h"
@@ -75,7 +76,8 @@ TempDir::TempDir() {
 }
 
 TempDir::~TempDir() {
-  if (std::getenv("SOC_KEEP_TEST_DIRS") != nullptr) {  // for looking at a run's files afterwards
+  // SOC_KEEP_TEST_DIRS=1: keep the folder, to look at a run's files afterwards.
+  if (const char* keep = std::getenv("SOC_KEEP_TEST_DIRS"); keep && std::string_view(keep) == "1") {
     std::fprintf(stderr, "kept %s\n", path_.c_str());
     return;
   }
