@@ -7,29 +7,12 @@
 #include <string>
 #include <utility>
 
+#include "collector/query/indexed_fields.h"
 #include "collector/query/parser.h"
 #include "common/event.h"
 
 namespace soc::query {
 namespace {
-
-// The fields with their own indexed column (migration 5 of the SQLite store fills them at
-// insert). Their SQL is fixed text from this table, never built from the query.
-struct IndexedField {
-  std::string_view name;
-  const char* sql;
-  const char* index;  // on (column, time_ns), partial: WHERE column IS NOT NULL
-};
-constexpr std::array<IndexedField, 5> kIndexed = {{
-    {"source.ip", "e.source_ip", "events_source_ip"},
-    {"destination.ip", "e.destination_ip", "events_destination_ip"},
-    {"user.name", "e.user_name", "events_user_name"},
-    {"host.hostname", "e.host_hostname", "events_host_hostname"},
-    {"rule.id", "e.rule_id", "events_rule_id"},
-}};
-
-constexpr std::array<std::string_view, kIndexed.size()> kIndexedNames = {
-    kIndexed[0].name, kIndexed[1].name, kIndexed[2].name, kIndexed[3].name, kIndexed[4].name};
 
 enum class FieldKind { kJson, kIndexedJson, kTime, kMessage, kText };
 
@@ -60,8 +43,8 @@ FieldRef resolve(const std::string& name) {
   for (const ColumnField& c : kColumns) {
     if (c.name == name) return {c.kind, c.sql, nullptr, {}};
   }
-  for (const IndexedField& f : kIndexed) {
-    if (f.name == name) return {FieldKind::kIndexedJson, f.sql, f.index, {}};
+  for (const IndexedField& f : kIndexedFields) {
+    if (f.name == name) return {FieldKind::kIndexedJson, f.column, f.index, {}};
   }
   return {FieldKind::kJson, nullptr, nullptr, "$.\"" + name + "\""};
 }
@@ -615,7 +598,5 @@ QueryResult<CompiledQuery> compile_query_text(std::string_view text) {
   if (!tree) return tl::unexpected(tree.error());
   return compile_query(*tree);
 }
-
-std::span<const std::string_view> indexed_fields() { return kIndexedNames; }
 
 }  // namespace soc::query

@@ -16,10 +16,9 @@
 // Fields: @timestamp (event time), message (raw text, full text), event.dataset (the kind: log,
 // flow, ...), event.provider (the source on the agent), agent.name, organization.name (agency);
 // every other name is looked up in the event's ECS fields. The fields with an index of their own
-// are listed in indexed_fields().
+// are listed in indexed_fields.h: equality, prefixes, ranges and CIDR prefixes on them use it.
 #pragma once
 
-#include <span>
 #include <string_view>
 
 #include "collector/query/ast.h"
@@ -32,9 +31,5 @@ QueryResult<CompiledQuery> compile_query(const Node& root);
 
 // Parses and compiles in one step.
 QueryResult<CompiledQuery> compile_query_text(std::string_view text);
-
-// ECS fields the SQLite store keeps an expression index on (migration 5): equality, prefixes,
-// ranges and CIDR prefixes on them use the index.
-std::span<const std::string_view> indexed_fields();
 
 }  // namespace soc::query

@@ -21,8 +21,9 @@ std::string indexed_text(const FieldValue& value) {
 EventRow encode_event_row(const Event& event) {
   EventRow row;
   row.fields = encode_fields_column(event.fields);
-  for (std::size_t c = 0; c < kIndexedColumns.size(); ++c) {
-    if (const FieldValue* v = event.find(kIndexedColumns[c])) row.indexed[c] = indexed_text(*v);
+  for (std::size_t c = 0; c < query::kIndexedFields.size(); ++c) {
+    const FieldValue* v = event.find(query::kIndexedFields[c].name);
+    if (v != nullptr) row.indexed[c] = indexed_text(*v);
   }
   return row;
 }

@@ -7,7 +7,7 @@
 #include <functional>
 #include <limits>
 #include <string_view>
-#include <unordered_map>
+#include <unordered_set>
 #include <variant>
 
 #include <nlohmann/json.hpp>
@@ -120,24 +120,15 @@ std::string encode_fields_column(const std::vector<Field>& fields) {
   std::string out;
   out.reserve(64 + 32 * fields.size());
   out += '{';
-  // When names may repeat: for each name, the field that gives its value (the last with it).
-  std::unordered_map<std::string_view, std::size_t> last;
+  // When names may repeat: the names written so far, so that a later field with one is left out.
+  std::unordered_set<std::string_view> written;
   const bool repeats = may_repeat_names(fields);
-  if (repeats) {
-    for (std::size_t i = 0; i < fields.size(); ++i) last[fields[i].name] = i;
-  }
-  for (std::size_t i = 0; i < fields.size(); ++i) {
-    std::size_t value_of = i;
-    if (repeats) {
-      const auto found = last.find(fields[i].name);
-      if (found == last.end()) continue;  // written already, at its first place
-      value_of = found->second;
-      last.erase(found);
-    }
+  for (const Field& field : fields) {
+    if (repeats && !written.insert(field.name).second) continue;
     if (out.size() > 1) out += ',';
-    append_json_string(out, fields[i].name);
+    append_json_string(out, field.name);
     out += ':';
-    append_value(out, fields[value_of].value);
+    append_value(out, field.value);
   }
   out += '}';
   return out;

@@ -6,7 +6,8 @@
 //   string -> JSON string, invalid UTF-8 replaced by U+FFFD (raw bytes from logs never fail a
 //             batch); int64 -> integer; double -> shortest round-trip number, null when not
 //             finite; bool -> true/false; IP address -> its text; string list -> array of strings.
-//   A name given twice keeps its first position and its last value.
+//   A name given twice is written once, with its first value: the one Event::find gives, which
+//   signatures matched and the indexed columns hold (event_row.h).
 // Decoding is the inverse, up to those replacements: a null becomes NaN, an integer beyond
 // int64 a double, and a non-string array item its JSON text.
 #pragma once

@@ -127,10 +127,10 @@ CREATE INDEX incident_changes_incident ON incident_changes(incident_id, id);
 )sql",
     // 5: search (collector/query). Full-text index over the raw text, kept by triggers in the
     // inserting transaction and backfilled here; the ECS fields analysts filter by most are
-    // copied into columns at insert (kIndexedColumns, event_row.h; a JSON expression index
-    // parsed the fields twice per index per insert and cut ingest 4x) and indexed with the event
-    // time for newest-first scans. The query compiler (collector/query/compiler.cc, kIndexed)
-    // reads them.
+    // copied into columns at insert (event_row.h; a JSON expression index parsed the fields
+    // twice per index per insert and cut ingest 4x) and indexed with the event time for
+    // newest-first scans. collector/query/indexed_fields.h lists them for the store and the
+    // query compiler.
     R"sql(
 CREATE VIRTUAL TABLE events_fts USING fts5(message, content='events', content_rowid='id');
 INSERT INTO events_fts(rowid, message) SELECT id, message FROM events WHERE message <> '';

@@ -1,4 +1,5 @@
 #include "collector/query/compiler.h"
+#include "collector/query/indexed_fields.h"
 
 #include <gtest/gtest.h>
 
@@ -66,11 +67,11 @@ TEST(QueryCompiler, FieldNamesAreBoundJsonPaths) {
 }
 
 TEST(QueryCompiler, IndexedFieldsUseTheIndexedExpression) {
-  ASSERT_FALSE(indexed_fields().empty());
-  for (const std::string_view name : indexed_fields()) {
-    const CompiledQuery q = compile(std::string(name) + ": x");
-    std::string column = "e." + std::string(name);
+  for (const IndexedField& field : kIndexedFields) {
+    const CompiledQuery q = compile(std::string(field.name) + ": x");
+    std::string column = "e." + std::string(field.name);
     std::replace(column.begin() + 2, column.end(), '.', '_');
+    EXPECT_EQ(column, field.column);
     EXPECT_EQ(q.where, column + " = ?");
     ASSERT_EQ(q.params.size(), 1u);
   }

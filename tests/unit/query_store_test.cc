@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "collector/query/compiler.h"
+#include "collector/query/indexed_fields.h"
 #include "collector/store/sqlite_store.h"
 
 namespace soc::collector {
@@ -84,6 +85,7 @@ class QueryStoreTest : public ::testing::Test {
     store_ = std::move(*opened);
     auto agent = store_->enroll_agent("web-1", std::string(40, 'A'), "health");
     ASSERT_TRUE(agent);
+    agent_id_ = agent->id;
     // Event n (1-based) carries test.n = n so results are easy to name.
     events_ = {
         make(kT0, EventKind::kLog,
@@ -125,7 +127,7 @@ class QueryStoreTest : public ::testing::Test {
       events_[i].fields.push_back({"test.n", static_cast<std::int64_t>(i + 1)});
     }
     IncomingBatch batch;
-    batch.agent_id = agent->id;
+    batch.agent_id = agent_id_;
     batch.epoch = 1;
     batch.seq = 1;
     batch.received_ns = kT0;
@@ -171,6 +173,7 @@ class QueryStoreTest : public ::testing::Test {
   std::string dir_;
   std::string path_;
   std::unique_ptr<EventStore> store_;
+  std::int64_t agent_id_ = 0;
   std::vector<Event> events_;
 };
 
@@ -183,6 +186,41 @@ TEST_F(QueryStoreTest, FieldMatch) {
   EXPECT_EQ(find("user.name: (alice or root)"), (Ids{6, 2}));
   EXPECT_EQ(find("nonexistent.field: x"), Ids{});
   EXPECT_EQ(find("rule.id: *"), Ids{5});
+}
+
+TEST_F(QueryStoreTest, ANameGivenTwiceIsSearchedAndShownWithItsFirstValue) {
+  // What a signature matched (Event::find: the first value) is what a search finds and shows,
+  // for an indexed field and for one read from the fields column alike.
+  std::vector<Event> twice = {make(kT0 + 7200 * kSec, EventKind::kLog, "twice",
+                                   {{"user.name", std::string("first")},
+                                    {"url.path", std::string("/one")},
+                                    {"user.name", std::string("second")},
+                                    {"url.path", std::string("/two")},
+                                    {"test.n", std::int64_t{8}}})};
+  IncomingBatch batch;
+  batch.agent_id = agent_id_;
+  batch.epoch = 1;
+  batch.seq = 2;
+  batch.received_ns = kT0;
+  batch.events = &twice;
+  auto stored = store_->store_batches({&batch, 1});
+  ASSERT_TRUE(stored) << stored.error().message;
+  ASSERT_EQ(stored->at(0).outcome, BatchOutcome::kStored);
+
+  EXPECT_EQ(find("user.name: first"), Ids{8});
+  EXPECT_EQ(find("user.name: second"), Ids{});
+  EXPECT_EQ(find("url.path: \"/one\""), Ids{8});
+  EXPECT_EQ(find("url.path: \"/two\""), Ids{});
+  auto compiled = query::compile_query_text("test.n: 8");
+  ASSERT_TRUE(compiled);
+  EventSearch search;
+  search.query = *compiled;
+  auto rows = store_->search_events(search);
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ(rows->at(0).event.fields, (std::vector<Field>{{"user.name", std::string("first")},
+                                                          {"url.path", std::string("/one")},
+                                                          {"test.n", std::int64_t{8}}}));
 }
 
 TEST_F(QueryStoreTest, NumbersMatchAsNumbersAndAsText) {
@@ -290,16 +328,17 @@ TEST_F(QueryStoreTest, TimeWindowLimitAndOrder) {
 
 TEST_F(QueryStoreTest, IndexedFieldsAreSearchedThroughTheirIndex) {
   RawDb raw(path_);
-  for (const std::string_view name : query::indexed_fields()) {
-    auto compiled = query::compile_query_text(std::string(name) + ": x");
+  for (const query::IndexedField& field : query::kIndexedFields) {
+    auto compiled = query::compile_query_text(std::string(field.name) + ": x");
     ASSERT_TRUE(compiled);
-    std::string index = "events_" + std::string(name);
+    std::string index = "events_" + std::string(field.name);
     std::replace(index.begin(), index.end(), '.', '_');
+    EXPECT_EQ(index, field.index);
     const std::string plan =
         raw.rows("EXPLAIN QUERY PLAN SELECT e.id FROM events e WHERE " + compiled->where +
                  " ORDER BY e.time_ns DESC, e.id DESC LIMIT 10");
-    EXPECT_NE(plan.find("INDEX " + index + " ("), std::string::npos) << name << ":\n" << plan;
-    EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << name << ":\n" << plan;
+    EXPECT_NE(plan.find("INDEX " + index + " ("), std::string::npos) << field.name << ":\n" << plan;
+    EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << field.name << ":\n" << plan;
   }
 }
 
