@@ -90,7 +90,9 @@ struct Ingest::Impl {
   void submit(std::vector<PendingBatch>& gathered);
   void acknowledge(const std::vector<BatchResult>& results);
   void correlate(const std::vector<PendingBatch>& batches, const std::vector<BatchResult>& results);
-  void maintain(bool stopping);
+  void maintain_writes(bool stopping);
+  void maintain_reads(bool stopping);
+  void maintain(bool stopping);  // both
   bool reply(const std::string& routing_id, const wire::Message& message);
   void drain_monitor();
   void log_stats();
@@ -242,50 +244,72 @@ void Ingest::Impl::acknowledge(const std::vector<BatchResult>& results) {
   }
 }
 
-// Feeds the stored events of a committed group to correlation and incidents (acked first:
-// incidents are filed from what is durably stored).
+// Feeds the stored events of a committed group to correlation (acked first: incidents are filed
+// from what is durably stored); the incidents they make are recorded by engine->record_filed().
 void Ingest::Impl::correlate(const std::vector<PendingBatch>& batches,
                              const std::vector<BatchResult>& results) {
+  std::vector<StoredBatchView> stored;
+  stored.reserve(batches.size());
   for (std::size_t i = 0; i < batches.size(); ++i) {
     const BatchResult& r = results[i];
     if (r.outcome != BatchOutcome::kStored) continue;
-    engine->on_stored(batches[i].batch.events, r.event_ids, batches[i].agent->name,
-                      batches[i].agent->agency);
+    stored.push_back(StoredBatchView{batches[i].batch.events, r.event_ids, batches[i].agent->name,
+                                     batches[i].agent->agency});
   }
+  engine->on_stored(stored);
 }
 
-// Serves what waits between groups, with the writer idle: pushes and reports of packs (a new
-// pack's correlation windows are rebuilt from the store here, so every committed group must
-// have been correlated and none be in flight), heartbeats, the periodic stats line.
-void Ingest::Impl::maintain(bool stopping) {
+// What waits between groups and writes on this thread's connection, so runs with the writer
+// idle: pack reports, heartbeats.
+void Ingest::Impl::maintain_writes(bool stopping) {
   last_maintenance_ms = monotonic_ms();
   for (const auto& [agent, report] : pending_reports) packs->report(*agent, report);
   pending_reports.clear();
-  if (!stopping) packs->poll(last_maintenance_ms);
   flush_heartbeats(stopping);
+}
+
+// What waits between groups and only reads the store, so runs while the writer stores: the
+// pack distributor's poll (a new pack's correlation windows are rebuilt from what is committed:
+// every committed group has been correlated by then, and the one in flight is correlated after
+// its commit), the periodic stats line. No new pack is loaded when stopping.
+void Ingest::Impl::maintain_reads(bool stopping) {
+  if (!stopping) packs->poll(monotonic_ms());
   log_stats();
 }
 
+void Ingest::Impl::maintain(bool stopping) {
+  maintain_writes(stopping);
+  maintain_reads(stopping);
+}
+
 // One step of the pipeline, on the loop's thread. When the writer has finished its group, the
-// group is acked and correlated; then, with the writer idle (so that the incidents, pack
-// reports and heartbeats written on the other connections never wait for its transaction),
-// the maintenance runs if it is due, and the gathered batches go to the writer. While the
-// writer stores, the loop receives the next group. When stopping, waits for the group in flight
-// and loads no new pack. Fails only when the store cannot commit (nothing of that group is acked
-// then).
+// group is acked; then, with the writer idle (so that what this thread writes on its own
+// connections never waits for the writer's transaction), the incidents of the group before are
+// recorded and the writing maintenance runs if it is due; the gathered batches go to the writer;
+// and while it stores them, the group just acked is correlated and the reading maintenance
+// runs. The loop then receives the next group. When stopping, waits for the group in flight.
+// Fails only when the store cannot commit (nothing of that group is acked then).
 Result<void> Ingest::Impl::advance(std::vector<PendingBatch>& gathered, bool stopping) {
+  std::vector<PendingBatch> committed;  // the group just stored, correlated below
+  std::vector<BatchResult> results;
+  bool due = true;
   if (writer->busy()) {
     auto done = writer->take(stopping);
     if (!done) return ok();  // still storing: keep gathering
     if (!*done) return tl::unexpected(done->error());
     acknowledge(**done);
-    correlate(in_flight, **done);
+    committed = std::move(in_flight);
     in_flight.clear();
-    if (stopping || monotonic_ms() - last_maintenance_ms >= kMaintenanceMs) maintain(stopping);
-  } else {
-    maintain(stopping);
+    results = std::move(**done);
+    due = stopping || monotonic_ms() - last_maintenance_ms >= kMaintenanceMs;
   }
+  engine->record_filed();
+  if (due) maintain_writes(stopping);
   submit(gathered);
+  correlate(committed, results);
+  if (due) maintain_reads(stopping);
+  // With nothing in flight, the incidents just found need not wait for the next group.
+  if (!writer->busy()) engine->record_filed();
   return ok();
 }
 

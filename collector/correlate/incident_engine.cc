@@ -64,12 +64,14 @@ Result<std::vector<sigma::CompileIssue>> IncidentEngine::load_pack(const pack::V
   return issues;
 }
 
-void IncidentEngine::on_stored(std::span<const Event> events, std::span<const std::int64_t> ids,
-                               const std::string& agent, const std::string& agency) {
-  for (std::size_t i = 0; i < events.size(); ++i) {
-    observe(events[i], i < ids.size() ? ids[i] : 0, agent, agency, true);
+void IncidentEngine::on_stored(std::span<const StoredBatchView> batches) {
+  for (const StoredBatchView& b : batches) {
+    const std::string agent(b.agent);
+    const std::string agency(b.agency);
+    for (std::size_t i = 0; i < b.events.size(); ++i) {
+      observe(b.events[i], i < b.ids.size() ? b.ids[i] : 0, agent, agency, true);
+    }
   }
-  flush_filed();
 }
 
 void IncidentEngine::observe(const Event& event, std::int64_t id, const std::string& agent,
@@ -134,7 +136,7 @@ void IncidentEngine::observe(const Event& event, std::int64_t id, const std::str
 
 void IncidentEngine::file(IncidentHit hit) { to_file_.push_back(std::move(hit)); }
 
-void IncidentEngine::flush_filed() {
+void IncidentEngine::record_filed() {
   if (to_file_.empty()) return;
   std::vector<bool> created;
   auto incidents = incidents_.record_hits(to_file_, &created);

@@ -5,7 +5,7 @@
 //  - Alerts (by rule.id) and flows (matched here against the pack's Sigma rules routed to
 //    category network_connection) are observed by the Correlator with the pack's correlation
 //    rules; each correlation hit files an incident of the correlation on its group key.
-// Repeated hits go into the incident that is not closed yet (IncidentStore::record_hit).
+// Repeated hits go into the incident that is not closed yet (IncidentStore::record_hits).
 // The rules come from the current pack (load_pack); replay() rebuilds the correlation windows
 // from the store after a start or a new pack, filing nothing.
 // Single-threaded (the ingest loop); the IncidentStore must outlive the engine.
@@ -15,6 +15,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "collector/correlate/correlator.h"
@@ -37,6 +38,14 @@ struct IncidentEngineCounters {
   std::uint64_t flows_matched = 0;
 };
 
+// One stored batch as the engine reads it: ids[i] is the store's id of events[i].
+struct StoredBatchView {
+  std::span<const Event> events;
+  std::span<const std::int64_t> ids;
+  std::string_view agent;  // the agent's name
+  std::string_view agency;
+};
+
 class IncidentEngine {
  public:
   IncidentEngine(IncidentStore& incidents, IncidentEngineOptions options);
@@ -46,9 +55,14 @@ class IncidentEngine {
   // do not compile at all.
   Result<std::vector<sigma::CompileIssue>> load_pack(const pack::VerifiedPack& pack);
 
-  // The events of one stored batch: ids[i] is the store's id of events[i].
-  void on_stored(std::span<const Event> events, std::span<const std::int64_t> ids,
-                 const std::string& agent, const std::string& agency);
+  // Observes the batches of one committed group, in order. The incident hits they make wait
+  // for record_filed(), so that the ingest loop can correlate while the store's writer holds
+  // the write lock and record them, in one transaction, once it is idle.
+  void on_stored(std::span<const StoredBatchView> batches);
+
+  // Records the hits waiting since on_stored, in one transaction (nothing when none wait). A
+  // failure is counted and logged, and those hits are dropped.
+  void record_filed();
 
   // Feeds the alerts and flows stored within the correlator's horizon (event time) back into
   // the windows without filing incidents, oldest first, streamed from the store (memory does
@@ -61,8 +75,7 @@ class IncidentEngine {
  private:
   void observe(const Event& event, std::int64_t id, const std::string& agent,
                const std::string& agency, bool file);
-  void file(IncidentHit hit);  // queued; flush_filed() records the queue
-  void flush_filed();
+  void file(IncidentHit hit);  // queued; record_filed() records the queue
 
   IncidentStore& incidents_;
   IncidentEngineOptions options_;

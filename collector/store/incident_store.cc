@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
 #include <set>
+#include <string_view>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -95,8 +98,8 @@ struct IncidentStore::Impl {
   Result<std::optional<Incident>> find_not_closed(const std::string& rule_id,
                                                   const std::string& group_key);
   Result<std::optional<Incident>> read_one(StmtUse& use);
-  // One hit, inside the caller's transaction.
-  Result<Incident> record_one(const IncidentHit& hit, bool& created);
+  // `count` hits on one incident key, merged into `hit`, inside the caller's transaction.
+  Result<Incident> record_one(const IncidentHit& hit, std::uint64_t count, bool& created);
   Result<void> link_evidence(std::int64_t incident_id, const std::vector<std::int64_t>& ids);
   Result<void> log_change(std::int64_t incident_id, TimeNs now, IncidentState state,
                           const std::string& actor, const std::string& note);
@@ -109,9 +112,9 @@ Result<void> IncidentStore::Impl::prepare_all() {
       {&insert,
        "INSERT INTO incidents(rule_id, title, level, origin, group_key, state, hits, "
        "first_seen_ns, last_seen_ns, created_ns, updated_ns, agencies, hosts) "
-       "VALUES(?, ?, ?, ?, ?, 'open', 1, ?, ?, ?, ?, ?, ?)"},
+       "VALUES(?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?)"},
       {&update_hit,
-       "UPDATE incidents SET hits = hits + 1, first_seen_ns = ?, last_seen_ns = ?, "
+       "UPDATE incidents SET hits = hits + ?, first_seen_ns = ?, last_seen_ns = ?, "
        "updated_ns = ?, agencies = ?, hosts = ?, level = ?, title = ? WHERE id = ?"},
       {&add_evidence,
        "INSERT OR IGNORE INTO incident_evidence(incident_id, event_id) "
@@ -213,23 +216,63 @@ Result<Incident> IncidentStore::record_hit(const IncidentHit& hit, bool* created
 Result<std::vector<Incident>> IncidentStore::record_hits(std::span<const IncidentHit> hits,
                                                          std::vector<bool>* created) {
   Impl& s = *impl_;
+  // The hits on one incident key are recorded as one (a busy attacker's hundreds of hits in a
+  // group cost one lookup and update, not hundreds): their number, the widest times, the union
+  // of agencies and hosts, all their evidence, the last one's level and title.
+  struct KeyHits {
+    IncidentHit merged;
+    std::uint64_t count = 0;
+  };
+  std::vector<KeyHits> keys;
+  std::vector<std::size_t> key_of(hits.size());
+  std::map<std::pair<std::string_view, std::string_view>, std::size_t> index;
+  for (std::size_t i = 0; i < hits.size(); ++i) {
+    const IncidentHit& hit = hits[i];
+    const auto [at, added] = index.try_emplace({hit.rule_id, hit.group_key}, keys.size());
+    key_of[i] = at->second;
+    if (added) {
+      keys.push_back(KeyHits{hit, 1});
+      continue;
+    }
+    KeyHits& k = keys[at->second];
+    ++k.count;
+    k.merged.first_ns = std::min(k.merged.first_ns, hit.first_ns);
+    k.merged.last_ns = std::max(k.merged.last_ns, hit.last_ns);
+    k.merged.agencies = merged(k.merged.agencies, hit.agencies);
+    k.merged.hosts = merged(k.merged.hosts, hit.hosts);
+    k.merged.evidence.insert(k.merged.evidence.end(), hit.evidence.begin(), hit.evidence.end());
+    k.merged.level = hit.level;
+    k.merged.title = hit.title;
+  }
   Transaction txn(s.db.get());
   if (txn.begin() != SQLITE_OK) return store_error(s.db.get(), "begin incident");
-  std::vector<Incident> out;
-  out.reserve(hits.size());
-  if (created != nullptr) created->clear();
-  for (const IncidentHit& hit : hits) {
+  std::vector<Incident> recorded;
+  std::vector<bool> filed;  // whether the key's incident is new
+  recorded.reserve(keys.size());
+  for (const KeyHits& k : keys) {
     bool is_new = false;
-    auto incident = s.record_one(hit, is_new);
+    auto incident = s.record_one(k.merged, k.count, is_new);
     if (!incident) return tl::unexpected(incident.error());
-    out.push_back(std::move(*incident));
-    if (created != nullptr) created->push_back(is_new);
+    recorded.push_back(std::move(*incident));
+    filed.push_back(is_new);
   }
   if (txn.commit() != SQLITE_OK) return store_error(s.db.get(), "commit incident");
+  std::vector<Incident> out;
+  out.reserve(hits.size());
+  if (created != nullptr) created->assign(hits.size(), false);
+  for (std::size_t i = 0; i < hits.size(); ++i) {
+    const std::size_t k = key_of[i];
+    out.push_back(recorded[k]);
+    if (created != nullptr && filed[k]) {
+      (*created)[i] = true;
+      filed[k] = false;  // the key's first hit filed it; the others went into it
+    }
+  }
   return out;
 }
 
-Result<Incident> IncidentStore::Impl::record_one(const IncidentHit& hit, bool& created) {
+Result<Incident> IncidentStore::Impl::record_one(const IncidentHit& hit, std::uint64_t count,
+                                                 bool& created) {
   Impl& s = *this;
   auto existing = s.find_not_closed(hit.rule_id, hit.group_key);
   if (!existing) return tl::unexpected(existing.error());
@@ -241,14 +284,15 @@ Result<Incident> IncidentStore::Impl::record_one(const IncidentHit& hit, bool& c
     const std::string agencies = list_to_json(merged(i.agencies, hit.agencies));
     const std::string hosts = list_to_json(merged(i.hosts, hit.hosts));
     StmtUse use(s.update_hit.get());
-    use.bind(1, std::min(i.first_seen_ns, hit.first_ns))
-        .bind(2, std::max(i.last_seen_ns, hit.last_ns))
-        .bind(3, now)
-        .bind(4, agencies)
-        .bind(5, hosts)
-        .bind(6, hit.level)
-        .bind(7, hit.title)
-        .bind(8, id);
+    use.bind(1, static_cast<std::int64_t>(count))
+        .bind(2, std::min(i.first_seen_ns, hit.first_ns))
+        .bind(3, std::max(i.last_seen_ns, hit.last_ns))
+        .bind(4, now)
+        .bind(5, agencies)
+        .bind(6, hosts)
+        .bind(7, hit.level)
+        .bind(8, hit.title)
+        .bind(9, id);
     if (use.step() != SQLITE_DONE) return store_error(s.db.get(), "update incident");
   } else {
     const std::string agencies = list_to_json(merged({}, hit.agencies));
@@ -259,12 +303,13 @@ Result<Incident> IncidentStore::Impl::record_one(const IncidentHit& hit, bool& c
         .bind(3, hit.level)
         .bind(4, hit.origin)
         .bind(5, hit.group_key)
-        .bind(6, hit.first_ns)
-        .bind(7, hit.last_ns)
-        .bind(8, now)
+        .bind(6, static_cast<std::int64_t>(count))
+        .bind(7, hit.first_ns)
+        .bind(8, hit.last_ns)
         .bind(9, now)
-        .bind(10, agencies)
-        .bind(11, hosts);
+        .bind(10, now)
+        .bind(11, agencies)
+        .bind(12, hosts);
     if (use.step() != SQLITE_DONE) return store_error(s.db.get(), "insert incident");
     id = sqlite3_last_insert_rowid(s.db.get());
     if (auto logged = s.log_change(id, now, IncidentState::kOpen, "correlator", hit.origin);

@@ -97,8 +97,10 @@ class IncidentStore {
   // Files the hit: into the not-closed incident of (rule_id, group_key), or a new one.
   // `created` (optional) is set to whether a new incident was filed.
   Result<Incident> record_hit(const IncidentHit& hit, bool* created = nullptr);
-  // record_hit for each hit, all in one transaction (one sync for a batch's worth of hits).
-  // created[i] (when given) tells whether hits[i] filed a new incident.
+  // record_hit for each hit in order, all in one transaction (one sync for a batch's worth of
+  // hits); the hits on one (rule_id, group_key) are written as one update. Returns, for each
+  // hit, its incident as the transaction left it; created[i] (when given) tells whether hits[i]
+  // filed a new incident.
   Result<std::vector<Incident>> record_hits(std::span<const IncidentHit> hits,
                                             std::vector<bool>* created = nullptr);
 

@@ -58,7 +58,9 @@ class IncidentEngineTest : public ::testing::Test {
     auto r = events_->store_batches(std::span<const IncomingBatch>(&b, 1));
     ASSERT_TRUE(r) << r.error().message;
     ASSERT_EQ(r->front().outcome, BatchOutcome::kStored);
-    engine_->on_stored(events, r->front().event_ids, "sensor-1", "Finance");
+    const StoredBatchView batch{events, r->front().event_ids, "sensor-1", "Finance"};
+    engine_->on_stored({&batch, 1});
+    engine_->record_filed();
   }
 
   std::vector<Incident> incidents() {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <vector>
 
 #include "collector/store/sqlite_store.h"
 
@@ -100,6 +101,41 @@ TEST_F(IncidentStoreTest, RepeatedHitsGoIntoTheOpenIncident) {
   EXPECT_EQ(evidence->at(0).message, "line 0");
   EXPECT_EQ(evidence->at(0).agent, "web-1");
   EXPECT_EQ(evidence->at(1).message, "line 1");
+}
+
+TEST_F(IncidentStoreTest, HitsOnOneKeyInOneCallAreRecordedAsTheyWouldBeOneByOne) {
+  std::vector<IncidentHit> hits = {
+      hit("source.ip=10.0.0.1", 100, 200, {event_ids_[0]}),
+      hit("source.ip=10.0.0.2", 5, 6, {event_ids_[2]}),
+      hit("source.ip=10.0.0.1", 50, 150, {event_ids_[1], event_ids_[0]}, "db-1"),
+      hit("source.ip=10.0.0.1", 120, 300, {}, "app-1"),
+  };
+  hits[3].title = "SSH brute force (renamed)";
+  std::vector<bool> created;
+  auto recorded = store_->record_hits(hits, &created);
+  ASSERT_TRUE(recorded) << recorded.error().message;
+  ASSERT_EQ(recorded->size(), 4u);
+  EXPECT_EQ(created, (std::vector<bool>{true, true, false, false}));
+  const Incident& one = recorded->at(0);
+  EXPECT_EQ(recorded->at(2).id, one.id);
+  EXPECT_EQ(recorded->at(3).id, one.id);
+  EXPECT_NE(recorded->at(1).id, one.id);
+  EXPECT_EQ(one.hits, 3u);
+  EXPECT_EQ(one.first_seen_ns, 50);
+  EXPECT_EQ(one.last_seen_ns, 300);
+  EXPECT_EQ(one.hosts, (std::vector<std::string>{"app-1", "db-1", "web-1"}));
+  EXPECT_EQ(one.title, "SSH brute force (renamed)");  // the last hit's
+  EXPECT_EQ(recorded->at(1).hits, 1u);
+  auto evidence = store_->evidence(one.id, 100);
+  ASSERT_TRUE(evidence);
+  ASSERT_EQ(evidence->size(), 2u);
+
+  // The next call goes into the same open incident.
+  auto again = store_->record_hits(std::vector<IncidentHit>{hits[0], hits[0]}, &created);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(created, (std::vector<bool>{false, false}));
+  EXPECT_EQ(again->at(1).id, one.id);
+  EXPECT_EQ(again->at(1).hits, 5u);
 }
 
 TEST_F(IncidentStoreTest, EvidenceOfUnknownEventsIsIgnored) {
