@@ -67,14 +67,9 @@ struct Ingest::Impl {
   std::unordered_map<std::string, AgentRecord> agents_by_key;  // cache of enrolled agents
   IngestCounters counters;
   std::int64_t last_stats_ms = 0;
-  // Latest heartbeat per agent, written to the store at most once per kHeartbeatFlushMs so a
-  // chatty agent costs no commit per message.
-  struct PendingHeartbeat {
-    TimeNs seen_ns = 0;
-    std::string counters_json;
-    std::string pack_version;
-  };
-  std::map<std::int64_t, PendingHeartbeat> pending_heartbeats;
+  // Latest heartbeat per agent, written to the store at most once per kHeartbeatFlushMs, all in
+  // one commit, so neither a chatty agent nor thousands of agents cost a commit per message.
+  std::map<std::int64_t, AgentHeartbeat> pending_heartbeats;
   // Pack reports received, recorded by the next maintenance.
   std::vector<std::pair<const AgentRecord*, wire::PackReport>> pending_reports;
   std::int64_t last_heartbeat_flush_ms = 0;
@@ -180,7 +175,7 @@ void Ingest::Impl::receive_one(std::vector<PendingBatch>& batches) {
     ++counters.heartbeats;
     // Counter names come from the agent: invalid UTF-8 is replaced, never a reason to throw.
     pending_heartbeats[agent->id] = {
-        now_ns(),
+        agent->id, now_ns(),
         nlohmann::json(hb->counters).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
         hb->pack_version};
   } else if (const auto* report = std::get_if<wire::PackReport>(&*message)) {
@@ -338,15 +333,21 @@ void Ingest::Impl::flush_heartbeats(bool force) {
   const std::int64_t now = monotonic_ms();
   if (!force && now - last_heartbeat_flush_ms < kHeartbeatFlushMs) return;
   last_heartbeat_flush_ms = now;
-  for (const auto& [agent_id, heartbeat] : pending_heartbeats) {
-    if (auto r = store->record_heartbeat(agent_id, heartbeat.seen_ns, heartbeat.counters_json,
-                                         heartbeat.pack_version);
-        !r) {
-      log(LogLevel::kWarn, "ingest", "heartbeat of agent ", agent_id,
-          " not recorded: ", r.error().message);
-    }
-  }
+  if (pending_heartbeats.empty()) return;
+  std::vector<AgentHeartbeat> heartbeats;
+  heartbeats.reserve(pending_heartbeats.size());
+  for (auto& [agent_id, heartbeat] : pending_heartbeats) heartbeats.push_back(std::move(heartbeat));
   pending_heartbeats.clear();
+  auto unknown = store->record_heartbeats(heartbeats);
+  if (!unknown) {
+    log(LogLevel::kWarn, "ingest", heartbeats.size(),
+        " heartbeats not recorded: ", unknown.error().message);
+    return;
+  }
+  for (const std::int64_t agent_id : *unknown) {
+    log(LogLevel::kWarn, "ingest", "heartbeat of agent ", agent_id,
+        " not recorded: no such agent in the store");
+  }
 }
 
 void Ingest::Impl::log_stats() {

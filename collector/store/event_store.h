@@ -38,6 +38,14 @@ struct AgentRecord {
 
 // A signature pack file as kept by the collector (its bytes are signed; the collector keeps them
 // as they are and pushes them to agents).
+// An agent's latest heartbeat.
+struct AgentHeartbeat {
+  std::int64_t agent_id = 0;
+  TimeNs seen_ns = 0;
+  std::string counters_json;  // its counters, a JSON object as text
+  std::string pack_version;   // its active pack's version, "" for none
+};
+
 struct StoredPack {
   std::string name;
   std::string version;
@@ -123,11 +131,12 @@ class EventStore {
   virtual Result<std::optional<AgentRecord>> find_agent_by_key(const std::string& public_key) = 0;
   virtual Result<std::vector<AgentRecord>> list_agents() = 0;  // with event_count, by name
 
-  // Records that the agent was seen now, with its latest counters (a JSON object as text) and
-  // the version of its active pack ("" for none).
-  virtual Result<void> record_heartbeat(std::int64_t agent_id, TimeNs seen_ns,
-                                        const std::string& counters_json,
-                                        const std::string& pack_version) = 0;
+  // Records that each agent was seen, with its latest counters and active pack, all in one
+  // transaction (one sync for every agent's, however many). Returns the ids of the agents that
+  // are not enrolled (nothing is recorded for them); fails, recording nothing, only when the
+  // store cannot write.
+  virtual Result<std::vector<std::int64_t>> record_heartbeats(
+      std::span<const AgentHeartbeat> heartbeats) = 0;
 
   // Records an agent's verdict on a pushed pack: accepted sets its pack version and clears the
   // last refusal; refused keeps the version and records "VERSION: reason".

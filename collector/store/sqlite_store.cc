@@ -350,9 +350,8 @@ class SqliteStore final : public EventStore {
                                    const std::string& agency) override;
   Result<std::optional<AgentRecord>> find_agent_by_key(const std::string& public_key) override;
   Result<std::vector<AgentRecord>> list_agents() override;
-  Result<void> record_heartbeat(std::int64_t agent_id, TimeNs seen_ns,
-                                const std::string& counters_json,
-                                const std::string& pack_version) override;
+  Result<std::vector<std::int64_t>> record_heartbeats(
+      std::span<const AgentHeartbeat> heartbeats) override;
   Result<void> record_pack_report(std::int64_t agent_id, const std::string& version, bool accepted,
                                   const std::string& reason) override;
   Result<PackPublication> publish_pack(const StoredPack& pack, bool rollback) override;
@@ -647,16 +646,20 @@ Result<std::vector<AgentRecord>> SqliteStore::list_agents() {
   return agents;
 }
 
-Result<void> SqliteStore::record_heartbeat(std::int64_t agent_id, TimeNs seen_ns,
-                                           const std::string& counters_json,
-                                           const std::string& pack_version) {
-  StmtUse use(heartbeat_.get());
-  use.bind(1, seen_ns).bind(2, counters_json).bind(3, pack_version).bind(4, agent_id);
-  if (use.step() != SQLITE_DONE) return store_error(db_.get(), "record heartbeat");
-  if (sqlite3_changes(db_.get()) == 0) {
-    return fail(ErrorCode::kNotFound, "no agent with id " + std::to_string(agent_id));
+Result<std::vector<std::int64_t>> SqliteStore::record_heartbeats(
+    std::span<const AgentHeartbeat> heartbeats) {
+  std::vector<std::int64_t> unknown;
+  if (heartbeats.empty()) return unknown;
+  Transaction txn(db_.get());
+  if (txn.begin() != SQLITE_OK) return store_error(db_.get(), "begin heartbeats");
+  for (const AgentHeartbeat& h : heartbeats) {
+    StmtUse use(heartbeat_.get());
+    use.bind(1, h.seen_ns).bind(2, h.counters_json).bind(3, h.pack_version).bind(4, h.agent_id);
+    if (use.step() != SQLITE_DONE) return store_error(db_.get(), "record heartbeat");
+    if (sqlite3_changes(db_.get()) == 0) unknown.push_back(h.agent_id);
   }
-  return ok();
+  if (txn.commit() != SQLITE_OK) return store_error(db_.get(), "commit heartbeats");
+  return unknown;
 }
 
 Result<void> SqliteStore::record_pack_report(std::int64_t agent_id, const std::string& version,

@@ -88,8 +88,7 @@ class GatedStore final : public EventStore {
     return unused();
   }
   Result<std::vector<AgentRecord>> list_agents() override { return unused(); }
-  Result<void> record_heartbeat(std::int64_t, TimeNs, const std::string&,
-                                const std::string&) override {
+  Result<std::vector<std::int64_t>> record_heartbeats(std::span<const AgentHeartbeat>) override {
     return unused();
   }
   Result<void> record_pack_report(std::int64_t, const std::string&, bool,

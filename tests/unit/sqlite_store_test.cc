@@ -635,17 +635,28 @@ TEST_F(SqliteStoreTest, HeartbeatUpdatesLastSeenAndCounters) {
   auto store = open();
   ASSERT_TRUE(store);
   AgentRecord agent = enroll(*store, "web-01", kKeyA);
-  ASSERT_TRUE(
-      store->record_heartbeat(agent.id, 123'456, R"({"read":10,"sent":9})", "1.2.0").has_value());
+  AgentRecord other = enroll(*store, "web-02", kKeyB);
+  // Two agents and one that is not enrolled, in one call: the unknown one is named, the others
+  // are recorded.
+  const std::vector<AgentHeartbeat> beats = {
+      {agent.id, 123'456, R"({"read":10,"sent":9})", "1.2.0"},
+      {other.id + 100, 1, "{}", ""},
+      {other.id, 654'321, "{}", ""},
+  };
+  auto unknown = store->record_heartbeats(beats);
+  ASSERT_TRUE(unknown) << unknown.error().message;
+  EXPECT_EQ(*unknown, std::vector<std::int64_t>{other.id + 100});
   auto found = store->find_agent_by_key(kKeyA);
   ASSERT_TRUE(found.has_value() && found->has_value());
   EXPECT_EQ((*found)->last_seen_ns, 123'456);
   EXPECT_EQ((*found)->counters_json, R"({"read":10,"sent":9})");
   EXPECT_EQ((*found)->pack_version, "1.2.0");
-
-  auto unknown = store->record_heartbeat(agent.id + 1, 1, "{}", "");
-  ASSERT_FALSE(unknown.has_value());
-  EXPECT_EQ(unknown.error().code, ErrorCode::kNotFound);
+  found = store->find_agent_by_key(kKeyB);
+  ASSERT_TRUE(found.has_value() && found->has_value());
+  EXPECT_EQ((*found)->last_seen_ns, 654'321);
+  auto none = store->record_heartbeats({});
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
 }
 
 TEST_F(SqliteStoreTest, PacksArePublishedRolledBackAndReported) {
@@ -720,7 +731,8 @@ TEST_F(SqliteStoreTest, DataSurvivesCloseAndReopen) {
     agent_id = enroll(*store, "web-01", kKeyA).id;
     ASSERT_EQ(store_one(*store, make_batch(agent_id, 1, 1, 1, events)).outcome,
               BatchOutcome::kStored);
-    ASSERT_TRUE(store->record_heartbeat(agent_id, 77, R"({"sent":3})", "").has_value());
+    const AgentHeartbeat beat{agent_id, 77, R"({"sent":3})", ""};
+    ASSERT_TRUE(store->record_heartbeats({&beat, 1}).has_value());
   }
   auto store = open();
   ASSERT_TRUE(store);
