@@ -3,7 +3,7 @@
 // (compared as bytes, since a NaN field is never equal to itself). The fields of the events it
 // accepts must encode to a store `fields` column that decodes, and encodes again to the same text
 // (the first encoding has already replaced what JSON cannot hold), and hold the same JSON values
-// as the nlohmann document the store wrote before.
+// as an nlohmann document of each name's first value (the store's rule for a name given twice).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -16,22 +16,26 @@
 #include <nlohmann/json.hpp>
 
 #include "collector/store/fields_column.h"
+#include "common/json_string.h"
 #include "common/wire.h"
 
 namespace {
 
-// The fields as an nlohmann document, dumped and parsed back: what the store wrote before its
-// own encoder, which must hold the same JSON values (number texts may differ).
+// The fields as an nlohmann document of each name's first value (names compared once invalid
+// UTF-8 is replaced, as the store writes them), dumped and parsed back: the store's own encoder
+// must give the same JSON values (number texts may differ).
 nlohmann::ordered_json nlohmann_document(const std::vector<soc::Field>& fields) {
   nlohmann::ordered_json object = nlohmann::ordered_json::object();
   for (const soc::Field& field : fields) {
+    const std::string name = soc::replace_invalid_utf8(field.name);
+    if (object.contains(name)) continue;
     std::visit(
         [&](const auto& v) {
           using T = std::decay_t<decltype(v)>;
           if constexpr (std::is_same_v<T, soc::IpAddress>) {
-            object[field.name] = v.to_string();
+            object[name] = v.to_string();
           } else {
-            object[field.name] = v;
+            object[name] = v;
           }
         },
         field.value);
