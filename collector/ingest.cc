@@ -74,12 +74,16 @@ struct Ingest::Impl {
   std::vector<std::pair<const AgentRecord*, wire::PackReport>> pending_reports;
   std::int64_t last_heartbeat_flush_ms = 0;
   std::unique_ptr<PackDistributor> packs;  // uses store and router
+  // A new current pack found by packs->poll(), loaded by advance() once every committed group
+  // has been correlated and none is in flight (its windows are rebuilt from what is committed).
+  std::optional<std::string> waiting_pack;
   std::unique_ptr<IncidentStore> incidents;
   std::unique_ptr<IncidentEngine> engine;  // uses incidents
 
   void refuse(const std::string& reason, const std::string& detail);
   const AgentRecord* agent_for(const std::string& key);
   void load_pack(const std::string& bytes);
+  void load_waiting_pack();
   void receive_one(std::vector<PendingBatch>& batches);
   Result<void> advance(std::vector<PendingBatch>& gathered, bool stopping);
   void submit(std::vector<PendingBatch>& gathered);
@@ -130,6 +134,12 @@ void Ingest::Impl::load_pack(const std::string& bytes) {
     log(LogLevel::kWarn, "incidents",
         "correlation windows not rebuilt: ", replayed.error().message);
   }
+}
+
+void Ingest::Impl::load_waiting_pack() {
+  if (!waiting_pack) return;
+  load_pack(*waiting_pack);
+  waiting_pack.reset();
 }
 
 void Ingest::Impl::receive_one(std::vector<PendingBatch>& batches) {
@@ -264,9 +274,8 @@ void Ingest::Impl::maintain_writes(bool stopping) {
 }
 
 // What waits between groups and only reads the store, so runs while the writer stores: the
-// pack distributor's poll (a new pack's correlation windows are rebuilt from what is committed:
-// every committed group has been correlated by then, and the one in flight is correlated after
-// its commit), the periodic stats line. No new pack is loaded when stopping.
+// pack distributor's poll (a new pack waits in waiting_pack), the periodic stats line. No new
+// pack is looked for when stopping.
 void Ingest::Impl::maintain_reads(bool stopping) {
   if (!stopping) packs->poll(monotonic_ms());
   log_stats();
@@ -279,11 +288,15 @@ void Ingest::Impl::maintain(bool stopping) {
 
 // One step of the pipeline, on the loop's thread. When the writer has finished its group, the
 // group is acked; then, with the writer idle (so that what this thread writes on its own
-// connections never waits for the writer's transaction), the incidents of the group before are
-// recorded and the writing maintenance runs if it is due; the gathered batches go to the writer;
-// and while it stores them, the group just acked is correlated and the reading maintenance
-// runs. The loop then receives the next group. When stopping, waits for the group in flight.
-// Fails only when the store cannot commit (nothing of that group is acked then).
+// connections never waits for the writer's transaction), the incidents found in the group before
+// are recorded and the writing maintenance runs if it is due; the gathered batches go to the
+// writer; and while it stores them, the group just acked is correlated and the reading
+// maintenance runs. A new pack is loaded only with the writer idle and every committed group
+// correlated, so that the windows rebuilt from the store count each event once. The loop then
+// receives the next group. When stopping, waits for the group in flight. Fails only when the
+// store cannot commit (nothing of that group is acked then). Incidents found but not recorded
+// yet (one group's, under load) are lost if the process dies then: a restart rebuilds the
+// correlation windows from the store, but files nothing for what they held.
 Result<void> Ingest::Impl::advance(std::vector<PendingBatch>& gathered, bool stopping) {
   std::vector<PendingBatch> committed;  // the group just stored, correlated below
   std::vector<BatchResult> results;
@@ -291,20 +304,31 @@ Result<void> Ingest::Impl::advance(std::vector<PendingBatch>& gathered, bool sto
   if (writer->busy()) {
     auto done = writer->take(stopping);
     if (!done) return ok();  // still storing: keep gathering
-    if (!*done) return tl::unexpected(done->error());
+    if (!*done) {
+      engine->record_filed();  // the incidents of the groups committed before
+      return tl::unexpected(done->error());
+    }
     acknowledge(**done);
     committed = std::move(in_flight);
     in_flight.clear();
     results = std::move(**done);
     due = stopping || monotonic_ms() - last_maintenance_ms >= kMaintenanceMs;
   }
+  if (waiting_pack) {
+    correlate(committed, results);
+    committed.clear();
+    load_waiting_pack();
+  }
   engine->record_filed();
   if (due) maintain_writes(stopping);
   submit(gathered);
   correlate(committed, results);
   if (due) maintain_reads(stopping);
-  // With nothing in flight, the incidents just found need not wait for the next group.
-  if (!writer->busy()) engine->record_filed();
+  if (!writer->busy()) {
+    // Nothing in flight: what was just found or published need not wait for the next group.
+    load_waiting_pack();
+    engine->record_filed();
+  }
   return ok();
 }
 
@@ -336,12 +360,14 @@ void Ingest::Impl::flush_heartbeats(bool force) {
   if (pending_heartbeats.empty()) return;
   std::vector<AgentHeartbeat> heartbeats;
   heartbeats.reserve(pending_heartbeats.size());
-  for (auto& [agent_id, heartbeat] : pending_heartbeats) heartbeats.push_back(std::move(heartbeat));
+  for (auto& entry : pending_heartbeats) heartbeats.push_back(std::move(entry.second));
   pending_heartbeats.clear();
   auto unknown = store->record_heartbeats(heartbeats);
   if (!unknown) {
     log(LogLevel::kWarn, "ingest", heartbeats.size(),
-        " heartbeats not recorded: ", unknown.error().message);
+        " heartbeats not recorded (tried again next time): ", unknown.error().message);
+    // Kept for the next flush, unless the agent sent a newer one meanwhile.
+    for (AgentHeartbeat& h : heartbeats) pending_heartbeats.try_emplace(h.agent_id, std::move(h));
     return;
   }
   for (const std::int64_t agent_id : *unknown) {
@@ -412,7 +438,7 @@ Result<std::unique_ptr<Ingest>> Ingest::start(const CollectorConfig& config,
       [raw](const std::string& routing_id, const wire::Message& message) {
         return raw->reply(routing_id, message);
       },
-      [raw](const std::string& bytes) { raw->load_pack(bytes); });
+      [raw](const std::string& bytes) { raw->waiting_pack = bytes; });
   return std::unique_ptr<Ingest>(new Ingest(std::move(impl)));
 }
 
@@ -424,6 +450,9 @@ Result<void> Ingest::run(const std::atomic<bool>& stop) {
     return gathered.size() < s.config.max_batches_per_commit &&
            gathered_events < kMaxEventsPerGroup;
   };
+  // The current pack's rules before the first batch.
+  s.packs->poll(monotonic_ms());
+  s.load_waiting_pack();
   while (!stop.load()) {
     // A full group waits for the writer: the router is not polled then (ZeroMQ queues, and
     // the agents' windows of unacknowledged batches hold back the rest).

@@ -83,7 +83,7 @@ class IncidentEngine {
   std::shared_ptr<const sigma::RuleSet> flow_rules_;
   IncidentEngineCounters counters_;
   std::vector<CorrelationHit> hits_;  // scratch
-  std::vector<IncidentHit> to_file_;  // filed by this batch, recorded in one transaction
+  std::vector<IncidentHit> to_file_;  // filed since the last record_filed(), which writes them
 };
 
 }  // namespace soc::collector

@@ -1,7 +1,9 @@
 // The ECS fields with an indexed column of their own in the events table (SQLite store,
 // migration 5): the store fills each column at insert (collector/store/event_row.h) and the
 // query compiler reads the column instead of the fields column, through its index on
-// (column, time_ns). One table, so that what is written and what is searched cannot disagree.
+// (column, time_ns). The row encoder and the compiler both take the fields from here; the
+// migration and the store's insert statement name the columns in this order by hand (the
+// query store tests search each field and check each index's plan).
 #pragma once
 
 #include <array>

@@ -36,8 +36,6 @@ struct AgentRecord {
   std::string pack_report;   // the agent's last refusal of a pack ("1.2.0: reason"), "" if none
 };
 
-// A signature pack file as kept by the collector (its bytes are signed; the collector keeps them
-// as they are and pushes them to agents).
 // An agent's latest heartbeat.
 struct AgentHeartbeat {
   std::int64_t agent_id = 0;
@@ -46,6 +44,8 @@ struct AgentHeartbeat {
   std::string pack_version;   // its active pack's version, "" for none
 };
 
+// A signature pack file as kept by the collector (its bytes are signed; the collector keeps them
+// as they are and pushes them to agents).
 struct StoredPack {
   std::string name;
   std::string version;

@@ -8,7 +8,7 @@
 // closed, the next hit files a new incident. Every state change is kept with who and when.
 //
 // Contract: one object per thread (it owns one connection); every method returns an Error
-// instead of throwing; record_hit() is one transaction.
+// instead of throwing; record_hit() and record_hits() are one transaction each.
 #pragma once
 
 #include <cstdint>

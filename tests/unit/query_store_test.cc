@@ -126,14 +126,20 @@ class QueryStoreTest : public ::testing::Test {
     for (std::size_t i = 0; i < events_.size(); ++i) {
       events_[i].fields.push_back({"test.n", static_cast<std::int64_t>(i + 1)});
     }
+    ASSERT_NO_FATAL_FAILURE(store_batch(events_, 1));
+  }
+
+  // Stores the events as the agent's batch `seq` (of epoch 1).
+  void store_batch(const std::vector<Event>& events, std::uint64_t seq) {
     IncomingBatch batch;
     batch.agent_id = agent_id_;
     batch.epoch = 1;
-    batch.seq = 1;
+    batch.seq = seq;
     batch.received_ns = kT0;
-    batch.events = &events_;
+    batch.events = &events;
     auto stored = store_->store_batches({&batch, 1});
     ASSERT_TRUE(stored) << stored.error().message;
+    ASSERT_EQ(stored->at(0).outcome, BatchOutcome::kStored);
   }
   void TearDown() override {
     store_.reset();
@@ -197,15 +203,7 @@ TEST_F(QueryStoreTest, ANameGivenTwiceIsSearchedAndShownWithItsFirstValue) {
                                     {"user.name", std::string("second")},
                                     {"url.path", std::string("/two")},
                                     {"test.n", std::int64_t{8}}})};
-  IncomingBatch batch;
-  batch.agent_id = agent_id_;
-  batch.epoch = 1;
-  batch.seq = 2;
-  batch.received_ns = kT0;
-  batch.events = &twice;
-  auto stored = store_->store_batches({&batch, 1});
-  ASSERT_TRUE(stored) << stored.error().message;
-  ASSERT_EQ(stored->at(0).outcome, BatchOutcome::kStored);
+  ASSERT_NO_FATAL_FAILURE(store_batch(twice, 2));
 
   EXPECT_EQ(find("user.name: first"), Ids{8});
   EXPECT_EQ(find("user.name: second"), Ids{});
