@@ -74,8 +74,9 @@ struct Ingest::Impl {
   std::vector<std::pair<const AgentRecord*, wire::PackReport>> pending_reports;
   std::int64_t last_heartbeat_flush_ms = 0;
   std::unique_ptr<PackDistributor> packs;  // uses store and router
-  // A new current pack found by packs->poll(), loaded by advance() once every committed group
-  // has been correlated and none is in flight (its windows are rebuilt from what is committed).
+  // A new current pack found by packs->poll(), loaded (load_waiting_pack) once every committed
+  // group has been correlated and none is in flight: its windows are rebuilt from what is
+  // committed. Not loaded once stopping.
   std::optional<std::string> waiting_pack;
   std::unique_ptr<IncidentStore> incidents;
   std::unique_ptr<IncidentEngine> engine;  // uses incidents
@@ -291,12 +292,15 @@ void Ingest::Impl::maintain(bool stopping) {
 // connections never waits for the writer's transaction), the incidents found in the group before
 // are recorded and the writing maintenance runs if it is due; the gathered batches go to the
 // writer; and while it stores them, the group just acked is correlated and the reading
-// maintenance runs. A new pack is loaded only with the writer idle and every committed group
-// correlated, so that the windows rebuilt from the store count each event once. The loop then
-// receives the next group. When stopping, waits for the group in flight. Fails only when the
-// store cannot commit (nothing of that group is acked then). Incidents found but not recorded
-// yet (one group's, under load) are lost if the process dies then: a restart rebuilds the
-// correlation windows from the store, but files nothing for what they held.
+// maintenance runs. The loop then receives the next group.
+// A new pack is loaded only with the writer idle and every committed group correlated, so that
+// the windows rebuilt from the store count each event once: when one waits, the group just acked
+// is correlated before the next is submitted (the loop stalls for that and the replay, once per
+// publication).
+// When stopping, waits for the group in flight and loads no pack. Fails only when the store
+// cannot commit (nothing of that group is acked then). Incidents found but not recorded yet (one
+// group's, under load) are lost if the process dies then: a restart rebuilds the correlation
+// windows from the store, but files nothing for what they held.
 Result<void> Ingest::Impl::advance(std::vector<PendingBatch>& gathered, bool stopping) {
   std::vector<PendingBatch> committed;  // the group just stored, correlated below
   std::vector<BatchResult> results;
@@ -314,9 +318,10 @@ Result<void> Ingest::Impl::advance(std::vector<PendingBatch>& gathered, bool sto
     results = std::move(**done);
     due = stopping || monotonic_ms() - last_maintenance_ms >= kMaintenanceMs;
   }
-  if (waiting_pack) {
+  if (waiting_pack && !stopping) {
     correlate(committed, results);
     committed.clear();
+    results.clear();
     load_waiting_pack();
   }
   engine->record_filed();
@@ -326,7 +331,7 @@ Result<void> Ingest::Impl::advance(std::vector<PendingBatch>& gathered, bool sto
   if (due) maintain_reads(stopping);
   if (!writer->busy()) {
     // Nothing in flight: what was just found or published need not wait for the next group.
-    load_waiting_pack();
+    if (!stopping) load_waiting_pack();
     engine->record_filed();
   }
   return ok();
@@ -365,8 +370,8 @@ void Ingest::Impl::flush_heartbeats(bool force) {
   auto unknown = store->record_heartbeats(heartbeats);
   if (!unknown) {
     log(LogLevel::kWarn, "ingest", heartbeats.size(),
-        " heartbeats not recorded (tried again next time): ", unknown.error().message);
-    // Kept for the next flush, unless the agent sent a newer one meanwhile.
+        " heartbeats not recorded: ", unknown.error().message);
+    // Kept for the next flush (none after the last one, when stopping).
     for (AgentHeartbeat& h : heartbeats) pending_heartbeats.try_emplace(h.agent_id, std::move(h));
     return;
   }
