@@ -145,7 +145,7 @@ std::optional<TimeSpan> parse_time(const std::string& s) {
     if (!oh || !om || i + 3 >= s.size() || s[i + 3] != ':' || *oh > 23 || *om > 59) {
       return std::nullopt;
     }
-    const std::int64_t offset = (*oh * 60 + *om) * 60 * kSec;
+    const std::int64_t offset = static_cast<std::int64_t>(*oh * 60 + *om) * 60 * kSec;
     t += s[i] == '+' ? -offset : offset;
     i += 6;
   }
@@ -189,9 +189,8 @@ std::string cidr_text_prefix(const Cidr& c) {
     return out;
   }
   static const char* kHex = "0123456789abcdef";
-  for (int h = 0; h < c.prefix / 16; ++h) {
-    const unsigned value = (unsigned{c.network.bytes[static_cast<std::size_t>(2 * h)]} << 8) |
-                           c.network.bytes[static_cast<std::size_t>(2 * h + 1)];
+  for (std::size_t h = 0; h < static_cast<std::size_t>(c.prefix / 16); ++h) {
+    const unsigned value = (unsigned{c.network.bytes[2 * h]} << 8) | c.network.bytes[2 * h + 1];
     if (value == 0) break;  // a zero hextet may be written as "::"
     std::string hextet;
     for (unsigned v = value; v != 0; v >>= 4) hextet.insert(hextet.begin(), kHex[v & 15]);
@@ -216,9 +215,7 @@ std::string glob_pattern(const Value& v) {
   std::string out;
   for (std::size_t i = 0; i < v.text.size(); ++i) {
     const char c = v.text[i];
-    if (v.wildcard[i]) {
-      out += c;
-    } else if (c == '*' || c == '?' || c == '[') {
+    if (!v.wildcard[i] && (c == '*' || c == '?' || c == '[')) {
       out += '[';
       out += c;
       out += ']';
