@@ -1,14 +1,20 @@
 // BatchWriter: stores the ingest loop's groups of batches on a thread and store connection of
-// its own, one group at a time, so the loop receives and decodes the next group (and correlates
-// the last one) while SQLite commits this one. On a 2-core machine this is the ingest path's
-// only parallelism: the store is one writer, everything else is the loop's.
+// its own, and makes each commit durable on a second thread, so the loop receives and decodes
+// the next group (and correlates the last one) while SQLite commits this one, and the writer
+// stores the next group while the log is synced for this one. On a 2-core machine this is the
+// ingest path's only parallelism: the store is one writer, everything else is the loop's.
 //
-// Contract: one thread (the ingest loop's) calls submit, done_fd, busy and take. A group is
-// submitted only when the writer is idle (!busy()); the events and rows its batches point to stay
-// alive and unchanged until take() has returned that group's results. The destructor waits for the
-// group in flight (it is committed or rolled back, never cut off) and joins the thread.
+// A group goes through: storing (submitted, store_batches running) -> syncing (committed,
+// `durable` running) -> done (takeable) -> taken. Groups are taken in the order submitted.
+//
+// Contract: one thread (the ingest loop's) calls submit, storing, busy, done_fd, sync_soon and
+// take. A group is submitted only when none is storing (!storing()); the events and rows its
+// batches point to stay alive and unchanged until take() has returned that group's results. The
+// destructor waits for the group being stored (it is committed or rolled back, never cut off)
+// and for the sync of every commit, then joins the threads.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,26 +27,39 @@ namespace soc::collector {
 
 class BatchWriter {
  public:
-  // Takes the store (its own connection) and starts the thread. kIo if no thread or no
+  // Makes durable every commit to the store's database that returned before the call (a
+  // WalSync's sync; for a store that syncs its own commits, nothing to do).
+  using Durable = std::function<Result<void>()>;
+
+  // Takes the store (its own connection) and starts the threads. kIo if no thread or no
   // wake-up descriptor can be made.
-  static Result<std::unique_ptr<BatchWriter>> start(std::unique_ptr<EventStore> store);
+  static Result<std::unique_ptr<BatchWriter>> start(std::unique_ptr<EventStore> store,
+                                                    Durable durable);
   ~BatchWriter();
   BatchWriter(const BatchWriter&) = delete;
   BatchWriter& operator=(const BatchWriter&) = delete;
 
   // Hands a group to the writer thread, which calls store_batches on it. Preconditions:
-  // !busy(), and the group holds at least one batch.
+  // !storing(), and the group holds at least one batch.
   void submit(std::vector<IncomingBatch> batches);
 
-  // True from submit() until take() has returned the group's results.
+  // True from submit() until the group is committed (or has failed): no other may be submitted.
+  bool storing() const;
+
+  // True while any group submitted has not been taken.
   bool busy() const;
 
-  // A descriptor that is readable while a finished group waits to be taken (an eventfd, for
-  // zmq_poll next to the sockets).
+  // A descriptor (an eventfd, for zmq_poll next to the sockets) made readable when a group
+  // stops storing or becomes takeable; take() resets it.
   int done_fd() const;
 
-  // The results of the group in flight: nullopt while it is being stored (or when none is in
-  // flight); with wait, blocks until it is done. The group's store_batches result as it is.
+  // Has `durable` run soon for what other connections committed (not waited for): the loop's
+  // own writes on connections that defer their sync.
+  void sync_soon();
+
+  // The results of the oldest group not taken, once it is done: its store_batches result, or
+  // the sync's error (then its commit may not be durable). nullopt while it is stored or synced
+  // (or when none is in flight); with wait, blocks until it is done.
   std::optional<Result<std::vector<BatchResult>>> take(bool wait);
 
  private:

@@ -4,6 +4,8 @@
 
 #include <array>
 #include <cstring>
+#include <deque>
+#include <iterator>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -17,6 +19,7 @@
 #include "collector/pack_trust.h"
 #include "collector/store/event_row.h"
 #include "collector/store/sqlite_store.h"
+#include "collector/store/wal_sync.h"
 #include "collector/zap_handler.h"
 #include "common/clock.h"
 #include "common/log.h"
@@ -57,11 +60,14 @@ struct Ingest::Impl {
   std::unique_ptr<ZapHandler> zap;  // destroyed before the context (declared after it)
   zmq::socket_t router{context, zmq::socket_type::router};
   zmq::socket_t monitor{context, zmq::socket_type::pair};
-  std::unique_ptr<EventStore> store;  // this thread's connection: agents, heartbeats, packs
-  // Stores the groups of batches on its own thread and connection; `in_flight` is the group it
-  // holds (its events and rows are what the writer reads until take(); declared first, so the
-  // writer, which finishes its group when destroyed, goes before it).
-  std::vector<PendingBatch> in_flight;
+  // This thread's connections (agents, heartbeats, packs; incidents) defer their syncs to the
+  // writer's sync thread (sync_soon): nothing they write is promised to an agent.
+  std::unique_ptr<EventStore> store;
+  // Stores the groups of batches on its own thread and connection and syncs them on another;
+  // `in_flight` are the groups it holds, oldest first (their events and rows are what the
+  // writer reads until take(); declared first, so the writer, which finishes its groups when
+  // destroyed, goes before them).
+  std::deque<std::vector<PendingBatch>> in_flight;
   std::unique_ptr<BatchWriter> writer;
   std::int64_t last_maintenance_ms = 0;
   std::unordered_map<std::string, AgentRecord> agents_by_key;  // cache of enrolled agents
@@ -88,15 +94,15 @@ struct Ingest::Impl {
   void receive_one(std::vector<PendingBatch>& batches);
   Result<void> advance(std::vector<PendingBatch>& gathered, bool stopping);
   void submit(std::vector<PendingBatch>& gathered);
-  void acknowledge(const std::vector<BatchResult>& results);
+  void acknowledge(const std::vector<PendingBatch>& group, const std::vector<BatchResult>& results);
   void correlate(const std::vector<PendingBatch>& batches, const std::vector<BatchResult>& results);
-  void maintain_writes(bool stopping);
+  bool maintain_writes(bool stopping);
   void maintain_reads(bool stopping);
   void maintain(bool stopping);  // both
   bool reply(const std::string& routing_id, const wire::Message& message);
   void drain_monitor();
   void log_stats();
-  void flush_heartbeats(bool force);
+  bool flush_heartbeats(bool force);
 };
 
 void Ingest::Impl::refuse(const std::string& reason, const std::string& detail) {
@@ -211,26 +217,27 @@ bool Ingest::Impl::reply(const std::string& routing_id, const wire::Message& mes
   }
 }
 
-// Moves the gathered batches into the writer (nothing when there are none). Precondition: the
-// writer is idle.
+// Moves the gathered batches into the writer (nothing when there are none). Precondition: no
+// group is storing.
 void Ingest::Impl::submit(std::vector<PendingBatch>& gathered) {
   if (gathered.empty()) return;
-  in_flight = std::move(gathered);
+  const std::vector<PendingBatch>& group = in_flight.emplace_back(std::move(gathered));
   gathered.clear();
   std::vector<IncomingBatch> incoming;
-  incoming.reserve(in_flight.size());
+  incoming.reserve(group.size());
   const TimeNs received = now_ns();
-  for (const PendingBatch& p : in_flight) {
+  for (const PendingBatch& p : group) {
     incoming.push_back(IncomingBatch{p.agent->id, p.batch.epoch, p.batch.seq, p.batch.base,
                                      received, &p.batch.events, &p.rows});
   }
   writer->submit(std::move(incoming));
 }
 
-// Answers each batch of the group just committed: ack (stored or duplicate) or nack (gap).
-void Ingest::Impl::acknowledge(const std::vector<BatchResult>& results) {
-  for (std::size_t i = 0; i < in_flight.size(); ++i) {
-    const PendingBatch& p = in_flight[i];
+// Answers each batch of a group made durable: ack (stored or duplicate) or nack (gap).
+void Ingest::Impl::acknowledge(const std::vector<PendingBatch>& group,
+                               const std::vector<BatchResult>& results) {
+  for (std::size_t i = 0; i < group.size(); ++i) {
+    const PendingBatch& p = group[i];
     const BatchResult& r = results[i];
     switch (r.outcome) {
       case BatchOutcome::kStored:
@@ -265,13 +272,14 @@ void Ingest::Impl::correlate(const std::vector<PendingBatch>& batches,
   engine->on_stored(stored);
 }
 
-// What waits between groups and writes on this thread's connection, so runs with the writer
-// idle: pack reports, heartbeats.
-void Ingest::Impl::maintain_writes(bool stopping) {
+// What waits between groups and writes on this thread's connection, so runs with no group
+// storing: pack reports, heartbeats. True when it wrote (or tried).
+bool Ingest::Impl::maintain_writes(bool stopping) {
   last_maintenance_ms = monotonic_ms();
+  const bool reported = !pending_reports.empty();
   for (const auto& [agent, report] : pending_reports) packs->report(*agent, report);
   pending_reports.clear();
-  flush_heartbeats(stopping);
+  return flush_heartbeats(stopping) || reported;
 }
 
 // What waits between groups and only reads the store, so runs while the writer stores: the
@@ -283,56 +291,59 @@ void Ingest::Impl::maintain_reads(bool stopping) {
 }
 
 void Ingest::Impl::maintain(bool stopping) {
-  maintain_writes(stopping);
+  if (maintain_writes(stopping)) writer->sync_soon();
   maintain_reads(stopping);
 }
 
-// One step of the pipeline, on the loop's thread. When the writer has finished its group, the
-// group is acked; then, with the writer idle (so that what this thread writes on its own
-// connections never waits for the writer's transaction), the incidents found in the group before
-// are recorded and the writing maintenance runs if it is due; the gathered batches go to the
-// writer; and while it stores them, the group just acked is correlated and the reading
+// One step of the pipeline, on the loop's thread. The groups the writer has made durable are
+// acked. Then, once no group is storing (so that what this thread writes on its own connections
+// never waits for the writer's transaction), the incidents found before are recorded, the
+// writing maintenance runs if it is due, and the gathered batches go to the writer; while it
+// stores them (and syncs the group before), the groups just acked are correlated and the reading
 // maintenance runs. The loop then receives the next group.
-// A new pack is loaded only with the writer idle and every committed group correlated, so that
-// the windows rebuilt from the store count each event once: when one waits, the group just acked
-// is correlated before the next is submitted (the loop stalls for that and the replay, once per
-// publication).
-// When stopping, waits for the group in flight and loads no pack. Fails only when the store
-// cannot commit (nothing of that group is acked then). Incidents found but not recorded yet (one
-// group's, under load) are lost if the process dies then: a restart rebuilds the correlation
-// windows from the store, but files nothing for what they held.
+// A new pack is loaded only with the writer drained and every committed group correlated, so
+// that the windows rebuilt from the store count each event once: while one waits, no group is
+// submitted (the loop stalls for one store and sync and the replay, once per publication).
+// When stopping, waits for the oldest group in flight and loads no pack. Fails only when the
+// store cannot commit or sync (nothing of that group is acked then). Incidents found but not
+// recorded and synced yet (one group's, under load) are lost if the process dies then: a restart
+// rebuilds the correlation windows from the store, but files nothing for what they held.
 Result<void> Ingest::Impl::advance(std::vector<PendingBatch>& gathered, bool stopping) {
-  std::vector<PendingBatch> committed;  // the group just stored, correlated below
+  const bool was_busy = writer->busy();
+  std::vector<PendingBatch> committed;  // the groups just made durable, correlated below
   std::vector<BatchResult> results;
-  bool due = true;
-  if (writer->busy()) {
-    auto done = writer->take(stopping);
-    if (!done) return ok();  // still storing: keep gathering
+  for (bool wait = stopping && was_busy;; wait = false) {
+    auto done = writer->take(wait);
+    if (!done) break;
     if (!*done) {
-      engine->record_filed();  // the incidents of the groups committed before
+      if (engine->record_filed()) writer->sync_soon();  // incidents of groups done before
       return tl::unexpected(done->error());
     }
-    acknowledge(**done);
-    committed = std::move(in_flight);
-    in_flight.clear();
-    results = std::move(**done);
-    due = stopping || monotonic_ms() - last_maintenance_ms >= kMaintenanceMs;
+    acknowledge(in_flight.front(), **done);
+    std::move(in_flight.front().begin(), in_flight.front().end(), std::back_inserter(committed));
+    std::move((**done).begin(), (**done).end(), std::back_inserter(results));
+    in_flight.pop_front();
   }
-  if (waiting_pack && !stopping) {
+  const bool due = !was_busy || stopping || monotonic_ms() - last_maintenance_ms >= kMaintenanceMs;
+  const auto pack_waits = [&] { return waiting_pack.has_value() && !stopping; };
+  if (pack_waits() && !writer->busy()) {
     correlate(committed, results);
     committed.clear();
     results.clear();
     load_waiting_pack();
   }
-  engine->record_filed();
-  if (due) maintain_writes(stopping);
-  submit(gathered);
+  if (!writer->storing()) {
+    bool wrote = engine->record_filed();
+    if (due) wrote = maintain_writes(stopping) || wrote;
+    if (wrote) writer->sync_soon();
+    if (!pack_waits()) submit(gathered);
+  }
   correlate(committed, results);
   if (due) maintain_reads(stopping);
   if (!writer->busy()) {
     // Nothing in flight: what was just found or published need not wait for the next group.
     if (!stopping) load_waiting_pack();
-    engine->record_filed();
+    if (engine->record_filed()) writer->sync_soon();
   }
   return ok();
 }
@@ -358,11 +369,13 @@ void Ingest::Impl::drain_monitor() {
   }
 }
 
-void Ingest::Impl::flush_heartbeats(bool force) {
+// Writes the pending heartbeats, once per kHeartbeatFlushMs unless forced. True when it wrote
+// (or tried).
+bool Ingest::Impl::flush_heartbeats(bool force) {
   const std::int64_t now = monotonic_ms();
-  if (!force && now - last_heartbeat_flush_ms < kHeartbeatFlushMs) return;
+  if (!force && now - last_heartbeat_flush_ms < kHeartbeatFlushMs) return false;
   last_heartbeat_flush_ms = now;
-  if (pending_heartbeats.empty()) return;
+  if (pending_heartbeats.empty()) return false;
   std::vector<AgentHeartbeat> heartbeats;
   heartbeats.reserve(pending_heartbeats.size());
   for (auto& entry : pending_heartbeats) heartbeats.push_back(std::move(entry.second));
@@ -373,12 +386,13 @@ void Ingest::Impl::flush_heartbeats(bool force) {
         " heartbeats not recorded: ", unknown.error().message);
     // Kept for the next flush (none after the last one, when stopping).
     for (AgentHeartbeat& h : heartbeats) pending_heartbeats.try_emplace(h.agent_id, std::move(h));
-    return;
+    return true;
   }
   for (const std::int64_t agent_id : *unknown) {
     log(LogLevel::kWarn, "ingest", "heartbeat of agent ", agent_id,
         " not recorded: no such agent in the store");
   }
+  return true;
 }
 
 void Ingest::Impl::log_stats() {
@@ -400,12 +414,13 @@ Result<std::unique_ptr<Ingest>> Ingest::start(const CollectorConfig& config,
                                               const CurveKeypair& server_keys) {
   auto impl = std::make_unique<Impl>();
   impl->config = config;
-  auto store = open_sqlite_store(config.store_path);
+  auto store = open_sqlite_store(config.store_path, StoreMode::kReadWriteDeferredSync);
   if (!store) return tl::unexpected(store.error());
   impl->store = std::move(*store);
-  auto writer_store = open_sqlite_store(config.store_path);
+  auto writer_store = open_sqlite_store(config.store_path, StoreMode::kReadWriteDeferredSync);
   if (!writer_store) return tl::unexpected(writer_store.error());
-  auto writer = BatchWriter::start(std::move(*writer_store));
+  auto wal = std::make_shared<WalSync>(config.store_path);
+  auto writer = BatchWriter::start(std::move(*writer_store), [wal] { return wal->sync(); });
   if (!writer) return tl::unexpected(writer.error());
   impl->writer = std::move(*writer);
   auto zap = ZapHandler::start(impl->context, config.store_path, config.refused_log_interval_s);
@@ -429,7 +444,7 @@ Result<std::unique_ptr<Ingest>> Ingest::start(const CollectorConfig& config,
     return fail(ErrorCode::kIo, "listen on " + config.listen + ": " + e.what());
   }
   impl->last_stats_ms = monotonic_ms();
-  auto incidents = IncidentStore::open(config.store_path);
+  auto incidents = IncidentStore::open(config.store_path, StoreMode::kReadWriteDeferredSync);
   if (!incidents) return tl::unexpected(incidents.error());
   impl->incidents = std::move(*incidents);
   IncidentEngineOptions incident_options;

@@ -136,8 +136,8 @@ void IncidentEngine::observe(const Event& event, std::int64_t id, const std::str
 
 void IncidentEngine::file(IncidentHit hit) { to_file_.push_back(std::move(hit)); }
 
-void IncidentEngine::record_filed() {
-  if (to_file_.empty()) return;
+bool IncidentEngine::record_filed() {
+  if (to_file_.empty()) return false;
   std::vector<bool> created;
   auto incidents = incidents_.record_hits(to_file_, &created);
   if (!incidents) {
@@ -145,7 +145,7 @@ void IncidentEngine::record_filed() {
     log(LogLevel::kError, kComponent, to_file_.size(),
         " incident hits not recorded: ", incidents.error().message);
     to_file_.clear();
-    return;
+    return true;
   }
   counters_.incident_hits += incidents->size();
   for (std::size_t i = 0; i < incidents->size(); ++i) {
@@ -156,6 +156,7 @@ void IncidentEngine::record_filed() {
         incident.group_key, ")");
   }
   to_file_.clear();
+  return true;
 }
 
 Result<std::size_t> IncidentEngine::replay(EventStore& store, TimeNs now) {

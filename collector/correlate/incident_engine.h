@@ -61,8 +61,9 @@ class IncidentEngine {
   void on_stored(std::span<const StoredBatchView> batches);
 
   // Records the hits waiting since on_stored, in one transaction (nothing when none wait). A
-  // failure is counted and logged, and those hits are dropped.
-  void record_filed();
+  // failure is counted and logged, and those hits are dropped. True when any waited (the store
+  // was written, or tried).
+  bool record_filed();
 
   // Feeds the alerts and flows stored within the correlator's horizon (event time) back into
   // the windows without filing incidents, oldest first, streamed from the store (memory does

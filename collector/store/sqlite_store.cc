@@ -1215,14 +1215,14 @@ Result<DbHandle> open_connection(const std::string& path, StoreMode mode) {
   return db;
 }
 
-// WAL so readers (socctl) never block the writer; synchronous=FULL so a committed batch survives
-// a power loss before it is acknowledged. A 256 MiB page cache keeps the indexes' hot pages; a
+// WAL so readers (socctl) never block the writer; synchronous=FULL so a commit survives a power
+// loss once it returns (NORMAL for kReadWriteDeferredSync: the WAL is synced by a WalSync). A 256 MiB page cache keeps the indexes' hot pages; a
 // checkpoint every 64 MiB of WAL (the WAL file's usual size) rather than every 1,000 pages
 // writes each often-changed index page back once instead of many times: ingest +20%. A new
 // database gets 16 KiB pages (kNewDatabasePageSize); an existing one keeps the size it has.
 Result<void> configure(sqlite3* db, StoreMode mode) {
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
-  if (mode == StoreMode::kReadWrite) {
+  if (mode != StoreMode::kReadOnly) {
     // Takes effect only on a file with no page yet: before journal_mode writes the header.
     const std::string page_size = "PRAGMA page_size = " + std::to_string(kNewDatabasePageSize);
     if (auto set = exec(db, page_size.c_str()); !set) return set;
@@ -1234,7 +1234,10 @@ Result<void> configure(sqlite3* db, StoreMode mode) {
       log(LogLevel::kWarn, kComponent, "journal_mode is ", use.text(0), ", not wal");
     }
   }
-  if (auto sync = exec(db, "PRAGMA synchronous = FULL"); !sync) return sync;
+  const char* synchronous = mode == StoreMode::kReadWriteDeferredSync
+                                ? "PRAGMA synchronous = NORMAL"
+                                : "PRAGMA synchronous = FULL";
+  if (auto sync = exec(db, synchronous); !sync) return sync;
   if (auto cache = exec(db, "PRAGMA cache_size = -262144"); !cache) return cache;
   if (mode == StoreMode::kReadOnly) return exec(db, "PRAGMA foreign_keys = ON");
   auto page_size = prepare(db, "PRAGMA page_size");

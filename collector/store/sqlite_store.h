@@ -11,7 +11,11 @@
 
 namespace soc::collector {
 
-enum class StoreMode { kReadWrite, kReadOnly };
+// kReadWrite commits are durable when they return (synchronous=FULL). kReadWriteDeferredSync
+// commits are not synced by SQLite (synchronous=NORMAL: still atomic and consistent after a
+// crash, but the newest may be lost): the owner makes them durable with a WalSync before it
+// relies on them (acks a batch). kReadOnly cannot write.
+enum class StoreMode { kReadWrite, kReadWriteDeferredSync, kReadOnly };
 
 // How searches are run. A search with a word or phrase that every match has takes that word's
 // candidates from the full-text index, newest id first; any other search walks the events

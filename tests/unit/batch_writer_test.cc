@@ -9,12 +9,14 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "collector/store/sqlite_store.h"
+#include "collector/store/wal_sync.h"
 
 namespace soc::collector {
 namespace {
@@ -50,6 +52,19 @@ IncomingBatch make_batch(std::int64_t agent_id, std::uint64_t seq,
 bool readable(int fd, int timeout_ms) {
   pollfd p{fd, POLLIN, 0};
   return ::poll(&p, 1, timeout_ms) == 1 && (p.revents & POLLIN) != 0;
+}
+
+// take(false) each time the writer's descriptor becomes readable, until it returns a group or
+// the deadline passes (nullopt then): what the ingest loop does.
+std::optional<Result<std::vector<BatchResult>>> take_when_signalled(BatchWriter& writer) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kDeadlineMs);
+  while (std::chrono::steady_clock::now() < deadline) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (!readable(writer.done_fd(), static_cast<int>(left.count()) + 1)) break;
+    if (auto done = writer.take(false)) return done;
+  }
+  return std::nullopt;
 }
 
 // A store whose store_batches waits at a gate (then stores through a real store, or throws):
@@ -122,6 +137,52 @@ class GatedStore final : public EventStore {
   bool throw_ = false;
 };
 
+// The writer's `durable`: counts its calls, and can be held (calls wait until released) or made
+// to fail.
+class SyncGate {
+ public:
+  BatchWriter::Durable durable() {
+    return [this]() -> Result<void> {
+      std::unique_lock lock(mutex_);
+      ++calls_;
+      changed_.notify_all();
+      changed_.wait(lock, [&] { return !held_; });
+      if (failure_) return tl::unexpected(*failure_);
+      return ok();
+    };
+  }
+  void hold() {
+    std::lock_guard lock(mutex_);
+    held_ = true;
+  }
+  void release() {
+    std::lock_guard lock(mutex_);
+    held_ = false;
+    changed_.notify_all();
+  }
+  void fail_with(Error error) {
+    std::lock_guard lock(mutex_);
+    failure_ = std::move(error);
+  }
+  int calls() {
+    std::lock_guard lock(mutex_);
+    return calls_;
+  }
+  // Waits (up to the deadline) until durable has been called at least n times.
+  bool wait_calls(int n) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, std::chrono::milliseconds(kDeadlineMs),
+                             [&] { return calls_ >= n; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int calls_ = 0;
+  bool held_ = false;
+  std::optional<Error> failure_;
+};
+
 class BatchWriterTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -141,17 +202,23 @@ class BatchWriterTest : public ::testing::Test {
     fs::remove_all(dir_, ec);
   }
 
-  std::unique_ptr<EventStore> open_store() {
-    auto store = open_sqlite_store(dir_ + "/collector.db");
+  std::unique_ptr<EventStore> open_store(StoreMode mode = StoreMode::kReadWrite) {
+    auto store = open_sqlite_store(dir_ + "/collector.db", mode);
     EXPECT_TRUE(store.has_value()) << store.error().message;
     return store ? std::move(*store) : nullptr;
   }
 
-  // A writer over `store`, or over a store of its own.
-  std::unique_ptr<BatchWriter> start_writer(std::unique_ptr<EventStore> store = nullptr) {
-    if (!store) store = open_store();
+  // A writer over `store`, or over a store of its own that defers its syncs to a WalSync, as
+  // the collector's; made durable by `durable` when given.
+  std::unique_ptr<BatchWriter> start_writer(std::unique_ptr<EventStore> store = nullptr,
+                                            BatchWriter::Durable durable = nullptr) {
+    if (!store) store = open_store(StoreMode::kReadWriteDeferredSync);
     if (!store) return nullptr;
-    auto writer = BatchWriter::start(std::move(store));
+    if (!durable) {
+      auto wal = std::make_shared<WalSync>(dir_ + "/collector.db");
+      durable = [wal] { return wal->sync(); };
+    }
+    auto writer = BatchWriter::start(std::move(store), std::move(durable));
     EXPECT_TRUE(writer.has_value()) << writer.error().message;
     return writer ? std::move(*writer) : nullptr;
   }
@@ -200,8 +267,8 @@ TEST_F(BatchWriterTest, StoresAGroupAndSignalsItsDescriptorUntilTaken) {
   EXPECT_TRUE(writer->busy());
 
   ASSERT_TRUE(readable(writer->done_fd(), kDeadlineMs));
-  EXPECT_TRUE(writer->busy());  // done, not yet taken
-  auto results = writer->take(false);
+  EXPECT_TRUE(writer->busy());  // committed (and perhaps synced), not yet taken
+  auto results = take_when_signalled(*writer);
   ASSERT_TRUE(results.has_value());
   ASSERT_TRUE(results->has_value()) << results->error().message;
   ASSERT_EQ((*results)->size(), 2u);
@@ -262,8 +329,7 @@ TEST_F(BatchWriterTest, WhileTheGroupIsStoredThereIsNothingToTake) {
   EXPECT_EQ(stored_events(), 0u);
 
   gate_->open();
-  ASSERT_TRUE(readable(writer->done_fd(), kDeadlineMs));
-  auto results = writer->take(false);
+  auto results = take_when_signalled(*writer);
   ASSERT_TRUE(results.has_value() && results->has_value());
   EXPECT_EQ((**results)[0].event_ids.size(), 7u);
   EXPECT_EQ(stored_events(), 7u);
@@ -291,6 +357,72 @@ TEST_F(BatchWriterTest, AnExceptionWhileStoringIsAnErrorNotTheEndOfTheProcess) {
   EXPECT_EQ(results->error().code, ErrorCode::kStore);
   EXPECT_NE(results->error().message.find("no memory left"), std::string::npos);
   EXPECT_FALSE(writer->busy());
+}
+
+TEST_F(BatchWriterTest, AGroupIsTakenOnlyOnceItsCommitIsSyncedWhileTheNextIsStored) {
+  SyncGate sync;
+  sync.hold();
+  auto writer = start_writer(nullptr, sync.durable());
+  ASSERT_TRUE(writer);
+  const auto first = make_events(3);
+  const auto second = make_events(4);
+  writer->submit({make_batch(agent_id_, 1, first)});
+  EXPECT_TRUE(writer->storing());
+  ASSERT_TRUE(sync.wait_calls(1));  // committed, and its sync begun (and held)
+  EXPECT_FALSE(writer->storing());
+  EXPECT_TRUE(writer->busy());
+  EXPECT_FALSE(writer->take(false).has_value());  // not durable yet: not to be acked
+  EXPECT_EQ(stored_events(), 3u);                 // but committed
+
+  writer->submit({make_batch(agent_id_, 2, second)});  // stored while the first is synced
+  sync.release();
+  auto one = writer->take(true);
+  ASSERT_TRUE(one.has_value() && one->has_value());
+  ASSERT_EQ((*one)->size(), 1u);
+  EXPECT_EQ((**one)[0].event_ids.size(), 3u);  // the first group comes first
+  auto two = writer->take(true);
+  ASSERT_TRUE(two.has_value() && two->has_value());
+  EXPECT_EQ((**two)[0].event_ids.size(), 4u);
+  EXPECT_FALSE(writer->busy());
+  EXPECT_EQ(stored_events(), 7u);
+  EXPECT_GE(sync.calls(), 2);  // the second group's commit was synced too
+}
+
+TEST_F(BatchWriterTest, AFailedSyncFailsTheGroupItWasFor) {
+  SyncGate sync;
+  sync.fail_with(Error{ErrorCode::kIo, "sync collector.db-wal: Input/output error"});
+  auto writer = start_writer(nullptr, sync.durable());
+  ASSERT_TRUE(writer);
+  const auto events = make_events(2);
+  writer->submit({make_batch(agent_id_, 1, events)});
+  auto results = writer->take(true);
+  ASSERT_TRUE(results.has_value());
+  ASSERT_FALSE(results->has_value());  // committed, but not known to be durable: not acked
+  EXPECT_EQ(results->error().code, ErrorCode::kIo);
+  EXPECT_NE(results->error().message.find("Input/output error"), std::string::npos);
+  EXPECT_FALSE(writer->busy());
+}
+
+TEST_F(BatchWriterTest, SyncSoonSyncsWithoutAGroup) {
+  SyncGate sync;
+  auto writer = start_writer(nullptr, sync.durable());
+  ASSERT_TRUE(writer);
+  writer->sync_soon();
+  EXPECT_TRUE(sync.wait_calls(1));
+  EXPECT_FALSE(writer->busy());
+  EXPECT_FALSE(writer->take(false).has_value());
+}
+
+TEST_F(BatchWriterTest, DestroyedWithAGroupInFlightSyncsItsCommit) {
+  SyncGate sync;
+  const auto events = make_events(5);
+  {
+    auto writer = start_writer(nullptr, sync.durable());
+    ASSERT_TRUE(writer);
+    writer->submit({make_batch(agent_id_, 1, events)});
+  }
+  EXPECT_EQ(stored_events(), 5u);
+  EXPECT_GE(sync.calls(), 1);
 }
 
 }  // namespace

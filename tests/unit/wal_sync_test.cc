@@ -1,0 +1,60 @@
+#include "collector/store/wal_sync.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "collector/store/sqlite_store.h"
+
+namespace soc::collector {
+namespace {
+
+namespace fs = std::filesystem;
+
+class WalSyncTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "wal_sync_test.XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  std::string dir_;
+};
+
+TEST_F(WalSyncTest, SyncsTheLogOfADatabaseWhoseCommitsDeferTheirSync) {
+  const std::string path = dir_ + "/collector.db";
+  auto store = open_sqlite_store(path, StoreMode::kReadWriteDeferredSync);
+  ASSERT_TRUE(store.has_value()) << store.error().message;
+  ASSERT_TRUE((*store)->enroll_agent("web-01", "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7", "X"));
+  ASSERT_TRUE(fs::exists(path + "-wal"));  // the commit is in the log, which is synced
+  WalSync wal(path);
+  auto synced = wal.sync();
+  EXPECT_TRUE(synced.has_value()) << synced.error().message;
+  EXPECT_TRUE(wal.sync().has_value());  // again: nothing new, still fine
+}
+
+TEST_F(WalSyncTest, WithoutALogSyncsTheDatabaseFile) {
+  const std::string path = dir_ + "/plain.db";
+  std::ofstream(path) << "not in WAL mode";
+  WalSync wal(path);
+  auto synced = wal.sync();
+  EXPECT_TRUE(synced.has_value()) << synced.error().message;
+}
+
+TEST_F(WalSyncTest, ADatabaseThatIsNotThereIsAnIoErrorNamingIt) {
+  WalSync wal(dir_ + "/missing/collector.db");
+  auto synced = wal.sync();
+  ASSERT_FALSE(synced.has_value());
+  EXPECT_EQ(synced.error().code, ErrorCode::kIo);
+  EXPECT_NE(synced.error().message.find("missing/collector.db"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace soc::collector
