@@ -1216,10 +1216,11 @@ Result<DbHandle> open_connection(const std::string& path, StoreMode mode) {
 }
 
 // WAL so readers (socctl) never block the writer; synchronous=FULL so a commit survives a power
-// loss once it returns (NORMAL for kReadWriteDeferredSync: the WAL is synced by a WalSync). A 256 MiB page cache keeps the indexes' hot pages; a
-// checkpoint every 64 MiB of WAL (the WAL file's usual size) rather than every 1,000 pages
-// writes each often-changed index page back once instead of many times: ingest +20%. A new
-// database gets 16 KiB pages (kNewDatabasePageSize); an existing one keeps the size it has.
+// loss once it returns (NORMAL for kReadWriteDeferredSync: a WalSync syncs the log). A 256 MiB
+// page cache keeps the indexes' hot pages; a checkpoint every 64 MiB of WAL (the WAL file's usual
+// size) rather than every 1,000 pages writes each often-changed index page back once instead of
+// many times: ingest +20%. A new database gets 16 KiB pages (kNewDatabasePageSize); an existing
+// one keeps the size it has.
 Result<void> configure(sqlite3* db, StoreMode mode) {
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
   if (mode != StoreMode::kReadOnly) {
