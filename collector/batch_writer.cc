@@ -11,6 +11,7 @@
 #include <deque>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <system_error>
 #include <thread>
@@ -49,6 +50,9 @@ struct BatchWriter::Shared {
   // newest ticket whose writes are durable.
   std::uint64_t writes = 0;
   std::uint64_t synced = 0;
+  // The first failed sync: final (a later sync that succeeds would not prove the writes before
+  // it are on disk), so every group not yet synced fails with it.
+  std::optional<Error> sync_failure;
 
   ~Shared() {
     if (event_fd >= 0) ::close(event_fd);
@@ -109,20 +113,24 @@ struct BatchWriter::Shared {
       changed.wait(lock, [&] { return sync_stopping || synced < writes; });
       if (synced >= writes) return;  // stopping with everything synced
       const std::uint64_t target = writes;
-      lock.unlock();
-      auto made = durable_guarded();
-      lock.lock();
+      Result<void> made = ok();
+      if (sync_failure) {
+        made = tl::unexpected(*sync_failure);
+      } else {
+        lock.unlock();
+        made = durable_guarded();
+        lock.lock();
+      }
       if (!made) {
+        if (!sync_failure) {
+          log(LogLevel::kError, "store", "commits not synced: ", made.error().message);
+          sync_failure = made.error();
+        }
         // The groups this sync was for are not known to be durable: they fail.
-        bool failed_a_group = false;
         for (Group& g : groups) {
-          if (!g.result || !g.needs_sync || g.ticket > target) continue;
+          if (!g.result || !g.needs_sync || g.ticket <= synced || g.ticket > target) continue;
           g.result = tl::unexpected(made.error());
           g.needs_sync = false;
-          failed_a_group = true;
-        }
-        if (!failed_a_group) {
-          log(LogLevel::kWarn, "store", "writes not synced: ", made.error().message);
         }
       }
       synced = target;
@@ -182,9 +190,9 @@ void BatchWriter::submit(std::vector<IncomingBatch> batches) {
     std::lock_guard lock(shared_->mutex);
     assert(!shared_->storing && "submit while a group is storing");
     assert(!batches.empty() && "submit of an empty group");
+    shared_->groups.emplace_back();
     shared_->job = std::move(batches);
     shared_->storing = true;
-    shared_->groups.emplace_back();
   }
   shared_->changed.notify_all();
 }

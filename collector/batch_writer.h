@@ -28,7 +28,8 @@ namespace soc::collector {
 class BatchWriter {
  public:
   // Makes durable every commit to the store's database that returned before the call (a
-  // WalSync's sync; for a store that syncs its own commits, nothing to do).
+  // WalSync's sync; for a store that syncs its own commits, nothing to do). Its first failure
+  // is final: every group not synced before it fails, and so does every later one.
   using Durable = std::function<Result<void>()>;
 
   // Takes the store (its own connection) and starts the threads. kIo if no thread or no
@@ -58,7 +59,7 @@ class BatchWriter {
   void sync_soon();
 
   // The results of the oldest group not taken, once it is done: its store_batches result, or
-  // the sync's error (then its commit may not be durable). nullopt while it is stored or synced
+  // a sync's error (then its commit may not be durable). nullopt while it is stored or synced
   // (or when none is in flight); with wait, blocks until it is done.
   std::optional<Result<std::vector<BatchResult>>> take(bool wait);
 

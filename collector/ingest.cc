@@ -38,8 +38,9 @@ constexpr std::int64_t kHeartbeatFlushMs = 1000;
 // one round are committed and acked promptly whatever else arrives.
 constexpr std::size_t kMaxMessagesPerRound = 1024;
 // Events per group (one transaction) at most, whatever the agents' batch sizes. Under sustained
-// load a control message (pack report, heartbeat) or a new publication waits for up to
-// kMaintenanceMs and the group in flight then (about 0.4 s for a full group here).
+// load a control message (pack report, heartbeat) waits for up to kMaintenanceMs and the group
+// being stored then (about 0.3 s for a full group here); a new publication waits for the groups
+// in flight to be stored and synced.
 constexpr std::size_t kMaxEventsPerGroup = 32768;
 // While groups follow each other without a pause, the pack distributor and the heartbeats are
 // served between two of them once this much time has passed since the last time.
@@ -305,9 +306,10 @@ void Ingest::Impl::maintain(bool stopping) {
 // that the windows rebuilt from the store count each event once: while one waits, no group is
 // submitted (the loop stalls for one store and sync and the replay, once per publication).
 // When stopping, waits for the oldest group in flight and loads no pack. Fails only when the
-// store cannot commit or sync (nothing of that group is acked then). Incidents found but not
-// recorded and synced yet (one group's, under load) are lost if the process dies then: a restart
-// rebuilds the correlation windows from the store, but files nothing for what they held.
+// store cannot commit or sync a group (nothing of it is acked then; the groups before are).
+// Incidents found but not recorded and synced yet (one group's, under load) are lost if the process
+// dies then: a restart rebuilds the correlation windows from the store, but files nothing for what
+// they held.
 Result<void> Ingest::Impl::advance(std::vector<PendingBatch>& gathered, bool stopping) {
   const bool was_busy = writer->busy();
   std::vector<PendingBatch> committed;  // the groups just made durable, correlated below
@@ -316,7 +318,10 @@ Result<void> Ingest::Impl::advance(std::vector<PendingBatch>& gathered, bool sto
     auto done = writer->take(wait);
     if (!done) break;
     if (!*done) {
-      if (engine->record_filed()) writer->sync_soon();  // incidents of groups done before
+      // The groups taken before it are acked: they are correlated and their incidents (and
+      // those found before) recorded.
+      correlate(committed, results);
+      if (engine->record_filed()) writer->sync_soon();
       return tl::unexpected(done->error());
     }
     acknowledge(in_flight.front(), **done);
@@ -502,7 +507,8 @@ Result<void> Ingest::run(const std::atomic<bool>& stop) {
     if (auto r = s.advance(gathered, false); !r) return r;
     if (gathered.empty()) gathered_events = 0;
   }
-  // Stopping: the group in flight and the one gathered are stored, acked and correlated.
+  // Stopping: the groups in flight and the one gathered are stored, synced, acked and
+  // correlated.
   while (s.writer->busy() || !gathered.empty()) {
     if (auto r = s.advance(gathered, true); !r) return r;
   }

@@ -1,14 +1,14 @@
 // Ingest: the collector's receiving loop. A ROUTER socket (CURVE server, authenticated by the
 // ZapHandler) takes batches, heartbeats and pack reports from agents, and pushes the current
 // signature pack to them (PackDistributor); batches are stored in one transaction
-// per drained group, and each is acknowledged only after that transaction commits (or nacked
-// when the agent must resend an earlier one). Anything malformed, oversized, of an unknown
-// version or multipart is refused and counted, never trusted. A message above
+// per drained group, and each is acknowledged only once that transaction's commit is synced to
+// disk (or nacked when the agent must resend an earlier one). Anything malformed, oversized, of an
+// unknown version or multipart is refused and counted, never trusted. A message above
 // limits.max_message_bytes never reaches us: ZeroMQ drops the connection that sent it.
 //
 // Runs on the thread that calls run(); owns its store connection. The batches are committed by a
-// BatchWriter (batch_writer.h) on a thread and connection of its own while the next group is
-// received and the last one correlated.
+// BatchWriter (batch_writer.h) on a thread and connection of its own, and synced on another,
+// while the next group is received and the last one correlated.
 #pragma once
 
 #include <atomic>
@@ -45,7 +45,8 @@ class Ingest {
   Ingest(const Ingest&) = delete;
   Ingest& operator=(const Ingest&) = delete;
 
-  // Serves until stop is set. Fails only when the store cannot commit (nothing is acked then).
+  // Serves until stop is set. Fails only when the store cannot commit or sync a group (which
+  // is not acked then; the groups before it are).
   Result<void> run(const std::atomic<bool>& stop);
   IngestCounters counters() const;
 

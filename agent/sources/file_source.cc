@@ -52,6 +52,7 @@
 #include "common/ascii.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/unique_fd.h"
 
 namespace soc::agent {
 namespace {
@@ -73,34 +74,6 @@ std::string errno_text(int err) {
   char buf[256];
   return strerror_r(err, buf, sizeof(buf));  // the GNU variant: returns the message
 }
-
-// Owns a file descriptor.
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  ~UniqueFd() { reset(); }
-  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept {
-    if (this != &other) {
-      reset();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  void reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
 
 struct FileId {
   std::uint64_t dev = 0;

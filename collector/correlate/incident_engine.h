@@ -57,7 +57,7 @@ class IncidentEngine {
 
   // Observes the batches of one committed group, in order. The incident hits they make wait
   // for record_filed(), so that the ingest loop can correlate while the store's writer holds
-  // the write lock and record them, in one transaction, once it is idle.
+  // the write lock and record them, in one transaction, once it stores no group.
   void on_stored(std::span<const StoredBatchView> batches);
 
   // Records the hits waiting since on_stored, in one transaction (nothing when none wait). A

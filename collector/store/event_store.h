@@ -4,8 +4,9 @@
 //
 // Contract: one EventStore object is used by one thread at a time; open a second object (a
 // second connection) for another thread. Every method returns an Error instead of throwing.
-// store_batches() is durable when it returns: the events and the new last sequence of each
-// stream commit in one transaction, so an ack sent afterwards never acknowledges lost data.
+// store_batches() commits the events and the new last sequence of each stream in one
+// transaction; it is durable when it returns, except on a connection that defers its syncs
+// (StoreMode::kReadWriteDeferredSync), whose owner syncs the commit (WalSync) before it acks.
 #pragma once
 
 #include <cstdint>

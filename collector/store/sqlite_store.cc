@@ -1232,6 +1232,11 @@ Result<void> configure(sqlite3* db, StoreMode mode) {
     StmtUse use(stmt->get());
     if (use.step() != SQLITE_ROW) return store_error(db, "set journal_mode");
     if (use.text(0) != "wal") {
+      // A deferred sync syncs the write-ahead log: without one, commits would not be synced.
+      if (mode == StoreMode::kReadWriteDeferredSync) {
+        return fail(ErrorCode::kStore,
+                    "journal_mode is " + use.text(0) + ", not wal: commits cannot be synced later");
+      }
       log(LogLevel::kWarn, kComponent, "journal_mode is ", use.text(0), ", not wal");
     }
   }

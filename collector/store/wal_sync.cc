@@ -7,47 +7,39 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <system_error>
+
+#include "common/unique_fd.h"
 
 namespace soc::collector {
 
 namespace {
 
-Result<void> io_error(const std::string& what, const std::string& path) {
-  return fail(ErrorCode::kIo, what + " " + path + ": " + std::strerror(errno));
-}
-
-// fsync (or with data_only fdatasync) of the file or directory at path, opened with flags.
-Result<void> sync_path(const std::string& path, int flags, bool data_only) {
-  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
-  if (fd < 0) return io_error("open", path);
-  const int rc = data_only ? ::fdatasync(fd) : ::fsync(fd);
-  const int saved = errno;
-  ::close(fd);
-  errno = saved;
-  if (rc != 0) return io_error("sync", path);
-  return ok();
+Result<void> io_error(const std::string& what, const std::string& path, int err) {
+  return fail(ErrorCode::kIo, what + " " + path + ": " + std::strerror(err));
 }
 
 }  // namespace
 
-WalSync::WalSync(const std::string& database_path)
-    : wal_path_(database_path + "-wal"), database_path_(database_path) {
-  const std::filesystem::path parent = std::filesystem::path(database_path).parent_path();
-  directory_ = parent.empty() ? "." : parent.string();
+WalSync::WalSync(const std::string& database_path) {
+  std::error_code ec;
+  std::filesystem::path real = std::filesystem::weakly_canonical(database_path, ec);
+  if (ec) real = database_path;  // sync() then reports what is wrong with it
+  wal_path_ = real.string() + "-wal";
+  directory_ = real.has_parent_path() ? real.parent_path().string() : ".";
 }
 
 Result<void> WalSync::sync() {
-  struct stat log {};
-  if (::stat(wal_path_.c_str(), &log) != 0) {
-    // No log: the database is not in WAL mode (its commits are in the file itself) or has
-    // none at the moment (every commit checkpointed into the file).
-    if (errno != ENOENT) return io_error("stat", wal_path_);
-    return sync_path(database_path_, O_RDONLY, true);
-  }
-  if (auto synced = sync_path(wal_path_, O_RDONLY, true); !synced) return synced;
-  if (log.st_ino != named_inode_) {
-    if (auto named = sync_path(directory_, O_RDONLY | O_DIRECTORY, false); !named) return named;
-    named_inode_ = log.st_ino;
+  const UniqueFd log(::open(wal_path_.c_str(), O_RDONLY | O_CLOEXEC));
+  if (log.get() < 0) return io_error("open", wal_path_, errno);
+  struct stat st {};
+  if (::fstat(log.get(), &st) != 0) return io_error("stat", wal_path_, errno);
+  if (::fdatasync(log.get()) != 0) return io_error("sync", wal_path_, errno);
+  if (st.st_ino != named_inode_) {
+    const UniqueFd directory(::open(directory_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (directory.get() < 0) return io_error("open", directory_, errno);
+    if (::fsync(directory.get()) != 0) return io_error("sync", directory_, errno);
+    named_inode_ = st.st_ino;
   }
   return ok();
 }

@@ -137,17 +137,17 @@ class GatedStore final : public EventStore {
   bool throw_ = false;
 };
 
-// The writer's `durable`: counts its calls, and can be held (calls wait until released) or made
-// to fail.
+// The writer's `durable`: counts its calls; once held, a call returns only when allowed (the
+// first n calls are, after allow(n)); it can be made to fail.
 class SyncGate {
  public:
   BatchWriter::Durable durable() {
     return [this]() -> Result<void> {
       std::unique_lock lock(mutex_);
-      ++calls_;
+      const int call = ++calls_;
       changed_.notify_all();
-      changed_.wait(lock, [&] { return !held_; });
-      if (failure_) return tl::unexpected(*failure_);
+      changed_.wait(lock, [&] { return !held_ || call <= allowed_; });
+      if (failing_call_ == call) return tl::unexpected(Error{ErrorCode::kIo, failure_});
       return ok();
     };
   }
@@ -155,14 +155,16 @@ class SyncGate {
     std::lock_guard lock(mutex_);
     held_ = true;
   }
-  void release() {
+  void allow(int n) {
     std::lock_guard lock(mutex_);
-    held_ = false;
+    allowed_ = n;
     changed_.notify_all();
   }
-  void fail_with(Error error) {
+  // That call (the first is 1) fails with `message`; the others succeed.
+  void fail_call(int call, std::string message) {
     std::lock_guard lock(mutex_);
-    failure_ = std::move(error);
+    failing_call_ = call;
+    failure_ = std::move(message);
   }
   int calls() {
     std::lock_guard lock(mutex_);
@@ -180,7 +182,9 @@ class SyncGate {
   std::condition_variable changed_;
   int calls_ = 0;
   bool held_ = false;
-  std::optional<Error> failure_;
+  int allowed_ = 0;
+  int failing_call_ = 0;
+  std::string failure_;
 };
 
 class BatchWriterTest : public ::testing::Test {
@@ -367,30 +371,36 @@ TEST_F(BatchWriterTest, AGroupIsTakenOnlyOnceItsCommitIsSyncedWhileTheNextIsStor
   const auto first = make_events(3);
   const auto second = make_events(4);
   writer->submit({make_batch(agent_id_, 1, first)});
-  EXPECT_TRUE(writer->storing());
   ASSERT_TRUE(sync.wait_calls(1));  // committed, and its sync begun (and held)
   EXPECT_FALSE(writer->storing());
   EXPECT_TRUE(writer->busy());
   EXPECT_FALSE(writer->take(false).has_value());  // not durable yet: not to be acked
   EXPECT_EQ(stored_events(), 3u);                 // but committed
 
-  writer->submit({make_batch(agent_id_, 2, second)});  // stored while the first is synced
-  sync.release();
-  auto one = writer->take(true);
+  // The second group is stored while the first one's sync runs.
+  writer->submit({make_batch(agent_id_, 2, second)});
+  ASSERT_TRUE(readable(writer->done_fd(), kDeadlineMs));  // its commit
+  EXPECT_FALSE(writer->storing());
+  EXPECT_EQ(sync.calls(), 1);
+  EXPECT_EQ(stored_events(), 7u);
+
+  sync.allow(1);  // the first sync returns: it began before the second commit, so covers the first
+  auto one = take_when_signalled(*writer);
   ASSERT_TRUE(one.has_value() && one->has_value());
   ASSERT_EQ((*one)->size(), 1u);
-  EXPECT_EQ((**one)[0].event_ids.size(), 3u);  // the first group comes first
-  auto two = writer->take(true);
+  EXPECT_EQ((**one)[0].event_ids.size(), 3u);
+  ASSERT_TRUE(sync.wait_calls(2));                // the second commit's sync, held
+  EXPECT_FALSE(writer->take(false).has_value());  // the second group waits for it
+  sync.allow(2);
+  auto two = take_when_signalled(*writer);
   ASSERT_TRUE(two.has_value() && two->has_value());
   EXPECT_EQ((**two)[0].event_ids.size(), 4u);
   EXPECT_FALSE(writer->busy());
-  EXPECT_EQ(stored_events(), 7u);
-  EXPECT_GE(sync.calls(), 2);  // the second group's commit was synced too
 }
 
-TEST_F(BatchWriterTest, AFailedSyncFailsTheGroupItWasFor) {
+TEST_F(BatchWriterTest, AFailedSyncFailsTheGroupItWasForAndEveryLaterOne) {
   SyncGate sync;
-  sync.fail_with(Error{ErrorCode::kIo, "sync collector.db-wal: Input/output error"});
+  sync.fail_call(1, "sync collector.db-wal: Input/output error");
   auto writer = start_writer(nullptr, sync.durable());
   ASSERT_TRUE(writer);
   const auto events = make_events(2);
@@ -401,28 +411,42 @@ TEST_F(BatchWriterTest, AFailedSyncFailsTheGroupItWasFor) {
   EXPECT_EQ(results->error().code, ErrorCode::kIo);
   EXPECT_NE(results->error().message.find("Input/output error"), std::string::npos);
   EXPECT_FALSE(writer->busy());
+
+  // A later sync would succeed, but no longer proves anything: the next group fails too.
+  writer->submit({make_batch(agent_id_, 2, events)});
+  auto later = writer->take(true);
+  ASSERT_TRUE(later.has_value());
+  ASSERT_FALSE(later->has_value());
+  EXPECT_EQ(later->error().code, ErrorCode::kIo);
+  EXPECT_EQ(sync.calls(), 1);
 }
 
 TEST_F(BatchWriterTest, SyncSoonSyncsWithoutAGroup) {
   SyncGate sync;
   auto writer = start_writer(nullptr, sync.durable());
   ASSERT_TRUE(writer);
+  EXPECT_EQ(sync.calls(), 0);  // nothing written, nothing synced
   writer->sync_soon();
   EXPECT_TRUE(sync.wait_calls(1));
   EXPECT_FALSE(writer->busy());
   EXPECT_FALSE(writer->take(false).has_value());
 }
 
-TEST_F(BatchWriterTest, DestroyedWithAGroupInFlightSyncsItsCommit) {
+TEST_F(BatchWriterTest, DestroyedWhileStoringAGroupSyncsItsCommit) {
   SyncGate sync;
-  const auto events = make_events(5);
-  {
-    auto writer = start_writer(nullptr, sync.durable());
-    ASSERT_TRUE(writer);
-    writer->submit({make_batch(agent_id_, 1, events)});
-  }
-  EXPECT_EQ(stored_events(), 5u);
-  EXPECT_GE(sync.calls(), 1);
+  const auto events = make_events(6);
+  auto gated = std::make_unique<GatedStore>(open_store(StoreMode::kReadWriteDeferredSync));
+  gate_ = gated.get();
+  auto writer = start_writer(std::move(gated), sync.durable());
+  ASSERT_TRUE(writer);
+  writer->submit({make_batch(agent_id_, 1, events)});
+  ASSERT_TRUE(gate_->wait_entered());
+  EXPECT_EQ(sync.calls(), 0);                      // nothing committed yet
+  std::thread destroyer([&] { writer.reset(); });  // waits for the group at the gate
+  gate_->open();
+  destroyer.join();
+  EXPECT_EQ(stored_events(), 6u);
+  EXPECT_EQ(sync.calls(), 1);  // the commit made while stopping was synced before the end
 }
 
 }  // namespace

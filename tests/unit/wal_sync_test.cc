@@ -40,12 +40,27 @@ TEST_F(WalSyncTest, SyncsTheLogOfADatabaseWhoseCommitsDeferTheirSync) {
   EXPECT_TRUE(wal.sync().has_value());  // again: nothing new, still fine
 }
 
-TEST_F(WalSyncTest, WithoutALogSyncsTheDatabaseFile) {
+TEST_F(WalSyncTest, FollowsASymbolicLinkToTheDatabaseAsSqliteDoes) {
+  fs::create_directories(dir_ + "/real");
+  auto store = open_sqlite_store(dir_ + "/real/collector.db", StoreMode::kReadWriteDeferredSync);
+  ASSERT_TRUE(store.has_value()) << store.error().message;
+  fs::create_symlink(dir_ + "/real/collector.db", dir_ + "/link.db");
+  auto linked = open_sqlite_store(dir_ + "/link.db", StoreMode::kReadWriteDeferredSync);
+  ASSERT_TRUE(linked.has_value()) << linked.error().message;
+  EXPECT_FALSE(fs::exists(dir_ + "/link.db-wal"));  // the log is next to the real file
+  WalSync wal(dir_ + "/link.db");
+  auto synced = wal.sync();
+  EXPECT_TRUE(synced.has_value()) << synced.error().message;
+}
+
+TEST_F(WalSyncTest, ADatabaseWithoutALogIsAnIoError) {
   const std::string path = dir_ + "/plain.db";
   std::ofstream(path) << "not in WAL mode";
   WalSync wal(path);
   auto synced = wal.sync();
-  EXPECT_TRUE(synced.has_value()) << synced.error().message;
+  ASSERT_FALSE(synced.has_value());  // its commits could not be synced later
+  EXPECT_EQ(synced.error().code, ErrorCode::kIo);
+  EXPECT_NE(synced.error().message.find("plain.db-wal"), std::string::npos);
 }
 
 TEST_F(WalSyncTest, ADatabaseThatIsNotThereIsAnIoErrorNamingIt) {
