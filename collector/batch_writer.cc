@@ -207,6 +207,11 @@ bool BatchWriter::busy() const {
   return !shared_->groups.empty();
 }
 
+bool BatchWriter::sync_failed() const {
+  std::lock_guard lock(shared_->mutex);
+  return shared_->sync_failure.has_value();
+}
+
 int BatchWriter::done_fd() const { return shared_->event_fd; }
 
 void BatchWriter::sync_soon() {

@@ -11,7 +11,7 @@
 // take. A group is submitted only when none is storing (!storing()); the events and rows its
 // batches point to stay alive and unchanged until take() has returned that group's results. The
 // destructor waits for the group being stored (it is committed or rolled back, never cut off)
-// and for the sync of every commit, then joins the threads.
+// and for the sync of every commit (none after a failed sync), then joins the threads.
 #pragma once
 
 #include <functional>
@@ -49,6 +49,9 @@ class BatchWriter {
 
   // True while any group submitted has not been taken.
   bool busy() const;
+
+  // True once a sync has failed: the groups it was for and every later one fail with it.
+  bool sync_failed() const;
 
   // A descriptor (an eventfd, for zmq_poll next to the sockets) made readable when a group
   // stops storing or becomes takeable; take() resets it.

@@ -318,10 +318,11 @@ Result<void> Ingest::Impl::advance(std::vector<PendingBatch>& gathered, bool sto
     auto done = writer->take(wait);
     if (!done) break;
     if (!*done) {
-      // The groups taken before it are acked: they are correlated and their incidents (and
-      // those found before) recorded.
+      // The groups taken before it are acked: they are correlated, and their incidents (and
+      // those found before) recorded unless a group is being stored (the collector stops: what
+      // is not recorded now is not, and after a failed sync none is synced).
       correlate(committed, results);
-      if (engine->record_filed()) writer->sync_soon();
+      if (!writer->storing() && engine->record_filed()) writer->sync_soon();
       return tl::unexpected(done->error());
     }
     acknowledge(in_flight.front(), **done);
@@ -424,7 +425,9 @@ Result<std::unique_ptr<Ingest>> Ingest::start(const CollectorConfig& config,
   impl->store = std::move(*store);
   auto writer_store = open_sqlite_store(config.store_path, StoreMode::kReadWriteDeferredSync);
   if (!writer_store) return tl::unexpected(writer_store.error());
-  auto wal = std::make_shared<WalSync>(config.store_path);
+  auto opened_wal = WalSync::open(config.store_path);
+  if (!opened_wal) return tl::unexpected(opened_wal.error());
+  auto wal = std::make_shared<WalSync>(std::move(*opened_wal));
   auto writer = BatchWriter::start(std::move(*writer_store), [wal] { return wal->sync(); });
   if (!writer) return tl::unexpected(writer.error());
   impl->writer = std::move(*writer);

@@ -4,35 +4,41 @@
 // before it, so a thread of its own can sync one group's commit while the next group is written.
 //
 // Contract: sync() may run on any one thread at a time, concurrently with the connections'
-// writes; it never touches SQLite itself. A failure is final: the kernel reports a lost
-// write-back once, so a later sync that succeeds does not prove the earlier commits are on disk.
+// writes; it never touches SQLite itself. The log is opened once, by open(), and synced through
+// that descriptor, which the kernel tells of every write-back error since (another descriptor
+// would not hear of one that SQLite's own syncs have seen). A failure is final: every later
+// sync() fails with it.
 #pragma once
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 
 #include "common/result.h"
+#include "common/unique_fd.h"
 
 namespace soc::collector {
 
 class WalSync {
  public:
-  // database_path as the connections were opened with; symbolic links are followed, as SQLite
-  // does, to find the log next to the real file.
-  explicit WalSync(const std::string& database_path);
+  // Opens the log of the database at database_path (symbolic links followed, as SQLite does)
+  // and syncs the folder that names it. kIo when there is no log (the database is not open in
+  // WAL mode, or the path is not the connections') or it cannot be opened or synced.
+  static Result<WalSync> open(const std::string& database_path);
 
   // When it returns ok, every commit to the database that returned before the call survives a
-  // power loss. kIo when the log cannot be opened or synced (or does not exist: the connections
-  // are not in WAL mode, or the path is not theirs): what was committed may not be durable.
+  // power loss. kIo when the log cannot be synced or is no longer the file opened (something
+  // removed it): what was committed may not be durable then.
   Result<void> sync();
 
  private:
+  WalSync(std::string wal_path, UniqueFd log, ino_t inode);
+
   std::string wal_path_;
-  std::string directory_;
-  // The log file whose directory entry has been synced (a new log file's name is durable only
-  // once its directory is synced): 0 until the first sync.
-  ino_t named_inode_ = 0;
+  UniqueFd log_;
+  ino_t inode_;
+  std::optional<Error> failure_;
 };
 
 }  // namespace soc::collector

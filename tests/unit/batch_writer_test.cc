@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <stdlib.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -138,7 +139,8 @@ class GatedStore final : public EventStore {
 };
 
 // The writer's `durable`: counts its calls; once held, a call returns only when allowed (the
-// first n calls are, after allow(n)); it can be made to fail.
+// first n calls are, after allow(n)) or after the deadline (so that a failed test ends); it can
+// be made to fail.
 class SyncGate {
  public:
   BatchWriter::Durable durable() {
@@ -146,7 +148,8 @@ class SyncGate {
       std::unique_lock lock(mutex_);
       const int call = ++calls_;
       changed_.notify_all();
-      changed_.wait(lock, [&] { return !held_ || call <= allowed_; });
+      changed_.wait_for(lock, std::chrono::milliseconds(kDeadlineMs),
+                        [&] { return !held_ || call <= allowed_; });
       if (failing_call_ == call) return tl::unexpected(Error{ErrorCode::kIo, failure_});
       return ok();
     };
@@ -219,7 +222,10 @@ class BatchWriterTest : public ::testing::Test {
     if (!store) store = open_store(StoreMode::kReadWriteDeferredSync);
     if (!store) return nullptr;
     if (!durable) {
-      auto wal = std::make_shared<WalSync>(dir_ + "/collector.db");
+      auto opened = WalSync::open(dir_ + "/collector.db");
+      EXPECT_TRUE(opened.has_value()) << opened.error().message;
+      if (!opened) return nullptr;
+      auto wal = std::make_shared<WalSync>(std::move(*opened));
       durable = [wal] { return wal->sync(); };
     }
     auto writer = BatchWriter::start(std::move(store), std::move(durable));
@@ -228,16 +234,17 @@ class BatchWriterTest : public ::testing::Test {
   }
 
   // A writer whose store_batches waits at gate_ (which the writer owns).
-  std::unique_ptr<BatchWriter> start_gated_writer() {
-    auto gated = std::make_unique<GatedStore>(open_store());
+  std::unique_ptr<BatchWriter> start_gated_writer(BatchWriter::Durable durable = nullptr) {
+    auto gated = std::make_unique<GatedStore>(open_store(StoreMode::kReadWriteDeferredSync));
     gate_ = gated.get();
-    return start_writer(std::move(gated));
+    return start_writer(std::move(gated), std::move(durable));
   }
 
   // A gated writer that has begun storing `events` as batch 1 and waits at the gate; nullptr
   // (with a failure) when it did not get there in time.
-  std::unique_ptr<BatchWriter> writer_at_the_gate(const std::vector<Event>& events) {
-    auto writer = start_gated_writer();
+  std::unique_ptr<BatchWriter> writer_at_the_gate(const std::vector<Event>& events,
+                                                  BatchWriter::Durable durable = nullptr) {
+    auto writer = start_gated_writer(std::move(durable));
     if (!writer) return nullptr;
     writer->submit({make_batch(agent_id_, 1, events)});
     if (!gate_->wait_entered()) {
@@ -432,21 +439,50 @@ TEST_F(BatchWriterTest, SyncSoonSyncsWithoutAGroup) {
   EXPECT_FALSE(writer->take(false).has_value());
 }
 
+TEST_F(BatchWriterTest, AFailedSyncLeavesTheGroupsSyncedBeforeItDone) {
+  SyncGate sync;
+  sync.hold();
+  sync.fail_call(2, "sync collector.db-wal: Input/output error");
+  auto writer = start_writer(nullptr, sync.durable());
+  ASSERT_TRUE(writer);
+  const auto events = make_events(3);
+  writer->submit({make_batch(agent_id_, 1, events)});
+  ASSERT_TRUE(sync.wait_calls(1));
+  sync.allow(1);                    // the group is synced, and left untaken
+  writer->sync_soon();              // the loop's own writes: this sync fails
+  ASSERT_TRUE(sync.wait_calls(2));  // begun once the first one's result was recorded
+  sync.allow(2);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kDeadlineMs);
+  while (!writer->sync_failed() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));  // polled, with a deadline
+  }
+  ASSERT_TRUE(writer->sync_failed());
+  auto results = writer->take(false);
+  ASSERT_TRUE(results.has_value());
+  ASSERT_TRUE(results->has_value()) << results->error().message;  // durable before the failure
+  EXPECT_EQ((**results)[0].event_ids.size(), 3u);
+}
+
 TEST_F(BatchWriterTest, DestroyedWhileStoringAGroupSyncsItsCommit) {
   SyncGate sync;
+  sync.hold();
   const auto events = make_events(6);
-  auto gated = std::make_unique<GatedStore>(open_store(StoreMode::kReadWriteDeferredSync));
-  gate_ = gated.get();
-  auto writer = start_writer(std::move(gated), sync.durable());
+  auto writer = writer_at_the_gate(events, sync.durable());
   ASSERT_TRUE(writer);
-  writer->submit({make_batch(agent_id_, 1, events)});
-  ASSERT_TRUE(gate_->wait_entered());
-  EXPECT_EQ(sync.calls(), 0);                      // nothing committed yet
-  std::thread destroyer([&] { writer.reset(); });  // waits for the group at the gate
+  EXPECT_EQ(sync.calls(), 0);  // nothing committed yet
+  std::atomic<bool> destroyed = false;
+  std::thread destroyer([&] {
+    writer.reset();  // waits for the group at the gate, and then for its sync
+    destroyed = true;
+  });
   gate_->open();
+  ASSERT_TRUE(sync.wait_calls(1));  // committed while stopping, and its sync begun
+  EXPECT_FALSE(destroyed.load());   // the sync is held: the writer is not gone yet
+  sync.allow(1);
   destroyer.join();
+  EXPECT_TRUE(destroyed.load());
   EXPECT_EQ(stored_events(), 6u);
-  EXPECT_EQ(sync.calls(), 1);  // the commit made while stopping was synced before the end
+  EXPECT_EQ(sync.calls(), 1);
 }
 
 }  // namespace

@@ -32,12 +32,12 @@ TEST_F(WalSyncTest, SyncsTheLogOfADatabaseWhoseCommitsDeferTheirSync) {
   const std::string path = dir_ + "/collector.db";
   auto store = open_sqlite_store(path, StoreMode::kReadWriteDeferredSync);
   ASSERT_TRUE(store.has_value()) << store.error().message;
+  auto wal = WalSync::open(path);
+  ASSERT_TRUE(wal.has_value()) << wal.error().message;
   ASSERT_TRUE((*store)->enroll_agent("web-01", "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7", "X"));
-  ASSERT_TRUE(fs::exists(path + "-wal"));  // the commit is in the log, which is synced
-  WalSync wal(path);
-  auto synced = wal.sync();
+  auto synced = wal->sync();
   EXPECT_TRUE(synced.has_value()) << synced.error().message;
-  EXPECT_TRUE(wal.sync().has_value());  // again: nothing new, still fine
+  EXPECT_TRUE(wal->sync().has_value());  // again: nothing new, still fine
 }
 
 TEST_F(WalSyncTest, FollowsASymbolicLinkToTheDatabaseAsSqliteDoes) {
@@ -48,27 +48,40 @@ TEST_F(WalSyncTest, FollowsASymbolicLinkToTheDatabaseAsSqliteDoes) {
   auto linked = open_sqlite_store(dir_ + "/link.db", StoreMode::kReadWriteDeferredSync);
   ASSERT_TRUE(linked.has_value()) << linked.error().message;
   EXPECT_FALSE(fs::exists(dir_ + "/link.db-wal"));  // the log is next to the real file
-  WalSync wal(dir_ + "/link.db");
-  auto synced = wal.sync();
-  EXPECT_TRUE(synced.has_value()) << synced.error().message;
+  auto wal = WalSync::open(dir_ + "/link.db");
+  ASSERT_TRUE(wal.has_value()) << wal.error().message;
+  EXPECT_TRUE(wal->sync().has_value());
 }
 
 TEST_F(WalSyncTest, ADatabaseWithoutALogIsAnIoError) {
   const std::string path = dir_ + "/plain.db";
   std::ofstream(path) << "not in WAL mode";
-  WalSync wal(path);
-  auto synced = wal.sync();
-  ASSERT_FALSE(synced.has_value());  // its commits could not be synced later
-  EXPECT_EQ(synced.error().code, ErrorCode::kIo);
-  EXPECT_NE(synced.error().message.find("plain.db-wal"), std::string::npos);
+  auto wal = WalSync::open(path);
+  ASSERT_FALSE(wal.has_value());  // its commits could not be synced later
+  EXPECT_EQ(wal.error().code, ErrorCode::kIo);
+  EXPECT_NE(wal.error().message.find("plain.db-wal"), std::string::npos);
 }
 
 TEST_F(WalSyncTest, ADatabaseThatIsNotThereIsAnIoErrorNamingIt) {
-  WalSync wal(dir_ + "/missing/collector.db");
-  auto synced = wal.sync();
+  auto wal = WalSync::open(dir_ + "/missing/collector.db");
+  ASSERT_FALSE(wal.has_value());
+  EXPECT_EQ(wal.error().code, ErrorCode::kIo);
+  EXPECT_NE(wal.error().message.find("missing/collector.db"), std::string::npos);
+}
+
+TEST_F(WalSyncTest, ALogRemovedUnderItIsAnErrorThatStays) {
+  const std::string path = dir_ + "/collector.db";
+  auto store = open_sqlite_store(path, StoreMode::kReadWriteDeferredSync);
+  ASSERT_TRUE(store.has_value()) << store.error().message;
+  auto wal = WalSync::open(path);
+  ASSERT_TRUE(wal.has_value()) << wal.error().message;
+  fs::rename(path + "-wal", dir_ + "/elsewhere");  // the descriptor now syncs another file
+  auto synced = wal->sync();
   ASSERT_FALSE(synced.has_value());
   EXPECT_EQ(synced.error().code, ErrorCode::kIo);
-  EXPECT_NE(synced.error().message.find("missing/collector.db"), std::string::npos);
+  EXPECT_NE(synced.error().message.find("removed or replaced"), std::string::npos);
+  fs::rename(dir_ + "/elsewhere", path + "-wal");  // back: the failure is final all the same
+  EXPECT_FALSE(wal->sync().has_value());
 }
 
 }  // namespace
