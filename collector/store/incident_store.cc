@@ -43,6 +43,17 @@ std::vector<std::string> merged(const std::vector<std::string>& a,
   return {all.begin(), all.end()};
 }
 
+// Folds a later hit on the same rule and group key into `into`: the widest times, the union of
+// agencies and hosts, the later hit's level and title. The evidence is left to the caller.
+void fold_hit(IncidentHit& into, const IncidentHit& later) {
+  into.first_ns = std::min(into.first_ns, later.first_ns);
+  into.last_ns = std::max(into.last_ns, later.last_ns);
+  into.agencies = merged(into.agencies, later.agencies);
+  into.hosts = merged(into.hosts, later.hosts);
+  into.level = later.level;
+  into.title = later.title;
+}
+
 Incident read_incident(const StmtUse& use) {
   Incident i;
   i.id = use.int64(0);
@@ -236,13 +247,8 @@ Result<std::vector<Incident>> IncidentStore::record_hits(std::span<const Inciden
     }
     KeyHits& k = keys[at->second];
     ++k.count;
-    k.merged.first_ns = std::min(k.merged.first_ns, hit.first_ns);
-    k.merged.last_ns = std::max(k.merged.last_ns, hit.last_ns);
-    k.merged.agencies = merged(k.merged.agencies, hit.agencies);
-    k.merged.hosts = merged(k.merged.hosts, hit.hosts);
+    fold_hit(k.merged, hit);
     k.merged.evidence.insert(k.merged.evidence.end(), hit.evidence.begin(), hit.evidence.end());
-    k.merged.level = hit.level;
-    k.merged.title = hit.title;
   }
   Transaction txn(s.db.get());
   if (txn.begin() != SQLITE_OK) return store_error(s.db.get(), "begin incident");
@@ -281,17 +287,23 @@ Result<Incident> IncidentStore::Impl::record_one(const IncidentHit& hit, std::ui
   if (existing->has_value()) {
     const Incident& i = **existing;
     id = i.id;
-    const std::string agencies = list_to_json(merged(i.agencies, hit.agencies));
-    const std::string hosts = list_to_json(merged(i.hosts, hit.hosts));
+    IncidentHit summary;  // what the incident says once the hit is in it
+    summary.first_ns = i.first_seen_ns;
+    summary.last_ns = i.last_seen_ns;
+    summary.agencies = i.agencies;
+    summary.hosts = i.hosts;
+    fold_hit(summary, hit);
+    const std::string agencies = list_to_json(summary.agencies);  // bound, so kept until step
+    const std::string hosts = list_to_json(summary.hosts);
     StmtUse use(s.update_hit.get());
     use.bind(1, static_cast<std::int64_t>(count))
-        .bind(2, std::min(i.first_seen_ns, hit.first_ns))
-        .bind(3, std::max(i.last_seen_ns, hit.last_ns))
+        .bind(2, summary.first_ns)
+        .bind(3, summary.last_ns)
         .bind(4, now)
         .bind(5, agencies)
         .bind(6, hosts)
-        .bind(7, hit.level)
-        .bind(8, hit.title)
+        .bind(7, summary.level)
+        .bind(8, summary.title)
         .bind(9, id);
     if (use.step() != SQLITE_DONE) return store_error(s.db.get(), "update incident");
   } else {
