@@ -18,6 +18,7 @@
 
 #include "collector/store/sqlite_store.h"
 #include "collector/store/wal_sync.h"
+#include "tests/unit/temp_dir.h"
 
 namespace soc::collector {
 namespace {
@@ -193,20 +194,13 @@ class SyncGate {
 class BatchWriterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "batch_writer_test.XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
+    ASSERT_FALSE(dir_.empty());
     auto store = open_sqlite_store(dir_ + "/collector.db");
     ASSERT_TRUE(store.has_value()) << store.error().message;
     reader_ = std::move(*store);
     auto agent = reader_->enroll_agent("web-01", kKey, "Health Dept");
     ASSERT_TRUE(agent.has_value()) << agent.error().message;
     agent_id_ = agent->id;
-  }
-  void TearDown() override {
-    reader_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
   }
 
   std::unique_ptr<EventStore> open_store(StoreMode mode = StoreMode::kReadWrite) {
@@ -261,7 +255,8 @@ class BatchWriterTest : public ::testing::Test {
     return n ? *n : 9999;
   }
 
-  std::string dir_;
+  soc::testing::TempDir temp_{"batch_writer_test"};  // removed after the stores below are closed
+  std::string dir_ = temp_.path();
   std::unique_ptr<EventStore> reader_;  // the other connection, as the ingest loop's
   std::int64_t agent_id_ = 0;
   GatedStore* gate_ = nullptr;  // of the last start_gated_writer()

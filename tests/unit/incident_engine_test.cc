@@ -11,6 +11,7 @@
 #include "agent/sources/pcap_source.h"
 #include "collector/store/sqlite_store.h"
 #include "signatures/pack/pack_builder.h"
+#include "tests/unit/temp_dir.h"
 
 namespace soc::collector {
 namespace {
@@ -21,9 +22,7 @@ const std::string kShared = SOC_SHARED_DATA;
 class IncidentEngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "incident_engine_test.XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
+    ASSERT_FALSE(dir_.empty());
     auto events = open_sqlite_store(dir_ + "/events.db");
     ASSERT_TRUE(events) << events.error().message;
     events_ = std::move(*events);
@@ -47,10 +46,6 @@ class IncidentEngineTest : public ::testing::Test {
     for (const auto& i : *issues) ADD_FAILURE() << sigma::format_issue(i);
     ASSERT_EQ(engine_->correlator()->rules().size(), 6u);
   }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
 
   // Stores the events as one batch, then hands them to the engine as the ingest loop does.
   void store_and_observe(const std::vector<Event>& events) {
@@ -69,7 +64,8 @@ class IncidentEngineTest : public ::testing::Test {
     return all ? *all : std::vector<Incident>{};
   }
 
-  std::string dir_;
+  soc::testing::TempDir temp_{"incident_engine_test"};  // removed after the stores below are closed
+  std::string dir_ = temp_.path();
   std::unique_ptr<EventStore> events_;
   std::unique_ptr<IncidentStore> incidents_;
   std::unique_ptr<IncidentEngine> engine_;

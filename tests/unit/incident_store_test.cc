@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "collector/store/sqlite_store.h"
+#include "tests/unit/temp_dir.h"
 
 namespace soc::collector {
 namespace {
@@ -17,9 +18,7 @@ namespace fs = std::filesystem;
 class IncidentStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "incident_store_test.XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
+    ASSERT_FALSE(dir_.empty());
     path_ = dir_ + "/events.db";
     auto events = open_sqlite_store(path_);
     ASSERT_TRUE(events) << events.error().message;
@@ -37,10 +36,6 @@ class IncidentStoreTest : public ::testing::Test {
     auto store = IncidentStore::open(path_);
     ASSERT_TRUE(store) << store.error().message;
     store_ = std::move(*store);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
   }
 
   void store_batch(const std::vector<Event>& events, std::int64_t agent_id) {
@@ -67,7 +62,8 @@ class IncidentStoreTest : public ::testing::Test {
     return h;
   }
 
-  std::string dir_;
+  soc::testing::TempDir temp_{"incident_store_test"};  // removed after the stores below are closed
+  std::string dir_ = temp_.path();
   std::string path_;
   std::unique_ptr<EventStore> events_;
   std::unique_ptr<IncidentStore> store_;

@@ -14,6 +14,7 @@
 #include "collector/query/compiler.h"
 #include "collector/query/indexed_fields.h"
 #include "collector/store/sqlite_store.h"
+#include "tests/unit/temp_dir.h"
 
 namespace soc::collector {
 namespace {
@@ -76,9 +77,7 @@ IpAddress ip(const char* text) { return *IpAddress::parse(text); }
 class QueryStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "query_store_test.XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
+    ASSERT_FALSE(dir_.empty());
     path_ = dir_ + "/events.db";
     auto opened = open_sqlite_store(path_);
     ASSERT_TRUE(opened) << opened.error().message;
@@ -141,11 +140,6 @@ class QueryStoreTest : public ::testing::Test {
     ASSERT_TRUE(stored) << stored.error().message;
     ASSERT_EQ(stored->at(0).outcome, BatchOutcome::kStored);
   }
-  void TearDown() override {
-    store_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
 
   // The test.n of every event the query finds, newest first.
   std::vector<std::int64_t> find(const std::string& text, std::optional<TimeNs> since = {},
@@ -176,7 +170,8 @@ class QueryStoreTest : public ::testing::Test {
 
   using Ids = std::vector<std::int64_t>;
 
-  std::string dir_;
+  soc::testing::TempDir temp_{"query_store_test"};  // removed after the stores below are closed
+  std::string dir_ = temp_.path();
   std::string path_;
   std::unique_ptr<EventStore> store_;
   std::int64_t agent_id_ = 0;

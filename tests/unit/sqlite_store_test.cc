@@ -15,6 +15,7 @@
 
 #include "collector/store/event_row.h"
 #include "collector/store/fields_column.h"
+#include "tests/unit/temp_dir.h"
 
 namespace soc::collector {
 namespace {
@@ -124,14 +125,8 @@ IncomingBatch make_batch(std::int64_t agent_id, std::uint64_t epoch, std::uint64
 class SqliteStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "sqlite_store_test.XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
+    ASSERT_FALSE(dir_.empty());
     path_ = dir_ + "/data/collector.db";  // the parent folder does not exist yet
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
   }
 
   std::unique_ptr<EventStore> open(StoreMode mode = StoreMode::kReadWrite) {
@@ -171,7 +166,8 @@ class SqliteStoreTest : public ::testing::Test {
     return 9999;
   }
 
-  std::string dir_;
+  soc::testing::TempDir temp_{"sqlite_store_test"};  // removed after the stores below are closed
+  std::string dir_ = temp_.path();
   std::string path_;
 };
 

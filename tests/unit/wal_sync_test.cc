@@ -8,6 +8,7 @@
 #include <string>
 
 #include "collector/store/sqlite_store.h"
+#include "tests/unit/temp_dir.h"
 
 namespace soc::collector {
 namespace {
@@ -16,16 +17,9 @@ namespace fs = std::filesystem;
 
 class WalSyncTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "wal_sync_test.XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  std::string dir_;
+  void SetUp() override { ASSERT_FALSE(dir_.empty()); }
+  soc::testing::TempDir temp_{"wal_sync_test"};  // removed after the stores below are closed
+  std::string dir_ = temp_.path();
 };
 
 TEST_F(WalSyncTest, SyncsTheLogOfADatabaseWhoseCommitsDeferTheirSync) {
