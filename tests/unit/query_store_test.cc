@@ -387,6 +387,7 @@ TEST_F(QueryStoreTest, NewestFirstWalkAndIndexFindTheSame) {
   // Each query's events, then those within a time window.
   auto run_all = [&] {
     std::vector<std::pair<Ids, Ids>> out;
+    out.reserve(std::size(queries));
     for (const std::string& q : queries) {
       out.emplace_back(find(q), find(q, kT0 + kSec, kT0 + 3601 * kSec));
     }
