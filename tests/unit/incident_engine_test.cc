@@ -4,7 +4,6 @@
 #include "collector/correlate/incident_engine.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 

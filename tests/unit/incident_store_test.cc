@@ -2,7 +2,6 @@
 #include "collector/store/incident_store.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 #include <vector>

@@ -1,10 +1,11 @@
 #include "collector/store/wal_sync.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "collector/store/sqlite_store.h"
@@ -18,20 +19,30 @@ namespace fs = std::filesystem;
 class WalSyncTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_FALSE(dir_.empty()); }
+
+  // Opens a store at path_ that defers its syncs (kept in store_), then its WalSync (wal_).
+  void open_store_and_log() {
+    auto store = open_sqlite_store(path_, StoreMode::kReadWriteDeferredSync);
+    ASSERT_TRUE(store.has_value()) << store.error().message;
+    store_ = std::move(*store);
+    auto wal = WalSync::open(path_);
+    ASSERT_TRUE(wal.has_value()) << wal.error().message;
+    wal_.emplace(std::move(*wal));
+  }
+
   soc::testing::TempDir temp_{"wal_sync_test"};  // removed after the stores below are closed
   std::string dir_ = temp_.path();
+  std::string path_ = dir_ + "/collector.db";
+  std::unique_ptr<EventStore> store_;
+  std::optional<WalSync> wal_;
 };
 
 TEST_F(WalSyncTest, SyncsTheLogOfADatabaseWhoseCommitsDeferTheirSync) {
-  const std::string path = dir_ + "/collector.db";
-  auto store = open_sqlite_store(path, StoreMode::kReadWriteDeferredSync);
-  ASSERT_TRUE(store.has_value()) << store.error().message;
-  auto wal = WalSync::open(path);
-  ASSERT_TRUE(wal.has_value()) << wal.error().message;
-  ASSERT_TRUE((*store)->enroll_agent("web-01", "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7", "X"));
-  auto synced = wal->sync();
+  ASSERT_NO_FATAL_FAILURE(open_store_and_log());
+  ASSERT_TRUE(store_->enroll_agent("web-01", "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7", "X"));
+  auto synced = wal_->sync();
   EXPECT_TRUE(synced.has_value()) << synced.error().message;
-  EXPECT_TRUE(wal->sync().has_value());  // again: nothing new, still fine
+  EXPECT_TRUE(wal_->sync().has_value());  // again: nothing new, still fine
 }
 
 TEST_F(WalSyncTest, FollowsASymbolicLinkToTheDatabaseAsSqliteDoes) {
@@ -64,18 +75,14 @@ TEST_F(WalSyncTest, ADatabaseThatIsNotThereIsAnIoErrorNamingIt) {
 }
 
 TEST_F(WalSyncTest, ALogRemovedUnderItIsAnErrorThatStays) {
-  const std::string path = dir_ + "/collector.db";
-  auto store = open_sqlite_store(path, StoreMode::kReadWriteDeferredSync);
-  ASSERT_TRUE(store.has_value()) << store.error().message;
-  auto wal = WalSync::open(path);
-  ASSERT_TRUE(wal.has_value()) << wal.error().message;
-  fs::rename(path + "-wal", dir_ + "/elsewhere");  // the descriptor now syncs another file
-  auto synced = wal->sync();
+  ASSERT_NO_FATAL_FAILURE(open_store_and_log());
+  fs::rename(path_ + "-wal", dir_ + "/elsewhere");  // the descriptor now syncs another file
+  auto synced = wal_->sync();
   ASSERT_FALSE(synced.has_value());
   EXPECT_EQ(synced.error().code, ErrorCode::kIo);
   EXPECT_NE(synced.error().message.find("removed or replaced"), std::string::npos);
-  fs::rename(dir_ + "/elsewhere", path + "-wal");  // back: the failure is final all the same
-  EXPECT_FALSE(wal->sync().has_value());
+  fs::rename(dir_ + "/elsewhere", path_ + "-wal");  // back: the failure is final all the same
+  EXPECT_FALSE(wal_->sync().has_value());
 }
 
 }  // namespace
