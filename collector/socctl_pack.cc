@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/sync_directory.h"
 #include "signatures/pack/pack_builder.h"
 #include "signatures/pack/pack_file.h"
 #include "signatures/pack/signing_key.h"
@@ -80,11 +81,7 @@ Result<void> write_atomically(const std::string& path, const std::string& bytes)
     ::unlink(tmp.c_str());
     return fail(ErrorCode::kIo, path + ": " + std::strerror(err));
   }
-  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd >= 0) {
-    ::fsync(dir_fd);  // the rename itself; best effort
-    ::close(dir_fd);
-  }
+  [[maybe_unused]] auto named = sync_directory(dir);  // the rename itself; best effort
   return ok();
 }
 

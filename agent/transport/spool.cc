@@ -10,6 +10,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/sync_directory.h"
+
 namespace soc::agent {
 namespace fs = std::filesystem;
 
@@ -19,16 +21,6 @@ constexpr const char* kTempSuffix = ".tmp";
 
 Result<void> io_error(const std::string& what) {
   return fail(ErrorCode::kIo, what + ": " + std::strerror(errno));
-}
-
-// Makes a rename in dir durable.
-Result<void> fsync_dir(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return io_error("open folder " + dir);
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return io_error("fsync folder " + dir);
-  return ok();
 }
 }  // namespace
 
@@ -54,7 +46,7 @@ Result<void> write_file_durably(const std::string& path, const std::string& cont
   }
   ::close(fd);
   if (::rename(tmp.c_str(), path.c_str()) != 0) return io_error("rename " + tmp);
-  return fsync_dir(fs::path(path).parent_path().string());
+  return sync_directory(fs::path(path).parent_path().string());
 }
 
 Result<Spool> Spool::open(const std::string& dir) {

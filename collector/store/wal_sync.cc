@@ -10,6 +10,8 @@
 #include <system_error>
 #include <utility>
 
+#include "common/sync_directory.h"
+
 namespace soc::collector {
 
 namespace {
@@ -31,9 +33,7 @@ Result<WalSync> WalSync::open(const std::string& database_path) {
   if (::fstat(log.get(), &st) != 0) return io_error("stat", wal_path, errno);
   // The log's name is durable once its folder is synced.
   const std::string folder = real.has_parent_path() ? real.parent_path().string() : ".";
-  const UniqueFd directory(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!directory.valid()) return io_error("open", folder, errno);
-  if (::fsync(directory.get()) != 0) return io_error("sync", folder, errno);
+  if (auto named = sync_directory(folder); !named) return tl::unexpected(named.error());
   return WalSync(std::move(wal_path), std::move(log), st.st_ino);
 }
 
