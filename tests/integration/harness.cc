@@ -198,9 +198,19 @@ Deployment::~Deployment() {
 std::string Deployment::endpoint() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
 
 void Deployment::start_collector() {
-  collector_ = std::make_unique<Process>(
-      std::vector<std::string>{SOC_COLLECTOR_BIN, "--config", collector_config_},
-      dir() + "/collector.log");
+  start_collector_with({SOC_COLLECTOR_BIN, "--config", collector_config_});
+}
+
+void Deployment::start_collector_with_file_size_limit(std::uint64_t max_file_bytes) {
+  // The shell's ulimit -f counts blocks of 512 bytes; an ignored signal stays ignored in the
+  // program exec'd.
+  const std::string limit =
+      "trap '' XFSZ; ulimit -f " + std::to_string(max_file_bytes / 512) + " && exec \"$0\" \"$@\"";
+  start_collector_with({"/bin/sh", "-c", limit, SOC_COLLECTOR_BIN, "--config", collector_config_});
+}
+
+void Deployment::start_collector_with(const std::vector<std::string>& argv) {
+  collector_ = std::make_unique<Process>(argv, dir() + "/collector.log");
   // Ready once it logs that it listens (or dead: the test then fails on its log).
   wait_until(
       [this] {

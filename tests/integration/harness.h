@@ -84,6 +84,9 @@ class Deployment {
   std::string endpoint() const;
 
   void start_collector();
+  // Starts the collector unable to write any file past max_file_bytes (RLIMIT_FSIZE, with
+  // SIGXFSZ ignored so the write fails with EFBIG as on a full disk instead of killing it).
+  void start_collector_with_file_size_limit(std::uint64_t max_file_bytes);
   // Makes a pack signing key in dir()/pack-keys (pack_signing.key, .pub), signs the default pack
   // with it (dir()/default.pack), makes the collector trust the key, starts the collector and
   // publishes the pack.
@@ -117,6 +120,8 @@ class Deployment {
   std::string collector_public_key_;
   std::unique_ptr<Process> collector_;
   std::map<std::string, std::unique_ptr<Process>> agents_;
+
+  void start_collector_with(const std::vector<std::string>& argv);
 };
 
 }  // namespace soc::testing
