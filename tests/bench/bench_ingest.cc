@@ -9,7 +9,8 @@
 // each agent keeps a window of unacknowledged batches, as soc-agent does, and the clock stops at
 // the last acknowledgement (the collector acks a batch once it is committed).
 //
-// Usage: bench_ingest [EVENTS] [--agents N] [--batch N] [--window N]
+// Usage: bench_ingest [EVENTS] [--prefill EVENTS] [--agents N] [--batch N] [--window N]
+// --prefill stores that many events first, untimed, to measure ingest into a full store.
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -102,10 +103,52 @@ std::size_t run_agent(zmq::context_t& ctx, const std::string& endpoint,
   return acked;
 }
 
+// The batches of one round, per agent: agent a sends every agents-th slice of the sample
+// stream, numbered on from first_seq, one millisecond of event time apart from start_time on.
+// `next` is the position in the stream, kept across rounds.
+std::vector<std::vector<std::string>> encode_round(const std::vector<Event>& sample,
+                                                   std::size_t agents, std::size_t batches,
+                                                   std::size_t batch_size, std::uint64_t first_seq,
+                                                   TimeNs start_time, std::size_t& next) {
+  std::vector<std::vector<std::string>> encoded(agents);
+  for (std::size_t a = 0; a < agents; ++a) {
+    for (std::size_t b = 0; b < batches; ++b) {
+      wire::Batch batch{1, first_seq + b, 1, {}};
+      for (std::size_t i = 0; i < batch_size; ++i, ++next) {
+        Event e = sample[next % sample.size()];
+        e.time_ns = start_time + static_cast<TimeNs>(next) * 1'000'000;
+        batch.events.push_back(std::move(e));
+      }
+      encoded[a].push_back(wire::encode(batch));
+    }
+  }
+  return encoded;
+}
+
+// Sends one round from all agents at once; returns the batches acknowledged.
+std::size_t run_round(Deployment& d, const std::vector<CurveKeypair>& keys,
+                      const std::vector<std::vector<std::string>>& encoded, std::size_t window) {
+  zmq::context_t ctx;
+  std::vector<std::size_t> acked(encoded.size(), 0);
+  {
+    std::vector<std::jthread> threads;
+    for (std::size_t a = 0; a < encoded.size(); ++a) {
+      threads.emplace_back([&, a] {
+        acked[a] =
+            run_agent(ctx, d.endpoint(), d.collector_public_key(), keys[a], encoded[a], window);
+      });
+    }
+  }
+  std::size_t total = 0;
+  for (std::size_t n : acked) total += n;
+  return total;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::size_t total = 400'000;
+  std::size_t prefill = 0;
   std::size_t agents = 4;
   std::size_t batch_size = 2000;  // soc-agent's default batch.max_events
   std::size_t window = 16;        // soc-agent's default transport.max_inflight
@@ -120,10 +163,14 @@ int main(int argc, char** argv) {
       number(batch_size);
     } else if (arg == "--window") {
       number(window);
+    } else if (arg == "--prefill") {
+      number(prefill);
     } else if (!arg.empty() && arg[0] != '-') {
       total = std::stoul(arg);
     } else {
-      std::fprintf(stderr, "usage: bench_ingest [EVENTS] [--agents N] [--batch N] [--window N]\n");
+      std::fprintf(stderr,
+                   "usage: bench_ingest [EVENTS] [--prefill EVENTS] [--agents N] [--batch N] "
+                   "[--window N]\n");
       return 2;
     }
   }
@@ -137,50 +184,45 @@ int main(int argc, char** argv) {
 
   Deployment d;
   d.start_collector_with_default_pack();
-
-  // Each agent's batches, encoded up front: agent a sends every agents-th slice of the sample
-  // stream, with times spread over the last hour.
-  const std::size_t per_agent_batches = (total / agents + batch_size - 1) / batch_size;
-  std::vector<std::vector<std::string>> encoded(agents);
   std::vector<CurveKeypair> keys;
-  std::size_t next = 0;
-  std::size_t events = 0;
-  const TimeNs start_time = now_ns() - 3'600'000'000'000;
   for (std::size_t a = 0; a < agents; ++a) {
     const std::string name = "bench-" + std::to_string(a);
     d.add_agent(name, {d.dir() + "/unused.log"}, true);
     keys.push_back(*load_keypair(d.agent_dir(name) + "/keys"));
-    for (std::size_t b = 0; b < per_agent_batches; ++b) {
-      wire::Batch batch{1, b + 1, 1, {}};
-      for (std::size_t i = 0; i < batch_size; ++i, ++next) {
-        Event e = sample[next % sample.size()];
-        e.time_ns = start_time + static_cast<TimeNs>(next) * 1'000'000;
-        batch.events.push_back(std::move(e));
-      }
-      events += batch.events.size();
-      encoded[a].push_back(wire::encode(batch));
+  }
+  auto batches_for = [&](std::size_t events) {
+    return (events / agents + batch_size - 1) / batch_size;
+  };
+  const std::size_t prefill_batches = batches_for(prefill);
+  const std::size_t per_agent_batches = batches_for(total);
+  // Event times spread over the last hour or more, the prefill's first.
+  std::size_t next = 0;
+  const TimeNs start_time = now_ns() - 3'600'000'000'000 -
+                            static_cast<TimeNs>(prefill_batches * agents * batch_size) * 1'000'000;
+
+  // An untimed first round fills the store, so the timed one measures a store that already
+  // holds that many events (deeper indexes, checkpoints into a larger file).
+  if (prefill_batches > 0) {
+    const auto filler =
+        encode_round(sample, agents, prefill_batches, batch_size, 1, start_time, next);
+    if (run_round(d, keys, filler, window) != agents * prefill_batches) {
+      std::fprintf(stderr, "the prefill was not acknowledged\n%s", d.collector().log().c_str());
+      return 1;
     }
   }
+  const std::size_t prefilled = next;
+  // Every batch is encoded before the clock starts.
+  const auto encoded = encode_round(sample, agents, per_agent_batches, batch_size,
+                                    prefill_batches + 1, start_time, next);
+  const std::size_t events = next - prefilled;
 
-  zmq::context_t ctx;
-  std::vector<std::size_t> acked(agents, 0);
   const double cpu_before = d.collector().cpu_seconds();
   const auto start = std::chrono::steady_clock::now();
-  {
-    std::vector<std::jthread> threads;
-    for (std::size_t a = 0; a < agents; ++a) {
-      threads.emplace_back([&, a] {
-        acked[a] =
-            run_agent(ctx, d.endpoint(), d.collector_public_key(), keys[a], encoded[a], window);
-      });
-    }
-  }
+  const std::size_t acked_batches = run_round(d, keys, encoded, window);
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const double cpu_after = d.collector().cpu_seconds();
   const double cpu = cpu_before < 0 || cpu_after < 0 ? -1 : cpu_after - cpu_before;
-  std::size_t acked_batches = 0;
-  for (std::size_t n : acked) acked_batches += n;
   if (acked_batches != agents * per_agent_batches) {
     std::fprintf(stderr, "only %zu of %zu batches acknowledged\n%s", acked_batches,
                  agents * per_agent_batches, d.collector().log().c_str());
@@ -190,11 +232,11 @@ int main(int argc, char** argv) {
   for (std::size_t a = 0; a < agents; ++a) stored += d.counted_events("bench-" + std::to_string(a));
   std::printf(
       "collector ingest: %zu events (%.1f%% alerts) from %zu agents in batches of %zu, window "
-      "%zu: %.2f s = %.0f events/s stored and correlated (%llu counted in the store); the "
-      "collector used %.1f us of CPU per event (-1: /proc could not tell)\n",
+      "%zu, into a store of %zu: %.2f s = %.0f events/s stored and correlated (%llu counted in "
+      "the store); the collector used %.1f us of CPU per event (-1: /proc could not tell)\n",
       events, 100.0 * static_cast<double>(alerts) / static_cast<double>(sample.size()), agents,
-      batch_size, window, secs, static_cast<double>(events) / secs,
+      batch_size, window, prefilled, secs, static_cast<double>(events) / secs,
       static_cast<unsigned long long>(stored),
       cpu < 0 ? -1.0 : cpu * 1e6 / static_cast<double>(events));
-  return stored == events ? 0 : 1;
+  return stored == prefilled + events ? 0 : 1;
 }
