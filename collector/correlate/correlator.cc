@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <optional>
 #include <set>
-#include <unordered_set>
 
 namespace soc::collector {
 
@@ -158,7 +157,7 @@ void Correlator::add(std::size_t rule_index, std::uint32_t ref, const Observatio
     key += (key.empty() ? "" : ",") + rule.group_by[g] + "=" + *text;
     group_fields.push_back({rule.group_by[g], std::move(*text)});
   }
-  Entry entry;
+  CorrelationWindow::Entry entry;
   entry.time_ns = event.time_ns;
   entry.ref = ref;
   entry.event_id = observation.event_id;
@@ -179,35 +178,31 @@ void Correlator::add(std::size_t rule_index, std::uint32_t ref, const Observatio
       ++counters_.group_limit;
       return;
     }
-    found = state.groups.emplace(key, Group{}).first;
+    found = state.groups.emplace(key, Group{CorrelationWindow(rule.type), 0, {}}).first;
   }
   Group& group = found->second;
-  auto pos = group.entries.end();
-  while (pos != group.entries.begin() && std::prev(pos)->time_ns > entry.time_ns) --pos;
-  group.entries.insert(pos, std::move(entry));
+  CorrelationWindow& window = group.window;
+  window.insert(std::move(entry));
   group.newest_ns = std::max(group.newest_ns, event.time_ns);
   group.stream = std::string(observation.stream);
-  if (group.entries.size() > options_.max_entries) {
-    group.entries.pop_front();
+  if (window.size() > options_.max_entries) {
+    window.pop_oldest();
     ++counters_.entry_limit;
   }
   // The window ends at the group's newest observation.
-  while (!group.entries.empty() &&
-         group.entries.front().time_ns < group.newest_ns - rule.timespan_ns) {
-    group.entries.pop_front();
-  }
-  const std::int64_t value = measure(rule, group.entries);
+  window.drop_older_than(group.newest_ns - rule.timespan_ns);
+  const std::int64_t value = window.measure();
   if (!rule.condition.holds(value)) return;
 
   CorrelationHit hit;
   hit.rule = &rule;
   hit.group_key = key;
   hit.value = value;
-  hit.first_ns = group.entries.front().time_ns;
-  hit.last_ns = group.entries.back().time_ns;
+  hit.first_ns = window.entries().front().time_ns;
+  hit.last_ns = window.entries().back().time_ns;
   std::set<std::string> agencies;
   std::set<std::string> hosts;
-  for (const Entry& e : group.entries) {
+  for (const CorrelationWindow::Entry& e : window.entries()) {
     if (e.event_id != 0 && hit.evidence.size() < options_.max_evidence) {
       hit.evidence.push_back(e.event_id);
     }
@@ -241,32 +236,6 @@ void Correlator::add(std::size_t rule_index, std::uint32_t ref, const Observatio
   hits.push_back(std::move(hit));
 }
 
-std::int64_t Correlator::measure(const sigma::CorrelationRule& rule,
-                                 const std::deque<Entry>& window) const {
-  switch (rule.type) {
-    case sigma::CorrelationType::kEventCount:
-      return static_cast<std::int64_t>(window.size());
-    case sigma::CorrelationType::kValueCount: {
-      std::unordered_set<std::string_view> values;
-      for (const Entry& e : window) values.insert(e.value);
-      return static_cast<std::int64_t>(values.size());
-    }
-    case sigma::CorrelationType::kTemporal: {
-      std::unordered_set<std::uint32_t> refs;
-      for (const Entry& e : window) refs.insert(e.ref);
-      return static_cast<std::int64_t>(refs.size());
-    }
-    case sigma::CorrelationType::kTemporalOrdered: {
-      std::uint32_t next = 0;
-      for (const Entry& e : window) {
-        if (e.ref == next) ++next;
-      }
-      return next;
-    }
-  }
-  return 0;
-}
-
 void Correlator::expire() {
   last_expiry_ns_ = newest_ns_;
   since_expiry_ = 0;
@@ -276,9 +245,9 @@ void Correlator::expire() {
       auto clock = stream_clock_.find(it->second.stream);
       const TimeNs now = clock != stream_clock_.end() ? clock->second : newest_ns_;
       const TimeNs horizon = now - options_.lateness_ns - rules_[i].timespan_ns;
-      auto& entries = it->second.entries;
-      while (!entries.empty() && entries.front().time_ns < horizon) entries.pop_front();
-      if (entries.empty()) {
+      CorrelationWindow& window = it->second.window;
+      window.drop_older_than(horizon);
+      if (window.empty()) {
         it = groups.erase(it);
         ++counters_.expired_groups;
       } else {

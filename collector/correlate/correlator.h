@@ -25,7 +25,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <span>
@@ -34,6 +33,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "collector/correlate/correlation_window.h"
 #include "common/clock.h"
 #include "common/event.h"
 #include "signatures/sigma/compile_issue.h"
@@ -102,16 +102,8 @@ class Correlator {
   bool references(const std::string& rule_id) const { return by_ref_.contains(rule_id); }
 
  private:
-  struct Entry {
-    TimeNs time_ns = 0;
-    std::uint32_t ref = 0;  // index into the rule's references
-    std::string value;      // value_count: the field's value
-    std::int64_t event_id = 0;
-    std::string agency;
-    std::string host;
-  };
   struct Group {
-    std::deque<Entry> entries;  // in event time order
+    CorrelationWindow window;
     TimeNs newest_ns = 0;
     std::string stream;  // the stream that added last: its clock expires the group
   };
@@ -126,7 +118,6 @@ class Correlator {
   void observe_at(const Observation& observation, int depth, std::vector<CorrelationHit>& hits);
   void add(std::size_t rule_index, std::uint32_t ref, const Observation& observation, int depth,
            std::vector<CorrelationHit>& hits);
-  std::int64_t measure(const sigma::CorrelationRule& rule, const std::deque<Entry>& window) const;
   void expire();
 
   std::vector<sigma::CorrelationRule> rules_;
