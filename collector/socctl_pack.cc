@@ -1,18 +1,15 @@
 #include "collector/socctl_pack.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <array>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
 
-#include "common/sync_directory.h"
+#include "common/write_file_durably.h"
 #include "signatures/pack/pack_builder.h"
 #include "signatures/pack/pack_file.h"
 #include "signatures/pack/signing_key.h"
@@ -58,31 +55,13 @@ Result<std::string> read_pack_file(const std::string& path) {
   return bytes;
 }
 
-// Writes bytes to path through a temporary file in the same folder, fsync and rename, so
-// readers see the old file or the whole new one.
+// Writes bytes to path so that readers see the old file or the whole new one.
 Result<void> write_atomically(const std::string& path, const std::string& bytes) {
   const fs::path target(path);
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
   const std::string tmp =
       (dir / ("." + target.filename().string() + ".tmp" + std::to_string(::getpid()))).string();
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return fail(ErrorCode::kIo, tmp + ": " + std::strerror(errno));
-  std::size_t done = 0;
-  int err = 0;
-  while (done < bytes.size() && err == 0) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno != EINTR) err = errno;
-    if (n > 0) done += static_cast<std::size_t>(n);
-  }
-  if (err == 0 && ::fsync(fd) != 0) err = errno;
-  if (::close(fd) != 0 && err == 0) err = errno;
-  if (err == 0 && ::rename(tmp.c_str(), path.c_str()) != 0) err = errno;
-  if (err != 0) {
-    ::unlink(tmp.c_str());
-    return fail(ErrorCode::kIo, path + ": " + std::strerror(err));
-  }
-  [[maybe_unused]] auto named = sync_directory(dir);  // the rename itself; best effort
-  return ok();
+  return write_file_durably(path, bytes, tmp, 0644);
 }
 
 std::string files_by_kind(const pack::Manifest& m) {

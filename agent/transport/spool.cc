@@ -1,16 +1,12 @@
 #include "agent/transport/spool.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
-#include "common/sync_directory.h"
+#include "common/write_file_durably.h"
 
 namespace soc::agent {
 namespace fs = std::filesystem;
@@ -18,35 +14,10 @@ namespace fs = std::filesystem;
 namespace {
 constexpr const char* kSuffix = ".batch";
 constexpr const char* kTempSuffix = ".tmp";
-
-Result<void> io_error(const std::string& what) {
-  return fail(ErrorCode::kIo, what + ": " + std::strerror(errno));
-}
 }  // namespace
 
 Result<void> write_file_durably(const std::string& path, const std::string& content) {
-  const std::string tmp = path + kTempSuffix;
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return io_error("create " + tmp);
-  std::size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      auto err = io_error("write " + tmp);
-      ::close(fd);
-      return err;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    auto err = io_error("fsync " + tmp);
-    ::close(fd);
-    return err;
-  }
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return io_error("rename " + tmp);
-  return sync_directory(fs::path(path).parent_path().string());
+  return soc::write_file_durably(path, content, path + kTempSuffix, 0600);
 }
 
 Result<Spool> Spool::open(const std::string& dir) {

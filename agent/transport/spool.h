@@ -46,7 +46,8 @@ class Spool {
   std::uint64_t total_bytes_ = 0;
 };
 
-// Writes content to path atomically and durably (temp file, fsync, rename, fsync of the folder).
+// Writes content to path atomically and durably (common/write_file_durably.h) through the
+// agent's temporary name, path + ".tmp" (which Spool::open clears), readable by the owner only.
 Result<void> write_file_durably(const std::string& path, const std::string& content);
 
 }  // namespace soc::agent

@@ -11,12 +11,10 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
-#include <string_view>
 #include <thread>
 
 #include "collector/store/sqlite_store.h"
@@ -68,21 +66,6 @@ int free_tcp_port() {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   ::close(fd);
   return ntohs(addr.sin_port);
-}
-
-TempDir::TempDir() {
-  char tmpl[] = "/tmp/soc-it-XXXXXX";
-  path_ = mkdtemp(tmpl);
-}
-
-TempDir::~TempDir() {
-  // SOC_KEEP_TEST_DIRS=1: keep the folder, to look at a run's files afterwards.
-  if (const char* keep = std::getenv("SOC_KEEP_TEST_DIRS"); keep && std::string_view(keep) == "1") {
-    std::fprintf(stderr, "kept %s\n", path_.c_str());
-    return;
-  }
-  std::error_code ec;
-  fs::remove_all(path_, ec);
 }
 
 Process::Process(const std::vector<std::string>& argv, const std::string& log_path)

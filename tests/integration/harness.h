@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/temp_dir.h"
+
 namespace soc::testing {
 
 // ../shared/data/<relative>
@@ -26,18 +28,6 @@ bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds tim
 
 // A free TCP port on 127.0.0.1 (bound and released; the kernel does not hand it out again soon).
 int free_tcp_port();
-
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // A child process with stdout+stderr appended to log_path. Killed (SIGKILL) on destruction.
 class Process {
@@ -114,7 +104,7 @@ class Deployment {
   std::uint64_t counted_events(const std::string& agent) const;
 
  private:
-  TempDir dir_;
+  TempDir dir_{"soc-it"};
   int port_ = 0;
   std::string collector_config_;
   std::string collector_public_key_;

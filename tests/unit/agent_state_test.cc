@@ -2,27 +2,23 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <fstream>
+#include <string>
+
+#include "tests/temp_dir.h"
 
 namespace soc::agent {
 namespace {
 
 class AgentStateTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/soc-state-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    path_ = dir_ + "/state.json";
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::string dir_;
-  std::string path_;
+  soc::testing::TempDir dir_{"soc-state"};
+  std::string path_ = dir_.path() + "/state.json";
 };
 
 TEST_F(AgentStateTest, FreshStateHasRandomEpochAndStartsAtOne) {
   auto a = AgentState::load_or_create(path_);
-  auto b = AgentState::load_or_create(dir_ + "/other.json");
+  auto b = AgentState::load_or_create(dir_.path() + "/other.json");
   ASSERT_TRUE(a);
   ASSERT_TRUE(b);
   EXPECT_NE(a->epoch, 0u);

@@ -3,31 +3,17 @@
 
 #include <sys/stat.h>
 
-#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
 
 #include <gtest/gtest.h>
 
 #include "collector/web/api_config.h"
+#include "tests/temp_dir.h"
 
 namespace soc::collector {
 namespace {
-
-namespace fs = std::filesystem;
-
-class TempFolder {
- public:
-  TempFolder() {
-    char tmpl[] = "/tmp/api_tokens_test.XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~TempFolder() { fs::remove_all(path_); }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
 
 unsigned mode_of(const std::string& path) {
   struct stat st {};
@@ -92,7 +78,7 @@ TEST(ApiTokens, ParseErrorsNameTheLine) {
 }
 
 TEST(ApiTokens, SaveWritesMode0600AndLoadsBack) {
-  TempFolder dir;
+  soc::testing::TempDir dir{"api_tokens_test"};
   const std::string path = dir.file("sub/api_tokens");
   ApiTokens tokens;
   ASSERT_TRUE(tokens.add("alice", ApiRole::kAnalyst, hash_api_token("t1")));
@@ -120,7 +106,7 @@ TEST(ApiTokens, SaveWritesMode0600AndLoadsBack) {
 }
 
 TEST(ApiTokens, RefusesAFileOthersCanRead) {
-  TempFolder dir;
+  soc::testing::TempDir dir{"api_tokens_test"};
   const std::string path = dir.file("api_tokens");
   ASSERT_TRUE(ApiTokens{}.save(path));
   ::chmod(path.c_str(), 0644);
@@ -135,7 +121,7 @@ TEST(ApiTokens, RefusesAFileOthersCanRead) {
 }
 
 TEST(ApiTokens, MissingFile) {
-  TempFolder dir;
+  soc::testing::TempDir dir{"api_tokens_test"};
   auto loaded = ApiTokens::load(dir.file("none"));
   ASSERT_FALSE(loaded);
   EXPECT_EQ(loaded.error().code, ErrorCode::kNotFound);

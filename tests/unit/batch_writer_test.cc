@@ -17,7 +17,7 @@
 
 #include "collector/store/sqlite_store.h"
 #include "collector/store/wal_sync.h"
-#include "tests/unit/temp_dir.h"
+#include "tests/temp_dir.h"
 
 namespace soc::collector {
 namespace {

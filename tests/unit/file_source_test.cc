@@ -7,8 +7,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -19,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/clock.h"
+#include "tests/temp_dir.h"
 
 namespace {
 
@@ -26,29 +25,7 @@ using soc::Event;
 using soc::FieldValue;
 using soc::agent::FileSource;
 using soc::agent::FileSourceConfig;
-
-// A directory under /tmp, removed with its content at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    char name[] = "/tmp/file_source_test.XXXXXX";
-    const char* made = ::mkdtemp(name);
-    EXPECT_NE(made, nullptr);
-    path_ = made != nullptr ? made : "";
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using soc::testing::TempDir;
 
 void write_file(const std::string& path, const std::string& content) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -142,7 +119,7 @@ std::unique_ptr<FileSource> restart(const FileSource& old, const FileSourceConfi
 }  // namespace
 
 TEST(FileSource, ReadsLinesAsLogEvents) {
-  TempDir dir;
+  TempDir dir{"file_source_test"};
   const std::string path = dir.file("app.log");
   write_file(path, "one\ntwo\nthree\n");
   FileSource source(config_for({path}));
@@ -177,7 +154,7 @@ TEST(FileSource, ReadsLinesAsLogEvents) {
 }
 
 TEST(FileSource, PartialLineWaitsForItsNewline) {
-  TempDir dir;
+  TempDir dir{"file_source_test"};
   const std::string path = dir.file("app.log");
   write_file(path, "first\npar");
   FileSource source(config_for({path}));
@@ -192,7 +169,7 @@ TEST(FileSource, PartialLineWaitsForItsNewline) {
 }
 
 TEST(FileSource, StripsNewlineAndCarriageReturnBeforeIt) {
-  TempDir dir;
+  TempDir dir{"file_source_test"};
   const std::string path = dir.file("app.log");
   write_file(path, "dos\r\n\r\nin\rside\nunix\n\n");
   FileSource source(config_for({path}));
@@ -206,7 +183,7 @@ TEST(FileSource, StripsNewlineAndCarriageReturnBeforeIt) {
 }
 
 TEST(FileSource, LongLineIsCutAndFlaggedAndNextLineIsFine) {
-  TempDir dir;
+  TempDir dir{"file_source_test"};
   const std::string path = dir.file("app.log");
   write_file(path, "0123456789abcdef\nok\n01234567\r\n012345678\r\n");
   FileSourceConfig config = config_for({path});
@@ -226,7 +203,7 @@ TEST(FileSource, LongLineIsCutAndFlaggedAndNextLineIsFine) {
 }
 
 TEST(FileSource, LongLineAcrossReadsAndPollsCountsFullLength) {
-  TempDir dir;
+  TempDir dir{"file_source_test"};
   const std::string path = dir.file("app.log");
   const std::string head(1000, 'h');
   const std::string tail(300000, 't');  // several 64 KiB reads
@@ -250,7 +227,7 @@ TEST(FileSource, LongLineAcrossReadsAndPollsCountsFullLength) {
 }
 
 TEST(FileSource, StartAtEndSkipsExistingLinesOfFirstScanOnly) {
-  TempDir dir;
+  TempDir dir{"file_source_test"};
   const std::string old_path = dir.file("old.log");
   write_file(old_path, "old1\nold2\nin progr");
   FileSourceConfig config = config_for({dir.file("*.log")});
@@ -268,7 +245,7 @@ TEST(FileSource, StartAtEndSkipsExistingLinesOfFirstScanOnly) {
 }
 
 TEST(FileSource, StartAtEndWithoutCheckpointStillStartsAtEnd) {
-  TempDir dir;
+  TempDir dir{"file_source_test"};
   const std::string path = dir.file("app.log");
   write_file(path, "old1\nold2\n");
   FileSourceConfig config = config_for({path});
@@ -287,7 +264,7 @@ TEST(FileSource, StartAtEndWithoutCheckpointStillStartsAtEnd) {
 }
 
 TEST(FileSource, StartAtEndWithEmptyFilesCheckpointReadsFileFromBeginning) {
-  TempDir dir;
+  TempDir dir{"file_source_test"};
   const std::string path = dir.file("app.log");
   write_file(path, "a1\na2\n");
   FileSourceConfig config = config_for({dir.file("*.log")});
@@ -298,7 +275,7 @@ TEST(FileSource, StartAtEndWithEmptyFilesCheckpointReadsFileFromBeginning) {
 }
 
 TEST(FileSource, StartAtEndReadsFileMissingFromCheckpointFromBeginning) {
-  TempDir dir;
+  TempDir dir{"file_source_test"};
   write_file(dir.file("a.log"), "a1\n");
   FileSourceConfig config = config_for({dir.file("*.log")});
   config.start_at_end = true;
@@ -315,7 +292,7 @@ TEST(FileSource, StartAtEndReadsFileMissingFromCheckpointFromBeginning) {
 }
 
 TEST(FileSource, CheckpointBeforeFirstScanIsNullAndKeepsStartAtEnd) {
-  TempDir dir;
+  TempDir dir{"file_source_test"};
   const std::string path = dir.file("app.log");
   write_file(path, "old\n");
   FileSourceConfig config = config_for({path});
@@ -333,7 +310,7 @@ TEST(FileSource, CheckpointBeforeFirstScanIsNullAndKeepsStartAtEnd) {
 }
 
 TEST(FileSource, StartAtBeginningReadsExistingLines) {
-  TempDir dir;
+  TempDir dir{"file_source_test"};
   const std::string path = dir.file("app.log");
   write_file(path, "old1\nold2\n");
   FileSourceConfig config = config_for({path});
@@ -343,7 +320,7 @@ TEST(FileSource, StartAtBeginningReadsExistingLines) {
 }
 
 TEST(FileSource, StartAtEndDoesNotApplyToCheckpointedFiles) {
-  TempDir dir;
+  TempDir dir{"file_source_test"};
   const std::string path = dir.file("app.log");
   write_file(path, "a\n");
   FileSourceConfig config = config_for({path});
@@ -359,7 +336,7 @@ TEST(FileSource, StartAtEndDoesNotApplyToCheckpointedFiles) {
 }
 
 TEST(FileSource, ResumesAfterRestartWithNothingLostOrTwice) {
-  TempDir dir;
+  TempDir dir{"file_source_test"};
   const std::string path = dir.file("app.log");
   write_file(path, "l1\nl2\nl3\nl4\nl5\n");
   const FileSourceConfig config = config_for({path});
@@ -376,7 +353,7 @@ TEST(FileSource, ResumesAfterRestartWithNothingLostOrTwice) {
 }
 
 TEST(FileSource, ResumesAfterRestartWithPartialLineBuffered) {
-  TempDir dir;
+  TempDir dir{"file_source_test"};
   const std::string path = dir.file("app.log");
   write_file(path, "done\nhalf a li");
   const FileSourceConfig config = config_for({path});
@@ -391,7 +368,7 @@ TEST(FileSource, ResumesAfterRestartWithPartialLineBuffered) {
 }
 
 TEST(FileSource, ResumesInsideTooLongLine) {
-  TempDir dir;
+  TempDir dir{"file_source_test"};
   const std::string path = dir.file("app.log");
   write_file(path, "ok\n" + std::string(100, 'x'));
   FileSourceConfig config = config_for({path});
@@ -408,7 +385,7 @@ TEST(FileSource, ResumesInsideTooLongLine) {
 }
 
 TEST(FileSource, RenameRotationReadsOldFileToItsEndAndNewFile) {
-  TempDir dir;
+  TempDir dir{"file_source_test"};
   const std::string path = dir.file("app.log");
   write_file(path, "o1\no2\n");
   FileSource source(config_for({path}));
@@ -433,7 +410,7 @@ TEST(FileSource, RenameRotationReadsOldFileToItsEndAndNewFile) {
 }
 
 TEST(FileSource, RotatedFileIsReadFirstEvenWithSmallBatches) {
-  TempDir dir;
+  TempDir dir{"file_source_test"};
   const std::string path = dir.file("app.log");
   write_file(path, "");
   FileSource source(config_for({path}));
@@ -445,7 +422,7 @@ TEST(FileSource, RotatedFileIsReadFirstEvenWithSmallBatches) {
 }
 
 TEST(FileSource, LateWritesToRotatedFileAfterNewFileProducedLinesAreRead) {
-  TempDir dir;
+  TempDir dir{"file_source_test"};
   const std::string path = dir.file("app.log");
   write_file(path, "o1\n");
   FileSource source(config_for({path}));  // close_inactive_ms: the 5 min default
@@ -473,7 +450,7 @@ TEST(FileSource, LateWritesToRotatedFileAfterNewFileProducedLinesAreRead) {
 }
 
 TEST(FileSource, RotatedFileIsClosedAfterInactivity) {
-  TempDir dir;
+  TempDir dir{"file_source_test"};
   const std::string path = dir.file("app.log");
   write_file(path, "o1\n");
   FileSourceConfig config = config_for({path});
@@ -499,7 +476,7 @@ TEST(FileSource, RotatedFileIsClosedAfterInactivity) {
 }
 
 TEST(FileSource, DeletedRotatedFileIsClosedOnceReadToItsEnd) {
-  TempDir dir;
+  TempDir dir{"file_source_test"};
   const std::string path = dir.file("app.log");
   write_file(path, "o1\n");
   FileSource source(config_for({path}));  // close_inactive_ms: the 5 min default
@@ -520,7 +497,7 @@ TEST(FileSource, DeletedRotatedFileIsClosedOnceReadToItsEnd) {
 }
 
 TEST(FileSource, RestartWhileRotatedAndNewFileAreOpenResumesBoth) {
-  TempDir dir;
+  TempDir dir{"file_source_test"};
   const std::string path = dir.file("app.log");
   const std::string rotated = dir.file("app.log.1");
   write_file(path, "o1\n");
@@ -563,7 +540,7 @@ TEST(FileSource, RestartWhileRotatedAndNewFileAreOpenResumesBoth) {
 }
 
 TEST(FileSource, RenamedFileMatchedByPatternIsNotReadTwice) {
-  TempDir dir;
+  TempDir dir{"file_source_test"};
   const std::string path = dir.file("app.log");
   write_file(path, "a1\n");
   FileSource source(config_for({dir.file("app.log*")}));
@@ -579,7 +556,7 @@ TEST(FileSource, RenamedFileMatchedByPatternIsNotReadTwice) {
 }
 
 TEST(FileSource, RotationWhileStoppedDrainsRotatedFileFromOffsetFirst) {
-  TempDir dir;
+  TempDir dir{"file_source_test"};
   const std::string path = dir.file("app.log");
   write_file(path, "a1\na2\n");
   const FileSourceConfig config = config_for({path});
@@ -606,7 +583,7 @@ TEST(FileSource, RotationWhileStoppedDrainsRotatedFileFromOffsetFirst) {
 }
 
 TEST(FileSource, RotationWhileDrainingSurvivesRestart) {
-  TempDir dir;
+  TempDir dir{"file_source_test"};
   const std::string path = dir.file("app.log");
   write_file(path, "o1\no2\no3\n");
   const FileSourceConfig config = config_for({path});
@@ -625,7 +602,7 @@ TEST(FileSource, RotationWhileDrainingSurvivesRestart) {
 }
 
 TEST(FileSource, CopytruncateReadsAgainFromStart) {
-  TempDir dir;
+  TempDir dir{"file_source_test"};
   const std::string path = dir.file("app.log");
   write_file(path, "l1\nl2\nl3\n");
   FileSource source(config_for({path}));
@@ -646,7 +623,7 @@ TEST(FileSource, CopytruncateReadsAgainFromStart) {
 }
 
 TEST(FileSource, ChangedContentOnRestoreIsReadFromStart) {
-  TempDir dir;
+  TempDir dir{"file_source_test"};
   const std::string path = dir.file("app.log");
   write_file(path, "aaaa\nbbbb\n");
   const FileSourceConfig config = config_for({path});
@@ -668,7 +645,7 @@ TEST(FileSource, ChangedContentOnRestoreIsReadFromStart) {
 }
 
 TEST(FileSource, ForeignFingerprintOnRestoreIsReadFromStart) {
-  TempDir dir;
+  TempDir dir{"file_source_test"};
   const std::string path = dir.file("app.log");
   write_file(path, "aaaa\nbbbb\n");
   const FileSourceConfig config = config_for({path});
@@ -683,7 +660,7 @@ TEST(FileSource, ForeignFingerprintOnRestoreIsReadFromStart) {
 }
 
 TEST(FileSource, ShortFileFingerprintGrowsAndStillMatches) {
-  TempDir dir;
+  TempDir dir{"file_source_test"};
   const std::string path = dir.file("app.log");
   write_file(path, "a\n");
   FileSourceConfig config = config_for({path});
@@ -704,7 +681,7 @@ TEST(FileSource, ShortFileFingerprintGrowsAndStillMatches) {
 }
 
 TEST(FileSource, GlobPicksUpFilesCreatedLater) {
-  TempDir dir;
+  TempDir dir{"file_source_test"};
   write_file(dir.file("a.log"), "a1\n");
   write_file(dir.file("ignored.txt"), "x\n");
   FileSource source(config_for({dir.file("*.log")}));
@@ -719,7 +696,7 @@ TEST(FileSource, GlobPicksUpFilesCreatedLater) {
 }
 
 TEST(FileSource, RescanWaitsForItsInterval) {
-  TempDir dir;
+  TempDir dir{"file_source_test"};
   FileSourceConfig config = config_for({dir.file("*.log")});
   config.rescan_interval_ms = std::int64_t{3600} * 1000;
   FileSource source(config);
@@ -729,7 +706,7 @@ TEST(FileSource, RescanWaitsForItsInterval) {
 }
 
 TEST(FileSource, MaxEventsIsRespected) {
-  TempDir dir;
+  TempDir dir{"file_source_test"};
   const std::string path = dir.file("app.log");
   std::string content;
   Lines expected;
@@ -753,7 +730,7 @@ TEST(FileSource, MaxEventsIsRespected) {
 }
 
 TEST(FileSource, ManyLinesAcrossChunksArriveInOrder) {
-  TempDir dir;
+  TempDir dir{"file_source_test"};
   const std::string path = dir.file("big.log");
   std::string content;
   constexpr int kLines = 50000;
@@ -771,7 +748,7 @@ TEST(FileSource, ManyLinesAcrossChunksArriveInOrder) {
 }
 
 TEST(FileSource, MalformedCheckpointIsAnError) {
-  TempDir dir;
+  TempDir dir{"file_source_test"};
   const std::string path = dir.file("app.log");
   write_file(path, "x\n");
   const nlohmann::json good_file = {{"path", path},
@@ -837,7 +814,7 @@ TEST(FileSource, MalformedCheckpointIsAnError) {
 }
 
 TEST(FileSource, PathThatIsNotUtf8IsCheckpointedAsHex) {
-  TempDir dir;
+  TempDir dir{"file_source_test"};
   const std::string bad = dir.file("bad\xff.log");
   const std::string good = dir.file("caf\xc3\xa9.log");  // valid UTF-8: kept as "path"
   write_file(bad, "b1\n");
@@ -872,7 +849,7 @@ TEST(FileSource, PathThatIsNotUtf8IsCheckpointedAsHex) {
 }
 
 TEST(FileSource, RestoreAfterPollIsRefused) {
-  TempDir dir;
+  TempDir dir{"file_source_test"};
   FileSource source(config_for({dir.file("*.log")}));
   std::vector<Event> out;
   source.poll(out, 10);
@@ -880,7 +857,7 @@ TEST(FileSource, RestoreAfterPollIsRefused) {
 }
 
 TEST(FileSource, DeletedFileIsClosedAndMissingFilesAreNotErrors) {
-  TempDir dir;
+  TempDir dir{"file_source_test"};
   const std::string path = dir.file("app.log");
   write_file(path, "a\n");
   FileSource source(config_for({path, dir.file("missing.log")}));

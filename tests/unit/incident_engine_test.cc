@@ -10,7 +10,7 @@
 #include "agent/sources/pcap_source.h"
 #include "collector/store/sqlite_store.h"
 #include "signatures/pack/pack_builder.h"
-#include "tests/unit/temp_dir.h"
+#include "tests/temp_dir.h"
 
 namespace soc::collector {
 namespace {

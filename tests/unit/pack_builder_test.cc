@@ -8,10 +8,12 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <string>
 
 #include "agent/decode/decoder_registry.h"
 #include "agent/logsource.h"
 #include "signatures/pack/compiled_pack.h"
+#include "tests/temp_dir.h"
 
 namespace soc::pack {
 namespace {
@@ -48,18 +50,14 @@ detection:
 class PackBuilderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/soc-pack-build-XXXXXX";
-    const char* made = ::mkdtemp(tmpl);
-    ASSERT_NE(made, nullptr);
-    dir_ = made;
+    ASSERT_FALSE(dir_.path().empty());
     auto key = SecretKey::generate();
     ASSERT_TRUE(key);
     key_ = *key;
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   void put(const std::string& rel, const std::string& text) {
-    const fs::path path = fs::path(dir_) / rel;
+    const fs::path path = fs::path(dir_.path()) / rel;
     fs::create_directories(path.parent_path());
     std::ofstream(path, std::ios::binary) << text;
   }
@@ -73,7 +71,7 @@ class PackBuilderTest : public ::testing::Test {
   Result<BuiltPack> build(bool skip_invalid = false) {
     BuildOptions options;
     options.skip_invalid = skip_invalid;
-    return build_pack(dir_, key_, options);
+    return build_pack(dir_.path(), key_, options);
   }
 
   Result<std::shared_ptr<const CompiledPack>> verify_and_compile(const std::string& bytes) {
@@ -83,7 +81,7 @@ class PackBuilderTest : public ::testing::Test {
     return compile_pack(*verified);
   }
 
-  std::string dir_;
+  soc::testing::TempDir dir_{"soc-pack-build"};
   SecretKey key_;
 };
 
@@ -152,7 +150,7 @@ TEST_F(PackBuilderTest, BrokenRuleFailsTheBuildNamingFileAndLine) {
   make_pack();
   put("rules/linux/broken.yml", kBrokenRule);
   auto built = build();
-  expect_error(built, (fs::path(dir_) / "rules/linux/broken.yml").string() +
+  expect_error(built, (fs::path(dir_.path()) / "rules/linux/broken.yml").string() +
                           ":8: [00000000-0000-0000-0000-00000000dead] Broken rule: ");
   EXPECT_EQ(built.error().code, ErrorCode::kInvalidArgument);
   EXPECT_NE(built.error().message.find("--skip-invalid"), std::string::npos);
@@ -227,9 +225,9 @@ TEST_F(PackBuilderTest, PackYamlIsStrict) {
   expect_error(build(), "YAML syntax");
   put("pack.yaml", "name: test\nversion: 1\n---\nname: other\n");
   expect_error(build(), "one YAML document");
-  fs::remove(fs::path(dir_) / "pack.yaml");
+  fs::remove(fs::path(dir_.path()) / "pack.yaml");
   expect_error(build(), "no pack.yaml");
-  EXPECT_FALSE(build_pack(dir_ + "/nowhere", key_, {}));
+  EXPECT_FALSE(build_pack(dir_.path() + "/nowhere", key_, {}));
 }
 
 TEST_F(PackBuilderTest, CarriesCorrelationAndPacketFilesAndIgnoresTheRest) {
@@ -244,7 +242,7 @@ TEST_F(PackBuilderTest, CarriesCorrelationAndPacketFilesAndIgnoresTheRest) {
   put("notes.txt", "x");
   BuildOptions options;
   options.created_ns = 1'796'032'800'123'456'789;  // 2026-11-30T10:00:00.123456789Z
-  auto built = build_pack(dir_, key_, options);
+  auto built = build_pack(dir_.path(), key_, options);
   ASSERT_TRUE(built) << built.error().message;
   const Manifest& m = built->manifest;
   EXPECT_EQ(m.created, "2026-11-30T10:00:00Z");
@@ -299,7 +297,7 @@ TEST_F(PackBuilderTest, CorrelationYamlErrorsFailEvenWithSkipInvalid) {
   make_pack();
   put("correlation/bad.yml", "title: ok\n---\ntitle: [broken\n");
   auto built = build(true);
-  expect_error(built, (fs::path(dir_) / "correlation/bad.yml").string() + ":");
+  expect_error(built, (fs::path(dir_.path()) / "correlation/bad.yml").string() + ":");
   EXPECT_NE(built.error().message.find("YAML syntax"), std::string::npos);
   put("correlation/bad.yml", ", stray\n");
   expect_error(build(true), "correlation/bad.yml:1: YAML syntax");

@@ -10,10 +10,12 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <string>
 
 #include <msgpack.hpp>
 
 #include "common/zstd_codec.h"
+#include "tests/temp_dir.h"
 
 namespace soc::pack {
 namespace {
@@ -413,14 +415,8 @@ TEST(PackFile, WritePackRefusesAManifestThatDoesNotDescribeTheFiles) {
 
 class PackKeyTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/soc-pack-key-XXXXXX";
-    const char* made = ::mkdtemp(tmpl);
-    ASSERT_NE(made, nullptr);
-    dir_ = made;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string dir_;
+  void SetUp() override { ASSERT_FALSE(dir_.path().empty()); }
+  soc::testing::TempDir dir_{"soc-pack-key"};
 };
 
 TEST_F(PackKeyTest, KeysRoundTripThroughPem) {
@@ -444,7 +440,7 @@ TEST_F(PackKeyTest, KeysRoundTripThroughPem) {
 }
 
 TEST_F(PackKeyTest, WritesAKeyPairOnceUnlessOverwriting) {
-  const std::string keys = dir_ + "/keys";
+  const std::string keys = dir_.path() + "/keys";
   auto pub = write_new_keypair(keys, false);
   ASSERT_TRUE(pub) << pub.error().message;
   struct stat st {};
@@ -469,8 +465,8 @@ TEST_F(PackKeyTest, WritesAKeyPairOnceUnlessOverwriting) {
 }
 
 TEST_F(PackKeyTest, RefusesASecretKeyOthersCanRead) {
-  ASSERT_TRUE(write_new_keypair(dir_, false));
-  const std::string path = dir_ + "/pack_signing.key";
+  ASSERT_TRUE(write_new_keypair(dir_.path(), false));
+  const std::string path = dir_.path() + "/pack_signing.key";
   ASSERT_EQ(::chmod(path.c_str(), 0644), 0);
   auto key = SecretKey::load(path);
   ASSERT_FALSE(key);
@@ -483,14 +479,14 @@ TEST_F(PackKeyTest, RefusesASecretKeyOthersCanRead) {
 }
 
 TEST_F(PackKeyTest, RefusesFilesThatAreNotEd25519KeysOfTheRightKind) {
-  ASSERT_TRUE(write_new_keypair(dir_, false));
-  auto secret_as_public = PublicKey::load(dir_ + "/pack_signing.key");
+  ASSERT_TRUE(write_new_keypair(dir_.path(), false));
+  auto secret_as_public = PublicKey::load(dir_.path() + "/pack_signing.key");
   ASSERT_FALSE(secret_as_public);
   EXPECT_EQ(secret_as_public.error().code, ErrorCode::kInvalidArgument);
   EXPECT_NE(secret_as_public.error().message.find("secret key"), std::string::npos);
 
-  const std::string pub_copy = dir_ + "/copy.pub";
-  fs::copy_file(dir_ + "/pack_signing.pub", pub_copy);
+  const std::string pub_copy = dir_.path() + "/copy.pub";
+  fs::copy_file(dir_.path() + "/pack_signing.pub", pub_copy);
   ASSERT_EQ(::chmod(pub_copy.c_str(), 0600), 0);
   auto public_as_secret = SecretKey::load(pub_copy);
   ASSERT_FALSE(public_as_secret);
@@ -513,7 +509,7 @@ TEST_F(PackKeyTest, RefusesFilesThatAreNotEd25519KeysOfTheRightKind) {
       1);
   std::string pem(BIO_ctrl_pending(bio.get()), '\0');
   ASSERT_GT(BIO_read(bio.get(), pem.data(), static_cast<int>(pem.size())), 0);
-  const std::string x_path = dir_ + "/x25519.key";
+  const std::string x_path = dir_.path() + "/x25519.key";
   std::ofstream(x_path) << pem;
   ASSERT_EQ(::chmod(x_path.c_str(), 0600), 0);
   auto x_load = SecretKey::load(x_path);
@@ -521,7 +517,7 @@ TEST_F(PackKeyTest, RefusesFilesThatAreNotEd25519KeysOfTheRightKind) {
   EXPECT_NE(x_load.error().message.find("not an Ed25519 key"), std::string::npos);
 
   EXPECT_FALSE(PublicKey::from_pem("hello"));
-  auto missing = PublicKey::load(dir_ + "/nope.pub");
+  auto missing = PublicKey::load(dir_.path() + "/nope.pub");
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code, ErrorCode::kIo);
 }

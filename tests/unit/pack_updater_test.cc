@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "signatures/pack/pack_builder.h"
+#include "tests/temp_dir.h"
 
 namespace soc::agent {
 namespace {
@@ -31,10 +32,8 @@ level: low
 class PackUpdaterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
-           ("pack_updater_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
+    ASSERT_FALSE(temp_.path().empty());
+    dir_ = temp_.path();
     fs::create_directories(dir_ / "state");
     auto key = pack::SecretKey::generate();
     ASSERT_TRUE(key);
@@ -43,8 +42,6 @@ class PackUpdaterTest : public ::testing::Test {
     ASSERT_TRUE(other);
     other_key_ = *other;
   }
-  void TearDown() override { fs::remove_all(dir_); }
-
   // A pack folder with one keyword rule, built and signed with `key`.
   std::string build(const std::string& version, const pack::SecretKey& key) {
     const fs::path src = dir_ / ("src-" + version);
@@ -74,6 +71,7 @@ class PackUpdaterTest : public ::testing::Test {
     return {};
   }
 
+  soc::testing::TempDir temp_{"soc-pack-updater"};
   fs::path dir_;
   pack::SecretKey key_;
   pack::SecretKey other_key_;

@@ -15,6 +15,7 @@
 #include "signatures/pack/pack_builder.h"
 #include "signatures/pack/signing_key.h"
 #include "signatures/packet/rule_parser.h"
+#include "tests/temp_dir.h"
 
 namespace soc::agent {
 namespace {
@@ -319,10 +320,9 @@ TEST(PacketRulesPcap, NoRulesNoAlerts) {
 }
 
 TEST(PacketRulesPcap, BadPacketRuleFailsTheBuildUnlessSkipped) {
-  char tmpl[] = "/tmp/soc-packet-pack-XXXXXX";
-  const char* made = ::mkdtemp(tmpl);
-  ASSERT_NE(made, nullptr);
-  const fs::path dir = made;
+  const soc::testing::TempDir temp{"soc-packet-pack"};
+  ASSERT_FALSE(temp.path().empty());
+  const fs::path dir = temp.path();
   std::ofstream(dir / "pack.yaml") << "name: t\nversion: 1\n";
   fs::create_directories(dir / "packet_rules");
   std::ofstream(dir / "packet_rules" / "a.rules")
@@ -348,7 +348,6 @@ TEST(PacketRulesPcap, BadPacketRuleFailsTheBuildUnlessSkipped) {
   ASSERT_TRUE(compiled) << compiled.error().message;  // the skipped rule is expected to fail
   EXPECT_EQ((*compiled)->packet_rules->rules().size(), 1u);
   EXPECT_EQ((*compiled)->issues.size(), 1u);
-  fs::remove_all(dir);
 }
 
 }  // namespace

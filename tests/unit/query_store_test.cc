@@ -13,7 +13,7 @@
 #include "collector/query/compiler.h"
 #include "collector/query/indexed_fields.h"
 #include "collector/store/sqlite_store.h"
-#include "tests/unit/temp_dir.h"
+#include "tests/temp_dir.h"
 
 namespace soc::collector {
 namespace {

@@ -14,7 +14,7 @@
 
 #include "collector/store/event_row.h"
 #include "collector/store/fields_column.h"
-#include "tests/unit/temp_dir.h"
+#include "tests/temp_dir.h"
 
 namespace soc::collector {
 namespace {

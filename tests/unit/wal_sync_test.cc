@@ -9,7 +9,7 @@
 #include <string>
 
 #include "collector/store/sqlite_store.h"
-#include "tests/unit/temp_dir.h"
+#include "tests/temp_dir.h"
 
 namespace soc::collector {
 namespace {

@@ -1,0 +1,51 @@
+// TempDir for tests: a new folder <prefix>.XXXXXX (made with mkdtemp) under the system's
+// temporary one, removed with all it holds when the TempDir goes. path() is empty, with a test
+// failure recorded, when it cannot be made.
+// SOC_KEEP_TEST_DIRS=1 in the environment keeps the folder (printing "kept <path>" to stderr),
+// to look at a run's files afterwards.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace soc::testing {
+
+class TempDir {
+ public:
+  explicit TempDir(const std::string& prefix = "soc-test") {
+    std::string pattern = (std::filesystem::temp_directory_path() / (prefix + ".XXXXXX")).string();
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      ADD_FAILURE() << "cannot make a temporary folder " << pattern;
+      return;
+    }
+    path_ = pattern;
+  }
+  ~TempDir() {
+    if (path_.empty()) return;
+    if (const char* keep = std::getenv("SOC_KEEP_TEST_DIRS");
+        keep != nullptr && std::string_view(keep) == "1") {
+      std::fprintf(stderr, "kept %s\n", path_.c_str());
+      return;
+    }
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::string& path() const { return path_; }
+  // path()/name.
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace soc::testing
