@@ -1,15 +1,11 @@
 #include "agent/pack_updater.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "common/log.h"
+#include "common/write_file_durably.h"
 #include "signatures/pack/compiled_pack.h"
 #include "signatures/pack/pack_file.h"
 
@@ -17,30 +13,6 @@ namespace soc::agent {
 namespace {
 
 constexpr const char* kComponent = "packs";
-
-// Writes bytes to path through a temporary file, fsynced, then renamed over it.
-Result<void> write_atomically(const std::string& path, std::string_view bytes) {
-  const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return fail(ErrorCode::kIo, "create " + tmp + ": " + std::strerror(errno));
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ::close(fd);
-      return fail(ErrorCode::kIo, "write " + tmp + ": " + std::strerror(errno));
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    return fail(ErrorCode::kIo, "sync " + tmp + ": " + std::strerror(errno));
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    return fail(ErrorCode::kIo, "rename " + tmp + ": " + std::strerror(errno));
-  }
-  return ok();
-}
 
 std::shared_ptr<const RuleSnapshot> snapshot_of(const pack::CompiledPack& compiled) {
   auto snapshot = std::make_shared<RuleSnapshot>();
@@ -89,7 +61,10 @@ Result<void> PackUpdater::activate(const pack::VerifiedPack& verified, std::stri
   auto compiled = pack::compile_pack(verified, config_.packet_variables);
   if (!compiled) return tl::unexpected(compiled.error());
   if (persist) {
-    if (auto w = write_atomically(active_pack_path(), bytes); !w) return w;
+    if (auto w = write_file_durably(active_pack_path(), bytes, active_pack_path() + ".tmp", 0600);
+        !w) {
+      return w;
+    }
   }
   rules_.set(snapshot_of(**compiled));
   const std::string version = (*compiled)->manifest.version.to_string();

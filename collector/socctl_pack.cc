@@ -55,13 +55,14 @@ Result<std::string> read_pack_file(const std::string& path) {
   return bytes;
 }
 
-// Writes bytes to path so that readers see the old file or the whole new one.
+// Writes bytes to path so that readers see the old file or the whole new one (the folder's
+// fsync is best effort: the file is in place, and some filesystems refuse it).
 Result<void> write_atomically(const std::string& path, const std::string& bytes) {
   const fs::path target(path);
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
   const std::string tmp =
       (dir / ("." + target.filename().string() + ".tmp" + std::to_string(::getpid()))).string();
-  return write_file_durably(path, bytes, tmp, 0644);
+  return write_file_durably(path, bytes, tmp, 0644, FolderSync::kBestEffort);
 }
 
 std::string files_by_kind(const pack::Manifest& m) {

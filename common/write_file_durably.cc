@@ -30,20 +30,26 @@ int write_all(int fd, std::string_view content) {
 }  // namespace
 
 Result<void> write_file_durably(const std::string& path, std::string_view content,
-                                const std::string& temp_path, mode_t mode) {
+                                const std::string& temp_path, mode_t mode, FolderSync folder_sync) {
+  // A file or link left there (a crash, or planted) is not reused: O_CREAT would keep its mode,
+  // and a link would send the content elsewhere.
+  if (::unlink(temp_path.c_str()) != 0 && errno != ENOENT) {
+    return fail(ErrorCode::kIo, "remove " + temp_path + ": " + std::strerror(errno));
+  }
   int err = 0;
   std::string step;
   {
-    UniqueFd fd(::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
+    UniqueFd fd(
+        ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
     if (!fd.valid())
       return fail(ErrorCode::kIo, "create " + temp_path + ": " + std::strerror(errno));
     err = write_all(fd.get(), content);
-    step = "write " + temp_path;
-    if (err == 0 && ::fsync(fd.get()) != 0) {
+    if (err != 0) {
+      step = "write " + temp_path;
+    } else if (::fsync(fd.get()) != 0) {
       err = errno;
       step = "fsync " + temp_path;
-    }
-    if (err == 0 && ::close(fd.release()) != 0) {
+    } else if (::close(fd.release()) != 0) {
       err = errno;
       step = "close " + temp_path;
     }
@@ -57,7 +63,9 @@ Result<void> write_file_durably(const std::string& path, std::string_view conten
     return fail(ErrorCode::kIo, step + ": " + std::strerror(err));
   }
   const std::filesystem::path folder = std::filesystem::path(path).parent_path();
-  return sync_directory(folder.empty() ? "." : folder.string());
+  auto synced = sync_directory(folder.empty() ? "." : folder.string());
+  if (!synced && folder_sync == FolderSync::kBestEffort) return ok();
+  return synced;
 }
 
 }  // namespace soc

@@ -1,16 +1,16 @@
 // TempDir for tests: a new folder <prefix>.XXXXXX (made with mkdtemp) under the system's
-// temporary one, removed with all it holds when the TempDir goes. path() is empty, with a test
-// failure recorded, when it cannot be made.
+// temporary one, removed with all it holds when the TempDir goes. Throws std::runtime_error when
+// it cannot be made (a test then fails instead of writing to paths under "").
 // SOC_KEEP_TEST_DIRS=1 in the environment keeps the folder (printing "kept <path>" to stderr),
 // to look at a run's files afterwards.
 #pragma once
 
-#include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -22,8 +22,7 @@ class TempDir {
   explicit TempDir(const std::string& prefix = "soc-test") {
     std::string pattern = (std::filesystem::temp_directory_path() / (prefix + ".XXXXXX")).string();
     if (::mkdtemp(pattern.data()) == nullptr) {
-      ADD_FAILURE() << "cannot make a temporary folder " << pattern;
-      return;
+      throw std::runtime_error("cannot make a temporary folder " + pattern);
     }
     path_ = pattern;
   }

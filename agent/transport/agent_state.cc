@@ -40,7 +40,8 @@ Result<AgentState> AgentState::load_or_create(const std::string& path) {
 Result<void> AgentState::save(const std::string& path) const {
   const nlohmann::json j = {{"epoch", epoch}, {"next_seq", next_seq}, {"checkpoints", checkpoints}};
   // Sources keep their checkpoints UTF-8 clean; replace anything else rather than fail.
-  return write_file_durably(path, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  return write_private_file_durably(
+      path, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace soc::agent

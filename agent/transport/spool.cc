@@ -16,7 +16,7 @@ constexpr const char* kSuffix = ".batch";
 constexpr const char* kTempSuffix = ".tmp";
 }  // namespace
 
-Result<void> write_file_durably(const std::string& path, const std::string& content) {
+Result<void> write_private_file_durably(const std::string& path, const std::string& content) {
   return soc::write_file_durably(path, content, path + kTempSuffix, 0600);
 }
 
@@ -50,7 +50,7 @@ std::string Spool::path_of(std::uint64_t seq) const {
 }
 
 Result<void> Spool::write_durably(std::uint64_t seq, const std::string& bytes) {
-  auto r = write_file_durably(path_of(seq), bytes);
+  auto r = write_private_file_durably(path_of(seq), bytes);
   if (!r) return r;
   auto it = sizes_.find(seq);
   if (it != sizes_.end()) total_bytes_ -= it->second;

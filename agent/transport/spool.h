@@ -46,8 +46,8 @@ class Spool {
   std::uint64_t total_bytes_ = 0;
 };
 
-// Writes content to path atomically and durably (common/write_file_durably.h) through the
-// agent's temporary name, path + ".tmp" (which Spool::open clears), readable by the owner only.
-Result<void> write_file_durably(const std::string& path, const std::string& content);
+// Writes content to path atomically and durably (common/write_file_durably.h), readable by the
+// owner only, through path + ".tmp" (in the spool, a name Spool::open clears).
+Result<void> write_private_file_durably(const std::string& path, const std::string& content);
 
 }  // namespace soc::agent

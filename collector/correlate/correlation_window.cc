@@ -1,6 +1,7 @@
 #include "collector/correlate/correlation_window.h"
 
 #include <iterator>
+#include <utility>
 
 namespace soc::collector {
 
@@ -20,10 +21,9 @@ void CorrelationWindow::tally(const Entry& entry, bool adding) {
 }
 
 void CorrelationWindow::insert(Entry entry) {
-  tally(entry, true);
   auto pos = entries_.end();
   while (pos != entries_.begin() && std::prev(pos)->time_ns > entry.time_ns) --pos;
-  entries_.insert(pos, std::move(entry));
+  tally(*entries_.insert(pos, std::move(entry)), true);
 }
 
 void CorrelationWindow::pop_oldest() {

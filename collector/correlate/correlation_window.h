@@ -6,6 +6,7 @@
 // Single-threaded.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <string>

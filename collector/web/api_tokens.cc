@@ -14,6 +14,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/write_file_durably.h"
+
 namespace soc::collector {
 namespace {
 
@@ -190,34 +192,7 @@ Result<void> ApiTokens::save(const std::string& path) const {
   const std::filesystem::path target(path);
   std::error_code ec;
   if (target.has_parent_path()) std::filesystem::create_directories(target.parent_path(), ec);
-  const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return fail(ErrorCode::kIo, tmp + ": " + errno_text());
-  ::fchmod(fd, 0600);  // O_CREAT keeps the mode of a leftover file
-  const std::string text = to_text();
-  std::size_t written = 0;
-  while (written < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const std::string why = errno_text();
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return fail(ErrorCode::kIo, tmp + ": " + why);
-    }
-    written += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    const std::string why = errno_text();
-    ::unlink(tmp.c_str());
-    return fail(ErrorCode::kIo, tmp + ": " + why);
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string why = errno_text();
-    ::unlink(tmp.c_str());
-    return fail(ErrorCode::kIo, path + ": " + why);
-  }
-  return ok();
+  return write_file_durably(path, to_text(), path + ".tmp", 0600);
 }
 
 Result<void> ApiTokens::add(const std::string& name, ApiRole role, const TokenHash& hash) {

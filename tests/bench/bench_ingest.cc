@@ -10,7 +10,8 @@
 // the last acknowledgement (the collector acks a batch once it is committed).
 //
 // Usage: bench_ingest [EVENTS] [--prefill EVENTS] [--agents N] [--batch N] [--window N]
-// --prefill stores that many events first, untimed, to measure ingest into a full store.
+// --prefill stores that many events first (rounded up to whole batches of every agent), untimed,
+// to measure ingest into a store that is no longer empty.
 #include <chrono>
 #include <cstdio>
 #include <string>

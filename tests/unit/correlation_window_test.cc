@@ -4,6 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+#include <random>
+#include <set>
+#include <string>
+
 namespace soc::collector {
 namespace {
 
@@ -83,6 +88,47 @@ TEST(CorrelationWindow, TemporalOrderedIsTheLongestPrefixSeenInOrder) {
   EXPECT_EQ(w.measure(), 2);
   w.drop_older_than(3);  // the ref 0 leaves
   EXPECT_EQ(w.measure(), 0);
+}
+
+// Against a recount of the entries after every step, for each type: random entries, some late,
+// leaving by count and by age.
+TEST(CorrelationWindow, MeasuresMatchARecountThroughRandomInsertsAndRemovals) {
+  const CorrelationType types[] = {CorrelationType::kEventCount, CorrelationType::kValueCount,
+                                   CorrelationType::kTemporal, CorrelationType::kTemporalOrdered};
+  for (CorrelationType type : types) {
+    CorrelationWindow w(type);
+    std::mt19937 random(7);
+    TimeNs now = 0;
+    for (int step = 0; step < 5000; ++step) {
+      const auto roll = random() % 10;
+      if (roll < 6) {
+        now += static_cast<TimeNs>(random() % 3);
+        const TimeNs late = roll == 0 ? static_cast<TimeNs>(random() % 20) : 0;
+        w.insert(entry(now - late, "v" + std::to_string(random() % 6),
+                       static_cast<std::uint32_t>(random() % 3)));
+      } else if (roll < 8) {
+        if (!w.empty()) w.pop_oldest();
+      } else {
+        w.drop_older_than(now - static_cast<TimeNs>(random() % 30));
+      }
+      std::set<std::string> values;
+      std::set<std::uint32_t> refs;
+      std::uint32_t ordered = 0;
+      TimeNs previous = std::numeric_limits<TimeNs>::min();
+      for (const auto& e : w.entries()) {
+        ASSERT_GE(e.time_ns, previous) << "entries out of time order at step " << step;
+        previous = e.time_ns;
+        values.insert(e.value);
+        refs.insert(e.ref);
+        if (e.ref == ordered) ++ordered;
+      }
+      std::int64_t expected = static_cast<std::int64_t>(w.size());
+      if (type == CorrelationType::kValueCount) expected = static_cast<std::int64_t>(values.size());
+      if (type == CorrelationType::kTemporal) expected = static_cast<std::int64_t>(refs.size());
+      if (type == CorrelationType::kTemporalOrdered) expected = ordered;
+      ASSERT_EQ(w.measure(), expected) << "type " << static_cast<int>(type) << ", step " << step;
+    }
+  }
 }
 
 }  // namespace

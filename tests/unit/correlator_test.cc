@@ -129,6 +129,41 @@ correlation:
   EXPECT_EQ(hits[0].evidence.size(), 5u);
 }
 
+// The entry limit drops the oldest observations, and their values stop counting.
+TEST_F(CorrelatorTest, ValueCountForgetsTheValuesOfEntriesDroppedAtTheLimit) {
+  CorrelatorOptions options;
+  options.max_entries = 2;
+  make({R"(title: spraying
+correlation:
+  type: value_count
+  rules: [fail]
+  group-by: [source.ip]
+  timespan: 10m
+  condition: {field: user.name, gte: 3}
+)"},
+       options);
+  const auto at = [&](double s, const char* user) {
+    return see("fail", s,
+               {{"source.ip", std::string("10.0.0.9")}, {"user.name", std::string(user)}});
+  };
+  EXPECT_TRUE(at(0, "root").empty());
+  EXPECT_TRUE(at(1, "admin").empty());
+  EXPECT_TRUE(at(2, "oracle").empty()) << "root left the window: two distinct users remain";
+  EXPECT_TRUE(at(3, "admin").empty());
+  EXPECT_EQ(correlator_->counters().entry_limit, 2u);
+  make({R"(title: spraying
+correlation:
+  type: value_count
+  rules: [fail]
+  group-by: [source.ip]
+  timespan: 10m
+  condition: {field: user.name, gte: 3}
+)"});
+  EXPECT_TRUE(at(0, "root").empty());
+  EXPECT_TRUE(at(1, "admin").empty());
+  EXPECT_EQ(at(2, "oracle").size(), 1u) << "without the limit the same three users make a hit";
+}
+
 TEST_F(CorrelatorTest, ValueCountOfHostsFallsBackToTheObservationsHost) {
   make({R"(title: same alert on many hosts
 correlation:

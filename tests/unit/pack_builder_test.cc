@@ -50,7 +50,6 @@ detection:
 class PackBuilderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_FALSE(dir_.path().empty());
     auto key = SecretKey::generate();
     ASSERT_TRUE(key);
     key_ = *key;

@@ -415,7 +415,6 @@ TEST(PackFile, WritePackRefusesAManifestThatDoesNotDescribeTheFiles) {
 
 class PackKeyTest : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_FALSE(dir_.path().empty()); }
   soc::testing::TempDir dir_{"soc-pack-key"};
 };
 

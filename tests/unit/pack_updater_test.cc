@@ -32,7 +32,6 @@ level: low
 class PackUpdaterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_FALSE(temp_.path().empty());
     dir_ = temp_.path();
     fs::create_directories(dir_ / "state");
     auto key = pack::SecretKey::generate();

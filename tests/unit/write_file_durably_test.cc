@@ -1,5 +1,5 @@
-// write_file_durably: the file is replaced whole, and a failed step leaves no temporary file and
-// names what failed.
+// write_file_durably: the file is replaced whole with the mode asked for, never through a link
+// left at the temporary name, and a failed step leaves no temporary file and names what failed.
 #include "common/write_file_durably.h"
 
 #include <gtest/gtest.h>
@@ -33,6 +33,27 @@ TEST(WriteFileDurably, CreatesThenReplacesTheWholeFileWithTheGivenMode) {
   struct stat st {};
   ASSERT_EQ(::stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST(WriteFileDurably, ALeftoverOrPlantedTemporaryFileIsReplacedNotFollowed) {
+  testing::TempDir dir("soc-write");
+  const std::string path = dir.file("tokens");
+  const std::string temp = path + ".tmp";
+  const std::string elsewhere = dir.file("elsewhere");
+  { std::ofstream(elsewhere) << "not to be touched"; }
+  std::filesystem::create_symlink(elsewhere, temp);
+  ASSERT_TRUE(write_file_durably(path, "secret", temp, 0600));
+  EXPECT_EQ(read_all(elsewhere), "not to be touched");
+  EXPECT_EQ(read_all(path), "secret");
+  EXPECT_FALSE(std::filesystem::is_symlink(path));
+
+  { std::ofstream(temp) << "left by a crash"; }
+  ASSERT_EQ(::chmod(temp.c_str(), 0666), 0);
+  ASSERT_TRUE(write_file_durably(path, "again", temp, 0600));
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(read_all(path), "again");
 }
 
 TEST(WriteFileDurably, AFailedRenameRemovesTheTemporaryFileAndSaysSo) {
