@@ -40,8 +40,8 @@ using soc::collector::Observation;
 
 constexpr TimeNs kMillisecond = 1'000'000;
 constexpr TimeNs kT0 = 1'764'000'000LL * 1'000'000'000;
-const std::string kAuthFailure = "f9a5606c-204b-5231-94aa-1072037edd15";
-const std::string kFlowRule = "network_connection_attempt";  // the pack's flow rule
+constexpr const char* kAuthFailure = "f9a5606c-204b-5231-94aa-1072037edd15";
+constexpr const char* kFlowRule = "network_connection_attempt";  // the pack's flow rule
 
 // The default pack's correlation rules; every rule they reference is known by its own id.
 std::unique_ptr<Correlator> default_correlator() {
