@@ -49,6 +49,12 @@ class CorrelatorTest : public ::testing::Test {
     return hits;
   }
 
+  // A failed login ("fail") of `user` from 10.0.0.9 at kT0 + seconds.
+  std::vector<CorrelationHit> failed_login(double seconds, const char* user) {
+    return see("fail", seconds,
+               {{"source.ip", std::string("10.0.0.9")}, {"user.name", std::string(user)}});
+  }
+
   std::unique_ptr<Correlator> correlator_;
   std::vector<sigma::CompileIssue> issues_;
   std::int64_t next_id_ = 0;
@@ -106,24 +112,22 @@ TEST_F(CorrelatorTest, EventsWithoutTheGroupByFieldAreCountedNotGrouped) {
   EXPECT_EQ(correlator_->counters().ungrouped, 10u);
 }
 
-TEST_F(CorrelatorTest, ValueCountCountsDistinctValues) {
-  make({R"(title: spraying
+const char* kSpraying = R"(title: spraying
 correlation:
   type: value_count
   rules: [fail]
   group-by: [source.ip]
   timespan: 10m
   condition: {field: user.name, gte: 3}
-)"});
-  const auto at = [&](double s, const char* user) {
-    return see("fail", s,
-               {{"source.ip", std::string("10.0.0.9")}, {"user.name", std::string(user)}});
-  };
-  EXPECT_TRUE(at(0, "root").empty());
-  EXPECT_TRUE(at(1, "root").empty());
-  EXPECT_TRUE(at(2, "admin").empty());
-  EXPECT_TRUE(at(3, "admin").empty());
-  auto hits = at(4, "oracle");
+)";
+
+TEST_F(CorrelatorTest, ValueCountCountsDistinctValues) {
+  make({kSpraying});
+  EXPECT_TRUE(failed_login(0, "root").empty());
+  EXPECT_TRUE(failed_login(1, "root").empty());
+  EXPECT_TRUE(failed_login(2, "admin").empty());
+  EXPECT_TRUE(failed_login(3, "admin").empty());
+  auto hits = failed_login(4, "oracle");
   ASSERT_EQ(hits.size(), 1u);
   EXPECT_EQ(hits[0].value, 3);
   EXPECT_EQ(hits[0].evidence.size(), 5u);
@@ -133,35 +137,18 @@ correlation:
 TEST_F(CorrelatorTest, ValueCountForgetsTheValuesOfEntriesDroppedAtTheLimit) {
   CorrelatorOptions options;
   options.max_entries = 2;
-  make({R"(title: spraying
-correlation:
-  type: value_count
-  rules: [fail]
-  group-by: [source.ip]
-  timespan: 10m
-  condition: {field: user.name, gte: 3}
-)"},
-       options);
-  const auto at = [&](double s, const char* user) {
-    return see("fail", s,
-               {{"source.ip", std::string("10.0.0.9")}, {"user.name", std::string(user)}});
-  };
-  EXPECT_TRUE(at(0, "root").empty());
-  EXPECT_TRUE(at(1, "admin").empty());
-  EXPECT_TRUE(at(2, "oracle").empty()) << "root left the window: two distinct users remain";
-  EXPECT_TRUE(at(3, "admin").empty());
+  make({kSpraying}, options);
+  EXPECT_TRUE(failed_login(0, "root").empty());
+  EXPECT_TRUE(failed_login(1, "admin").empty());
+  EXPECT_TRUE(failed_login(2, "oracle").empty())
+      << "root left the window: two distinct users remain";
+  EXPECT_TRUE(failed_login(3, "admin").empty());
   EXPECT_EQ(correlator_->counters().entry_limit, 2u);
-  make({R"(title: spraying
-correlation:
-  type: value_count
-  rules: [fail]
-  group-by: [source.ip]
-  timespan: 10m
-  condition: {field: user.name, gte: 3}
-)"});
-  EXPECT_TRUE(at(0, "root").empty());
-  EXPECT_TRUE(at(1, "admin").empty());
-  EXPECT_EQ(at(2, "oracle").size(), 1u) << "without the limit the same three users make a hit";
+  make({kSpraying});
+  EXPECT_TRUE(failed_login(0, "root").empty());
+  EXPECT_TRUE(failed_login(1, "admin").empty());
+  EXPECT_EQ(failed_login(2, "oracle").size(), 1u)
+      << "without the limit the same three users make a hit";
 }
 
 TEST_F(CorrelatorTest, ValueCountOfHostsFallsBackToTheObservationsHost) {
