@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "common/log.h"
+#include "common/thread_name.h"
 
 namespace soc::collector {
 
@@ -150,12 +151,18 @@ Result<std::unique_ptr<BatchWriter>> BatchWriter::start(std::unique_ptr<EventSto
   }
   Shared* raw = shared.get();
   try {
-    shared->writer = std::thread([raw] { raw->write_groups(); });
+    shared->writer = std::thread([raw] {
+      name_this_thread("soc-writer");
+      raw->write_groups();
+    });
   } catch (const std::system_error& e) {
     return fail(ErrorCode::kIo, std::string("batch writer: thread: ") + e.what());
   }
   try {
-    shared->syncer = std::thread([raw] { raw->sync_writes(); });
+    shared->syncer = std::thread([raw] {
+      name_this_thread("soc-sync");
+      raw->sync_writes();
+    });
   } catch (const std::system_error& e) {
     {
       std::lock_guard lock(shared->mutex);

@@ -9,6 +9,7 @@
 #include "collector/store/sqlite_store.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/thread_name.h"
 
 namespace soc::collector {
 namespace {
@@ -92,6 +93,7 @@ ZapHandler::~ZapHandler() {
 
 void ZapHandler::serve(zmq::socket_t socket, const std::string& store_path,
                        std::int64_t interval_s) {
+  name_this_thread("soc-zap");
   auto store = open_sqlite_store(store_path);
   if (!store)
     log(LogLevel::kError, "zap",

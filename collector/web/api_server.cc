@@ -19,6 +19,7 @@
 #include "collector/web/api_json.h"
 #include "collector/web/api_tokens.h"
 #include "common/log.h"
+#include "common/thread_name.h"
 
 namespace soc::collector {
 namespace {
@@ -329,6 +330,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const CollectorConfig& confi
                                     std::to_string(api.port) + " (in use, or not this host's)");
   }
   impl->listener = std::thread([self] {
+    name_this_thread("soc-api");
     self->server->listen_after_bind();
     self->listener_done = true;
   });

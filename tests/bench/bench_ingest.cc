@@ -26,6 +26,7 @@
 #include "signatures/sigma/field_mapping.h"
 #include "signatures/sigma/rule_loader.h"
 #include "signatures/sigma/rule_set.h"
+#include "tests/bench/guarded_main.h"
 #include "tests/integration/harness.h"
 
 namespace {
@@ -145,9 +146,7 @@ std::size_t run_round(Deployment& d, const std::vector<CurveKeypair>& keys,
   return total;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   std::size_t total = 400'000;
   std::size_t prefill = 0;
   std::size_t agents = 4;
@@ -218,11 +217,13 @@ int main(int argc, char** argv) {
   const std::size_t events = next - prefilled;
 
   const double cpu_before = d.collector().cpu_seconds();
+  const auto threads_before = d.collector().thread_cpu_seconds();
   const auto start = std::chrono::steady_clock::now();
   const std::size_t acked_batches = run_round(d, keys, encoded, window);
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const double cpu_after = d.collector().cpu_seconds();
+  const auto threads_after = d.collector().thread_cpu_seconds();
   const double cpu = cpu_before < 0 || cpu_after < 0 ? -1 : cpu_after - cpu_before;
   if (acked_batches != agents * per_agent_batches) {
     std::fprintf(stderr, "only %zu of %zu batches acknowledged\n%s", acked_batches,
@@ -239,5 +240,19 @@ int main(int argc, char** argv) {
       batch_size, window, prefilled, secs, static_cast<double>(events) / secs,
       static_cast<unsigned long long>(stored),
       cpu < 0 ? -1.0 : cpu * 1e6 / static_cast<double>(events));
+  // Where that CPU went: the writer thread is the ingest's one serial stage.
+  std::printf("  per thread (us of CPU per event):");
+  for (const auto& [name, after] : threads_after) {
+    auto before = threads_before.find(name);
+    const double used = after - (before == threads_before.end() ? 0.0 : before->second);
+    if (used > 0) std::printf(" %s %.2f", name.c_str(), used * 1e6 / static_cast<double>(events));
+  }
+  std::printf("\n");
   return stored == prefilled + events ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return soc::testing::guarded_main("bench_ingest", [&] { return run(argc, argv); });
 }

@@ -6,9 +6,12 @@
 #include <fstream>
 #include <string>
 
+#include "tests/bench/guarded_main.h"
 #include "tests/integration/harness.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   using namespace soc::testing;
   const std::size_t total = argc > 1 ? std::stoul(argv[1]) : 200'000;
   const std::vector<std::string> sample =
@@ -46,4 +49,10 @@ int main(int argc, char** argv) {
               total, static_cast<double>(bytes) / 1e6, secs, static_cast<double>(total) / secs,
               static_cast<double>(bytes) / 1e6 / secs);
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return soc::testing::guarded_main("bench_pipeline", [&] { return run(argc, argv); });
 }

@@ -92,9 +92,11 @@ Process::~Process() {
   }
 }
 
-double Process::cpu_seconds() const {
-  if (exited_) return -1;
-  std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
+namespace {
+
+// utime + stime of a /proc .../stat file, in seconds; -1 when it cannot be read.
+double stat_cpu_seconds(const std::string& stat_path) {
+  std::ifstream in(stat_path);
   std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   // Fields after the command name (in parentheses, which may hold spaces): utime and stime are
   // the 12th and 13th of them.
@@ -107,6 +109,27 @@ double Process::cpu_seconds() const {
     if (i >= 12) ticks += std::stod(field);
   }
   return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+}  // namespace
+
+double Process::cpu_seconds() const {
+  if (exited_) return -1;
+  return stat_cpu_seconds("/proc/" + std::to_string(pid_) + "/stat");
+}
+
+std::map<std::string, double> Process::thread_cpu_seconds() const {
+  std::map<std::string, double> by_name;
+  if (exited_) return by_name;
+  std::error_code ec;
+  const std::filesystem::path tasks = "/proc/" + std::to_string(pid_) + "/task";
+  for (const auto& task : std::filesystem::directory_iterator(tasks, ec)) {
+    std::string name = read_file(task.path() / "comm");
+    while (!name.empty() && name.back() == '\n') name.pop_back();
+    const double seconds = stat_cpu_seconds(task.path() / "stat");
+    if (seconds >= 0) by_name[name] += seconds;
+  }
+  return by_name;
 }
 
 bool Process::running() {

@@ -46,6 +46,9 @@ class Process {
   // CPU seconds (user + system, all threads) the running process has used so far; -1 once it
   // has exited or when /proc cannot tell.
   double cpu_seconds() const;
+  // The same per thread name (threads of one name summed), for the threads alive now; empty
+  // once it has exited or when /proc cannot tell.
+  std::map<std::string, double> thread_cpu_seconds() const;
 
  private:
   pid_t pid_ = -1;
