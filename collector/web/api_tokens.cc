@@ -105,7 +105,11 @@ Result<ApiTokens> ApiTokens::parse(std::string_view text, const std::string& ori
   for (std::size_t number = 1; std::getline(in, line); ++number) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     const auto bad = [&](const std::string& what) {
-      return fail(ErrorCode::kInvalidArgument, origin + ":" + std::to_string(number) + ": " + what);
+      std::string where = origin;
+      where += ':';
+      where += std::to_string(number);
+      where += ": ";
+      return fail(ErrorCode::kInvalidArgument, where + what);
     };
     std::istringstream fields(line);
     std::string name, role, hex, extra;
@@ -158,9 +162,11 @@ Result<ApiTokens> ApiTokens::load(const std::string& path) {
     const ssize_t n = ::read(fd, buffer, sizeof buffer);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      const std::string why = errno_text();
+      std::string message = path;
+      message += ": ";
+      message += errno_text();
       ::close(fd);
-      return fail(ErrorCode::kIo, path + ": " + why);
+      return fail(ErrorCode::kIo, message);
     }
     if (n == 0) break;
     text.append(buffer, static_cast<std::size_t>(n));
