@@ -1,10 +1,12 @@
 #include "common/wire.h"
 
+#include <algorithm>
 #include <cstring>
 #include <exception>
 
 #include <msgpack.hpp>
 
+#include "common/msgpack_reader.h"
 #include "common/zstd_codec.h"
 
 namespace soc::wire {
@@ -142,35 +144,71 @@ Result<bool> as_bool(const msgpack::object& o, const char* what) {
   return o.via.boolean;
 }
 
-Result<FieldValue> decode_value(const msgpack::object& o) {
-  switch (o.type) {
-    case msgpack::type::STR:
-      return FieldValue(std::string(o.via.str.ptr, o.via.str.size));
-    case msgpack::type::POSITIVE_INTEGER:
-      if (o.via.u64 > static_cast<std::uint64_t>(INT64_MAX))
+// ---- the events of a batch, read straight from the bytes (msgpack_reader.h) ----
+
+// How many elements an array may claim: msgpack-c's limit for the envelope, and for the lists
+// inside events.
+std::size_t max_array_elements(const Limits& limits) {
+  return std::max(limits.max_events, limits.max_fields) + 8;
+}
+
+tl::unexpected<Error> reader_failure(const MsgpackReader& r) {
+  return malformed(r.failure() == MsgpackReader::Failure::kInvalidByte ? "invalid byte 0xc1"
+                                                                       : "truncated");
+}
+
+// An array header whose count fits the limit and what is left (each element takes a byte at
+// least), so that reserving its count is safe.
+Result<std::size_t> array_count(MsgpackReader& r, const MsgpackValue& v, std::size_t limit,
+                                const char* too_many) {
+  if (v.uint > limit) return fail(ErrorCode::kTooLarge, too_many);
+  if (v.uint > r.remaining()) return malformed("truncated");
+  return static_cast<std::size_t>(v.uint);
+}
+
+Result<std::string> read_string(MsgpackReader& r, const char* what) {
+  MsgpackValue v;
+  if (!r.next(v)) return reader_failure(r);
+  if (v.kind != MsgpackValue::Kind::kStr) return malformed(std::string(what) + " not a string");
+  return std::string(v.bytes);
+}
+
+Result<FieldValue> read_value(MsgpackReader& r, const Limits& limits) {
+  using Kind = MsgpackValue::Kind;
+  MsgpackValue v;
+  if (!r.next(v)) return reader_failure(r);
+  switch (v.kind) {
+    case Kind::kStr:
+      return FieldValue(std::string(v.bytes));
+    case Kind::kUint:
+      if (v.uint > static_cast<std::uint64_t>(INT64_MAX)) {
         return malformed("integer field out of range");
-      return FieldValue(static_cast<std::int64_t>(o.via.u64));
-    case msgpack::type::NEGATIVE_INTEGER:
-      return FieldValue(o.via.i64);
-    case msgpack::type::FLOAT32:
-    case msgpack::type::FLOAT64:
-      return FieldValue(o.via.f64);
-    case msgpack::type::BOOLEAN:
-      return FieldValue(o.via.boolean);
-    case msgpack::type::EXT: {
-      const std::size_t len = o.via.ext.size;
-      if (o.via.ext.type() != kExtIpAddress || (len != 4 && len != 16))
+      }
+      return FieldValue(static_cast<std::int64_t>(v.uint));
+    case Kind::kInt:
+      return FieldValue(v.integer);
+    case Kind::kFloat:
+      return FieldValue(v.real);
+    case Kind::kBool:
+      return FieldValue(v.boolean);
+    case Kind::kExt: {
+      const std::size_t len = v.bytes.size();
+      if (v.ext_type != kExtIpAddress || (len != 4 && len != 16)) {
         return malformed("unknown ext field value");
+      }
       IpAddress ip;
       ip.is_v4 = (len == 4);
-      std::memcpy(ip.bytes.data(), o.via.ext.data(), len);
+      std::memcpy(ip.bytes.data(), v.bytes.data(), len);
       return FieldValue(ip);
     }
-    case msgpack::type::ARRAY: {
+    case Kind::kArray: {
+      auto count =
+          array_count(r, v, max_array_elements(limits), "message exceeds a size limit: array");
+      if (!count) return tl::unexpected(count.error());
       StringList list;
-      list.reserve(o.via.array.size);
-      for (std::uint32_t i = 0; i < o.via.array.size; ++i) {
-        auto s = as_string(o.via.array.ptr[i], "list element");
+      list.reserve(*count);
+      for (std::size_t i = 0; i < *count; ++i) {
+        auto s = read_string(r, "list element");
         if (!s) return tl::unexpected(s.error());
         list.push_back(std::move(*s));
       }
@@ -181,41 +219,47 @@ Result<FieldValue> decode_value(const msgpack::object& o) {
   }
 }
 
-Result<Event> decode_event(const msgpack::object& o, const Limits& limits) {
-  if (o.type != msgpack::type::ARRAY || o.via.array.size != kEventArity)
+Result<Event> read_event(MsgpackReader& r, const Limits& limits) {
+  using Kind = MsgpackValue::Kind;
+  MsgpackValue v;
+  if (!r.next(v)) return reader_failure(r);
+  if (v.kind != Kind::kArray || v.uint != kEventArity) {
     return malformed("event is not a 5-element array");
-  const msgpack::object* a = o.via.array.ptr;
+  }
   Event e;
-  if (a[0].type == msgpack::type::POSITIVE_INTEGER) {
-    if (a[0].via.u64 > static_cast<std::uint64_t>(INT64_MAX))
-      return malformed("event time out of range");
-    e.time_ns = static_cast<TimeNs>(a[0].via.u64);
-  } else if (a[0].type == msgpack::type::NEGATIVE_INTEGER) {
-    e.time_ns = a[0].via.i64;
+  if (!r.next(v)) return reader_failure(r);
+  if (v.kind == Kind::kUint) {
+    if (v.uint > static_cast<std::uint64_t>(INT64_MAX)) return malformed("event time out of range");
+    e.time_ns = static_cast<TimeNs>(v.uint);
+  } else if (v.kind == Kind::kInt) {
+    e.time_ns = v.integer;
   } else {
     return malformed("event time not an integer");
   }
-  auto source = as_string(a[1], "event source");
+  auto source = read_string(r, "event source");
   if (!source) return tl::unexpected(source.error());
   e.source = std::move(*source);
-  auto kind = as_uint(a[2], "event kind");
-  if (!kind) return tl::unexpected(kind.error());
-  if (*kind > static_cast<std::uint64_t>(EventKind::kAgent)) return malformed("unknown event kind");
-  e.kind = static_cast<EventKind>(*kind);
-  auto raw = as_string(a[3], "event raw");
+  if (!r.next(v)) return reader_failure(r);
+  if (v.kind != Kind::kUint) return malformed("event kind not an unsigned integer");
+  if (v.uint > static_cast<std::uint64_t>(EventKind::kAgent))
+    return malformed("unknown event kind");
+  e.kind = static_cast<EventKind>(v.uint);
+  auto raw = read_string(r, "event raw");
   if (!raw) return tl::unexpected(raw.error());
   e.raw = std::move(*raw);
-  if (a[4].type != msgpack::type::ARRAY) return malformed("event fields not an array");
-  if (a[4].via.array.size > limits.max_fields)
-    return fail(ErrorCode::kTooLarge, "event has too many fields");
-  e.fields.reserve(a[4].via.array.size);
-  for (std::uint32_t i = 0; i < a[4].via.array.size; ++i) {
-    const msgpack::object& f = a[4].via.array.ptr[i];
-    if (f.type != msgpack::type::ARRAY || f.via.array.size != 2)
+  if (!r.next(v)) return reader_failure(r);
+  if (v.kind != Kind::kArray) return malformed("event fields not an array");
+  auto count = array_count(r, v, limits.max_fields, "event has too many fields");
+  if (!count) return tl::unexpected(count.error());
+  e.fields.reserve(*count);
+  for (std::size_t i = 0; i < *count; ++i) {
+    if (!r.next(v)) return reader_failure(r);
+    if (v.kind != Kind::kArray || v.uint != 2) {
       return malformed("field is not a [name, value] pair");
-    auto name = as_string(f.via.array.ptr[0], "field name");
+    }
+    auto name = read_string(r, "field name");
     if (!name) return tl::unexpected(name.error());
-    auto value = decode_value(f.via.array.ptr[1]);
+    auto value = read_value(r, limits);
     if (!value) return tl::unexpected(value.error());
     e.fields.push_back(Field{std::move(*name), std::move(*value)});
   }
@@ -224,8 +268,7 @@ Result<Event> decode_event(const msgpack::object& o, const Limits& limits) {
 
 msgpack::unpack_limit make_unpack_limit(const Limits& limits) {
   const auto big = static_cast<std::size_t>(limits.max_decompressed_bytes);
-  const std::size_t arrays = std::max(limits.max_events, limits.max_fields) + 8;
-  return msgpack::unpack_limit(arrays, limits.max_counters, big, big, 32, 8);
+  return msgpack::unpack_limit(max_array_elements(limits), limits.max_counters, big, big, 32, 8);
 }
 
 // Unpacks exactly one msgpack value occupying all of bytes.
@@ -246,19 +289,20 @@ Result<msgpack::object_handle> unpack_exact(std::string_view bytes, const Limits
 }
 
 Result<std::vector<Event>> decode_events(std::string_view payload, const Limits& limits) {
-  auto oh = unpack_exact(payload, limits);
-  if (!oh) return tl::unexpected(oh.error());
-  const msgpack::object& o = oh->get();
-  if (o.type != msgpack::type::ARRAY) return malformed("batch payload is not an array");
-  if (o.via.array.size > limits.max_events)
-    return fail(ErrorCode::kTooLarge, "batch has too many events");
+  MsgpackReader r(payload);
+  MsgpackValue top;
+  if (!r.next(top)) return reader_failure(r);
+  if (top.kind != MsgpackValue::Kind::kArray) return malformed("batch payload is not an array");
+  auto count = array_count(r, top, limits.max_events, "batch has too many events");
+  if (!count) return tl::unexpected(count.error());
   std::vector<Event> events;
-  events.reserve(o.via.array.size);
-  for (std::uint32_t i = 0; i < o.via.array.size; ++i) {
-    auto e = decode_event(o.via.array.ptr[i], limits);
+  events.reserve(*count);
+  for (std::size_t i = 0; i < *count; ++i) {
+    auto e = read_event(r, limits);
     if (!e) return tl::unexpected(e.error());
     events.push_back(std::move(*e));
   }
+  if (!r.at_end()) return malformed("trailing bytes after the message");
   return events;
 }
 

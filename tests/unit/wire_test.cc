@@ -195,5 +195,77 @@ TEST(Wire, RejectsUnknownEventKindAndBadIp) {
   EXPECT_NE(d.error().message.find("kind"), std::string::npos);
 }
 
+// A batch message (plain codec) carrying exactly these payload bytes.
+std::string batch_with_payload(const std::string& payload) {
+  msgpack::sbuffer msg;
+  msgpack::packer<msgpack::sbuffer> mp(msg);
+  mp.pack_array(7);
+  for (int v : {1, 1, 1, 1, 1, 0}) mp.pack(v);
+  mp.pack_bin(static_cast<std::uint32_t>(payload.size()));
+  mp.pack_bin_body(payload.data(), static_cast<std::uint32_t>(payload.size()));
+  return std::string(msg.data(), msg.size());
+}
+
+TEST(Wire, EventsDecodeFromAnyEncodingMsgpackAllows) {
+  // What soc-agent never writes but another writer may: wider forms than needed.
+  msgpack::sbuffer ev;
+  msgpack::packer<msgpack::sbuffer> pk(ev);
+  pk.pack_array(1);
+  pk.pack_array(5);
+  pk.pack_int64(1'700'000'000);  // time as a signed 64-bit integer
+  pk.pack_str(3);                // source as str8 although fixstr would do
+  pk.pack_str_body("src", 3);
+  pk.pack_int8(5);  // kind (alert) as a signed integer
+  pk.pack_str(3);
+  pk.pack_str_body("raw", 3);
+  pk.pack_array(4);
+  pk.pack_array(2), pk.pack("n"), pk.pack_int16(-300);
+  pk.pack_array(2), pk.pack("f"), pk.pack_float(0.5F);
+  pk.pack_array(2), pk.pack("big"), pk.pack_uint64(42);
+  pk.pack_array(2), pk.pack("ip"), pk.pack_ext(4, 1), pk.pack_ext_body("\x0a\x00\x00\x01", 4);
+  auto d = decode(batch_with_payload(std::string(ev.data(), ev.size())));
+  ASSERT_TRUE(d) << d.error().message;
+  const auto& events = std::get<Batch>(*d).events;
+  ASSERT_EQ(events.size(), 1U);
+  Event want;
+  want.time_ns = 1'700'000'000;
+  want.source = "src";
+  want.kind = EventKind::kAlert;
+  want.raw = "raw";
+  want.fields = {{"n", std::int64_t{-300}},
+                 {"f", 0.5},
+                 {"big", std::int64_t{42}},
+                 {"ip", *IpAddress::parse("10.0.0.1")}};
+  EXPECT_EQ(events[0], want);
+}
+
+TEST(Wire, CountsAreCheckedBeforeAnythingIsReservedForThem) {
+  const auto refused = [](const std::string& payload) {
+    auto d = decode(batch_with_payload(payload));
+    EXPECT_FALSE(d);
+    return d ? ErrorCode::kInternal : d.error().code;
+  };
+  // An events array claiming 4 billion events in 5 bytes: over max_events.
+  EXPECT_EQ(refused(std::string("\xdd\xff\xff\xff\xf0", 5)), ErrorCode::kTooLarge);
+  // 50,000 events (within the limit) in no bytes, or one event claiming 1,000 fields in none:
+  // the bytes end first.
+  EXPECT_EQ(refused(std::string("\xdd\x00\x00\xc3\x50", 5)), ErrorCode::kMalformed);
+  msgpack::sbuffer ev;
+  msgpack::packer<msgpack::sbuffer> pk(ev);
+  pk.pack_array(1);
+  pk.pack_array(5);
+  pk.pack(1), pk.pack("s"), pk.pack(0), pk.pack("r");
+  const std::string head(ev.data(), ev.size());
+  EXPECT_EQ(refused(head + std::string("\xdc\x03\xe8", 3)), ErrorCode::kMalformed);
+  EXPECT_EQ(refused(head + std::string("\xdc\x04\x01", 3)), ErrorCode::kTooLarge);  // 1025
+  // A list value claiming more elements than any array may hold.
+  EXPECT_EQ(refused(head + std::string("\x91\x92\xa1t\xdd\x00\x10\x00\x00", 9)),
+            ErrorCode::kTooLarge);
+  // Bytes after the events array.
+  pk.pack_array(0);
+  EXPECT_EQ(refused(std::string(ev.data(), ev.size()) + "x"), ErrorCode::kMalformed);
+  EXPECT_TRUE(decode(batch_with_payload(std::string(ev.data(), ev.size()))));
+}
+
 }  // namespace
 }  // namespace soc::wire
