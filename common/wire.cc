@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <exception>
 
 #include <msgpack.hpp>
 
@@ -121,34 +120,10 @@ tl::unexpected<Error> malformed(const std::string& what) {
   return fail(ErrorCode::kMalformed, "malformed message: " + what);
 }
 
-Result<std::uint64_t> as_uint(const msgpack::object& o, const char* what) {
-  if (o.type != msgpack::type::POSITIVE_INTEGER)
-    return malformed(std::string(what) + " not an unsigned integer");
-  return o.via.u64;
-}
+// Messages are read straight from the bytes (msgpack_reader.h), each value checked as it comes.
 
-Result<std::string> as_string(const msgpack::object& o, const char* what) {
-  if (o.type != msgpack::type::STR) return malformed(std::string(what) + " not a string");
-  return std::string(o.via.str.ptr, o.via.str.size);
-}
-
-// A short string (a reason, a version): longer than limits.max_text_bytes is kTooLarge.
-Result<std::string> as_text(const msgpack::object& o, const char* what, const Limits& limits) {
-  if (o.type == msgpack::type::STR && o.via.str.size > limits.max_text_bytes)
-    return fail(ErrorCode::kTooLarge, std::string(what) + " longer than the limit");
-  return as_string(o, what);
-}
-
-Result<bool> as_bool(const msgpack::object& o, const char* what) {
-  if (o.type != msgpack::type::BOOLEAN) return malformed(std::string(what) + " not a boolean");
-  return o.via.boolean;
-}
-
-// ---- the events of a batch, read straight from the bytes (msgpack_reader.h) ----
-
-// How many elements an array may claim: msgpack-c's limit for the envelope, and for the lists
-// inside events.
-std::size_t max_array_elements(const Limits& limits) {
+// How many strings a list value may claim.
+std::size_t max_list_elements(const Limits& limits) {
   return std::max(limits.max_events, limits.max_fields) + 8;
 }
 
@@ -166,11 +141,47 @@ Result<std::size_t> array_count(MsgpackReader& r, const MsgpackValue& v, std::si
   return static_cast<std::size_t>(v.uint);
 }
 
-Result<std::string> read_string(MsgpackReader& r, const char* what) {
+// The next value, which must be of that kind.
+Result<MsgpackValue> read_kind(MsgpackReader& r, MsgpackValue::Kind kind, const char* what,
+                               const char* kind_name) {
   MsgpackValue v;
   if (!r.next(v)) return reader_failure(r);
-  if (v.kind != MsgpackValue::Kind::kStr) return malformed(std::string(what) + " not a string");
-  return std::string(v.bytes);
+  if (v.kind != kind) return malformed(std::string(what) + " not " + kind_name);
+  return v;
+}
+
+Result<std::string> read_string(MsgpackReader& r, const char* what) {
+  auto v = read_kind(r, MsgpackValue::Kind::kStr, what, "a string");
+  if (!v) return tl::unexpected(v.error());
+  return std::string(v->bytes);
+}
+
+// A short string (a reason, a version): longer than limits.max_text_bytes is kTooLarge.
+Result<std::string> read_text(MsgpackReader& r, const char* what, const Limits& limits) {
+  auto v = read_kind(r, MsgpackValue::Kind::kStr, what, "a string");
+  if (!v) return tl::unexpected(v.error());
+  if (v->bytes.size() > limits.max_text_bytes) {
+    return fail(ErrorCode::kTooLarge, std::string(what) + " longer than the limit");
+  }
+  return std::string(v->bytes);
+}
+
+Result<std::uint64_t> read_uint(MsgpackReader& r, const char* what) {
+  auto v = read_kind(r, MsgpackValue::Kind::kUint, what, "an unsigned integer");
+  if (!v) return tl::unexpected(v.error());
+  return v->uint;
+}
+
+Result<bool> read_bool(MsgpackReader& r, const char* what) {
+  auto v = read_kind(r, MsgpackValue::Kind::kBool, what, "a boolean");
+  if (!v) return tl::unexpected(v.error());
+  return v->boolean;
+}
+
+Result<std::string> read_bin(MsgpackReader& r, const char* what) {
+  auto v = read_kind(r, MsgpackValue::Kind::kBin, what, "bin");
+  if (!v) return tl::unexpected(v.error());
+  return std::string(v->bytes);
 }
 
 Result<FieldValue> read_value(MsgpackReader& r, const Limits& limits) {
@@ -202,8 +213,7 @@ Result<FieldValue> read_value(MsgpackReader& r, const Limits& limits) {
       return FieldValue(ip);
     }
     case Kind::kArray: {
-      auto count =
-          array_count(r, v, max_array_elements(limits), "message exceeds a size limit: array");
+      auto count = array_count(r, v, max_list_elements(limits), "list value has too many elements");
       if (!count) return tl::unexpected(count.error());
       StringList list;
       list.reserve(*count);
@@ -266,28 +276,6 @@ Result<Event> read_event(MsgpackReader& r, const Limits& limits) {
   return e;
 }
 
-msgpack::unpack_limit make_unpack_limit(const Limits& limits) {
-  const auto big = static_cast<std::size_t>(limits.max_decompressed_bytes);
-  return msgpack::unpack_limit(max_array_elements(limits), limits.max_counters, big, big, 32, 8);
-}
-
-// Unpacks exactly one msgpack value occupying all of bytes.
-Result<msgpack::object_handle> unpack_exact(std::string_view bytes, const Limits& limits) {
-  try {
-    std::size_t offset = 0;
-    msgpack::object_handle oh = msgpack::unpack(bytes.data(), bytes.size(), offset, nullptr,
-                                                nullptr, make_unpack_limit(limits));
-    if (offset != bytes.size()) return malformed("trailing bytes after the message");
-    return oh;
-  } catch (const msgpack::size_overflow& e) {
-    return fail(ErrorCode::kTooLarge, std::string("message exceeds a size limit: ") + e.what());
-  } catch (const msgpack::insufficient_bytes&) {
-    return malformed("truncated");
-  } catch (const std::exception& e) {
-    return malformed(e.what());
-  }
-}
-
 Result<std::vector<Event>> decode_events(std::string_view payload, const Limits& limits) {
   MsgpackReader r(payload);
   MsgpackValue top;
@@ -321,27 +309,28 @@ Result<std::string> decompress(std::string_view packed, const Limits& limits) {
   return malformed("zstd payload does not decompress");
 }
 
-Result<Message> decode_batch(const msgpack::object* a, std::uint32_t n, const Limits& limits) {
+// Each message after its envelope's version and type: n is the envelope's element count.
+Result<Message> decode_batch(MsgpackReader& r, std::uint64_t n, const Limits& limits) {
   if (n != 7) return malformed("batch has the wrong number of fields");
   Batch b;
-  auto epoch = as_uint(a[2], "epoch");
-  auto seq = as_uint(a[3], "seq");
-  auto base = as_uint(a[4], "base");
-  auto codec = as_uint(a[5], "codec");
+  auto epoch = read_uint(r, "epoch");
   if (!epoch) return tl::unexpected(epoch.error());
+  auto seq = read_uint(r, "seq");
   if (!seq) return tl::unexpected(seq.error());
+  auto base = read_uint(r, "base");
   if (!base) return tl::unexpected(base.error());
+  auto codec = read_uint(r, "codec");
   if (!codec) return tl::unexpected(codec.error());
-  if (a[6].type != msgpack::type::BIN) return malformed("batch payload is not bin");
+  auto payload = read_kind(r, MsgpackValue::Kind::kBin, "batch payload", "bin");
+  if (!payload) return tl::unexpected(payload.error());
   b.epoch = *epoch;
   b.seq = *seq;
   b.base = *base;
-  std::string_view payload(a[6].via.bin.ptr, a[6].via.bin.size);
   Result<std::vector<Event>> events;
   if (*codec == kCodecPlain) {
-    events = decode_events(payload, limits);
+    events = decode_events(payload->bytes, limits);
   } else if (*codec == kCodecZstd) {
-    auto plain = decompress(payload, limits);
+    auto plain = decompress(payload->bytes, limits);
     if (!plain) return tl::unexpected(plain.error());
     events = decode_events(*plain, limits);
   } else {
@@ -352,54 +341,93 @@ Result<Message> decode_batch(const msgpack::object* a, std::uint32_t n, const Li
   return Message(std::move(b));
 }
 
-Result<Message> decode_heartbeat(const msgpack::object* a, std::uint32_t n, const Limits& limits) {
+Result<Message> decode_heartbeat(MsgpackReader& r, std::uint64_t n, const Limits& limits) {
   if (n != 4 && n != 5) return malformed("heartbeat has the wrong number of fields");
-  auto epoch = as_uint(a[2], "epoch");
+  auto epoch = read_uint(r, "epoch");
   if (!epoch) return tl::unexpected(epoch.error());
-  if (a[3].type != msgpack::type::MAP) return malformed("heartbeat counters not a map");
-  if (a[3].via.map.size > limits.max_counters)
+  auto counters = read_kind(r, MsgpackValue::Kind::kMap, "heartbeat counters", "a map");
+  if (!counters) return tl::unexpected(counters.error());
+  if (counters->uint > limits.max_counters) {
     return fail(ErrorCode::kTooLarge, "too many counters");
+  }
   Heartbeat h;
   h.epoch = *epoch;
-  for (std::uint32_t i = 0; i < a[3].via.map.size; ++i) {
-    const msgpack::object_kv& kv = a[3].via.map.ptr[i];
-    auto key = as_string(kv.key, "counter name");
-    auto value = as_uint(kv.val, "counter value");
+  for (std::uint64_t i = 0; i < counters->uint; ++i) {
+    auto key = read_string(r, "counter name");
     if (!key) return tl::unexpected(key.error());
+    auto value = read_uint(r, "counter value");
     if (!value) return tl::unexpected(value.error());
     h.counters[*key] = *value;
   }
   if (n == 5) {
-    auto version = as_text(a[4], "pack version", limits);
+    auto version = read_text(r, "pack version", limits);
     if (!version) return tl::unexpected(version.error());
     h.pack_version = std::move(*version);
   }
   return Message(std::move(h));
 }
 
-Result<Message> decode_pack_push(const msgpack::object* a, std::uint32_t n) {
+Result<Message> decode_pack_push(MsgpackReader& r, std::uint64_t n) {
   if (n != 5) return malformed("pack push has the wrong number of fields");
-  auto publication = as_uint(a[2], "publication");
-  auto rollback = as_bool(a[3], "rollback");
+  auto publication = read_uint(r, "publication");
   if (!publication) return tl::unexpected(publication.error());
+  auto rollback = read_bool(r, "rollback");
   if (!rollback) return tl::unexpected(rollback.error());
-  if (a[4].type != msgpack::type::BIN) return malformed("pack is not bin");
-  return Message(
-      PackPush{*publication, *rollback, std::string(a[4].via.bin.ptr, a[4].via.bin.size)});
+  auto pack = read_bin(r, "pack");
+  if (!pack) return tl::unexpected(pack.error());
+  return Message(PackPush{*publication, *rollback, std::move(*pack)});
 }
 
-Result<Message> decode_pack_report(const msgpack::object* a, std::uint32_t n,
-                                   const Limits& limits) {
+Result<Message> decode_pack_report(MsgpackReader& r, std::uint64_t n, const Limits& limits) {
   if (n != 6) return malformed("pack report has the wrong number of fields");
-  auto publication = as_uint(a[2], "publication");
-  auto version = as_text(a[3], "pack version", limits);
-  auto accepted = as_bool(a[4], "accepted");
-  auto reason = as_text(a[5], "reason", limits);
+  auto publication = read_uint(r, "publication");
   if (!publication) return tl::unexpected(publication.error());
+  auto version = read_text(r, "pack version", limits);
   if (!version) return tl::unexpected(version.error());
+  auto accepted = read_bool(r, "accepted");
   if (!accepted) return tl::unexpected(accepted.error());
+  auto reason = read_text(r, "reason", limits);
   if (!reason) return tl::unexpected(reason.error());
   return Message(PackReport{*publication, std::move(*version), *accepted, std::move(*reason)});
+}
+
+Result<Message> decode_ack(MsgpackReader& r, std::uint64_t n) {
+  if (n != 4) return malformed("ack has the wrong number of fields");
+  auto epoch = read_uint(r, "epoch");
+  if (!epoch) return tl::unexpected(epoch.error());
+  auto seq = read_uint(r, "seq");
+  if (!seq) return tl::unexpected(seq.error());
+  return Message(Ack{*epoch, *seq});
+}
+
+Result<Message> decode_nack(MsgpackReader& r, std::uint64_t n, const Limits& limits) {
+  if (n != 5) return malformed("nack has the wrong number of fields");
+  auto epoch = read_uint(r, "epoch");
+  if (!epoch) return tl::unexpected(epoch.error());
+  auto seq = read_uint(r, "expected seq");
+  if (!seq) return tl::unexpected(seq.error());
+  auto reason = read_text(r, "reason", limits);
+  if (!reason) return tl::unexpected(reason.error());
+  return Message(Nack{*epoch, *seq, std::move(*reason)});
+}
+
+Result<Message> decode_body(MsgpackReader& r, MessageType type, std::uint64_t n,
+                            const Limits& limits) {
+  switch (type) {
+    case MessageType::kBatch:
+      return decode_batch(r, n, limits);
+    case MessageType::kAck:
+      return decode_ack(r, n);
+    case MessageType::kNack:
+      return decode_nack(r, n, limits);
+    case MessageType::kHeartbeat:
+      return decode_heartbeat(r, n, limits);
+    case MessageType::kPackPush:
+      return decode_pack_push(r, n);
+    case MessageType::kPackReport:
+      return decode_pack_report(r, n, limits);
+  }
+  return fail(ErrorCode::kUnsupported, "unknown message type");
 }
 
 }  // namespace
@@ -422,52 +450,25 @@ std::string encode(const Message& message, Compression compression) {
 Result<Message> decode(std::string_view bytes, const Limits& limits) {
   if (bytes.size() > limits.max_message_bytes)
     return fail(ErrorCode::kTooLarge, "message larger than the limit");
-  auto oh = unpack_exact(bytes, limits);
-  if (!oh) return tl::unexpected(oh.error());
-  const msgpack::object& o = oh->get();
-  if (o.type != msgpack::type::ARRAY || o.via.array.size < 2)
+  MsgpackReader r(bytes);
+  MsgpackValue envelope;
+  if (!r.next(envelope)) return reader_failure(r);
+  if (envelope.kind != MsgpackValue::Kind::kArray || envelope.uint < 2)
     return malformed("not an envelope array");
-  const msgpack::object* a = o.via.array.ptr;
-  const std::uint32_t n = o.via.array.size;
-  auto version = as_uint(a[0], "protocol version");
+  auto version = read_uint(r, "protocol version");
   if (!version) return tl::unexpected(version.error());
   if (*version != kProtocolVersion)
     return fail(ErrorCode::kUnsupported, "unknown protocol version " + std::to_string(*version));
-  auto type = as_uint(a[1], "message type");
+  auto type = read_uint(r, "message type");
   if (!type) return tl::unexpected(type.error());
   if (*type < static_cast<std::uint64_t>(MessageType::kBatch) ||
       *type > static_cast<std::uint64_t>(MessageType::kPackReport)) {
     return fail(ErrorCode::kUnsupported, "unknown message type " + std::to_string(*type));
   }
-  switch (static_cast<MessageType>(*type)) {
-    case MessageType::kBatch:
-      return decode_batch(a, n, limits);
-    case MessageType::kAck: {
-      if (n != 4) return malformed("ack has the wrong number of fields");
-      auto epoch = as_uint(a[2], "epoch");
-      auto seq = as_uint(a[3], "seq");
-      if (!epoch) return tl::unexpected(epoch.error());
-      if (!seq) return tl::unexpected(seq.error());
-      return Message(Ack{*epoch, *seq});
-    }
-    case MessageType::kNack: {
-      if (n != 5) return malformed("nack has the wrong number of fields");
-      auto epoch = as_uint(a[2], "epoch");
-      auto seq = as_uint(a[3], "expected seq");
-      auto reason = as_text(a[4], "reason", limits);
-      if (!epoch) return tl::unexpected(epoch.error());
-      if (!seq) return tl::unexpected(seq.error());
-      if (!reason) return tl::unexpected(reason.error());
-      return Message(Nack{*epoch, *seq, std::move(*reason)});
-    }
-    case MessageType::kHeartbeat:
-      return decode_heartbeat(a, n, limits);
-    case MessageType::kPackPush:
-      return decode_pack_push(a, n);
-    case MessageType::kPackReport:
-      return decode_pack_report(a, n, limits);
-  }
-  return fail(ErrorCode::kUnsupported, "unknown message type " + std::to_string(*type));
+  auto message = decode_body(r, static_cast<MessageType>(*type), envelope.uint, limits);
+  if (!message) return message;
+  if (!r.at_end()) return malformed("trailing bytes after the message");
+  return message;
 }
 
 }  // namespace soc::wire
