@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <msgpack.hpp>
 
 namespace soc::wire {
@@ -76,6 +78,25 @@ TEST(Wire, HeartbeatOfAnOlderAgentHasNoPackVersion) {
   auto d = decode(std::string(buf.data(), buf.size()));
   ASSERT_TRUE(d) << d.error().message;
   EXPECT_EQ(std::get<Heartbeat>(*d), (Heartbeat{9, {{"events_read", 3}}, ""}));
+}
+
+TEST(Wire, HeartbeatCountersBeyondTheLimitAreTooLarge) {
+  Heartbeat many{1, {}, "1.0.0"};
+  for (int i = 0; i < 10; ++i) many.counters["counter_" + std::to_string(i)] = 1;
+  Limits nine;
+  nine.max_counters = 9;
+  auto refused = decode(encode(many), nine);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kTooLarge);
+  nine.max_counters = 10;
+  EXPECT_TRUE(decode(encode(many), nine));
+  // A map claiming 4 billion counters in a few bytes ends first, whatever the limit.
+  nine.max_counters = std::numeric_limits<std::size_t>::max();
+  auto truncated = decode(std::string("\x94\x01\x04\x01\xdf\xff\xff\xff\xff\xa1k\x01", 12), nine);
+  ASSERT_FALSE(truncated);
+  EXPECT_EQ(truncated.error().code, ErrorCode::kMalformed);
+  EXPECT_NE(truncated.error().message.find("truncated"), std::string::npos)
+      << truncated.error().message;
 }
 
 TEST(Wire, RejectsBadPackMessages) {
